@@ -1,0 +1,35 @@
+// Unit and contract suites need nothing running; integration suites (`*.int.spec.ts`)
+// get a real Kafka broker and a real PostgreSQL server from the global setup.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const moduleNameMapper = {
+  '^@sluice/(events|eventlog|persistence|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
+};
+const common = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': swc },
+  moduleNameMapper,
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  testPathIgnorePatterns: ['/node_modules/', '/.sluice/'],
+};
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testRegex: '(apps|libs)/.*(?<!\\.int)\\.spec\\.ts$' },
+    {
+      ...common,
+      displayName: 'integration',
+      testRegex: '(apps|libs)/.*\\.int\\.spec\\.ts$',
+      globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,4 @@
+export * from './event-log.port';
+export * from './partitioner';
+export * from './delivery';
+export * from './create-event-log';

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import type { EventDefinition, PayloadOf } from './define-event';
+import type { Envelope, EventContext } from './envelope';
+import type { TopicName } from './topics';
+import type { Upcaster } from './upcast';
+import { Charged, FundsDenied, FundsReleased, FundsReserved, WalletCredited, chargedV1ToV2 } from './catalogue/billing.events';
+import { FileStored, TaskOutputReady } from './catalogue/file.events';
+import {
+  ObjectCompleted,
+  ObjectDispatched,
+  ObjectFailed,
+  ObjectScheduled,
+  ObjectSubmitted,
+  QuoteAccepted,
+  QuoteRejected,
+} from './catalogue/object.events';
+import { ServiceHeartbeat } from './catalogue/service.events';
+import { TaskCompleted, TaskSubmitted } from './catalogue/task.events';
+
+export const Catalogue = {
+  TaskSubmitted,
+  TaskCompleted,
+  ObjectSubmitted,
+  ObjectScheduled,
+  ObjectDispatched,
+  QuoteAccepted,
+  QuoteRejected,
+  ObjectCompleted,
+  ObjectFailed,
+  FundsReserved,
+  FundsDenied,
+  FundsReleased,
+  Charged,
+  WalletCredited,
+  FileStored,
+  TaskOutputReady,
+  ServiceHeartbeat,
+} as const;
+
+export const Upcasters: readonly Upcaster[] = [chargedV1ToV2];
+
+type Defs = (typeof Catalogue)[keyof typeof Catalogue];
+export type EventType = Defs['type'];
+export type DefinitionOf<T extends EventType> = Extract<Defs, { type: T }>;
+
+/** The union of every event envelope, discriminated by `type`. */
+export type SluiceEvent = { [T in EventType]: Envelope<T, PayloadOf<DefinitionOf<T>>> }[EventType];
+export type EventOf<T extends EventType> = Extract<SluiceEvent, { type: T }>;
+
+/** Which events may travel on which topic; `publish(topic, events)` is typed by it. */
+export type TopicEventMap = { [Tp in TopicName]: Extract<SluiceEvent, { type: Extract<Defs, { topic: Tp }>['type'] }> };
+
+export function definitionOf(type: string): Defs | undefined {
+  return (Catalogue as Record<string, Defs>)[type];
+}
+
+export interface EventFactoryDeps {
+  now: () => Date;
+  newId: () => string;
+}
+
+export const systemDeps: EventFactoryDeps = { now: () => new Date(), newId: randomUUID };
+
+/** Builds a validated envelope for `def`; throws if the payload does not match its schema. */
+export function createEvent<D extends Defs>(
+  def: D,
+  payload: PayloadOf<D>,
+  ctx: EventContext,
+  deps: EventFactoryDeps = systemDeps,
+): EventOf<D['type']> {
+  const parsed = def.schema.parse(payload) as PayloadOf<D>;
+  const envelope = {
+    eventId: deps.newId(),
+    type: def.type,
+    version: def.version,
+    occurredAt: deps.now().toISOString(),
+    key: (def as EventDefinition).key(parsed),
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId ?? null,
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    payload: parsed,
+  };
+  return envelope as unknown as EventOf<D['type']>;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { defineEvent } from '../define-event';
+import { defineUpcaster } from '../upcast';
+import { Topics } from '../topics';
+import { Id, Micros } from './common';
+
+const accountKey = (p: { accountId: string }) => p.accountId;
+
+export const FundsReserved = defineEvent({
+  type: 'FundsReserved',
+  version: 1,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros }),
+});
+
+export const FundsDenied = defineEvent({
+  type: 'FundsDenied',
+  version: 1,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({ accountId: Id, objectId: Id, requiredMicros: Micros, availableMicros: Micros }),
+});
+
+export const FundsReleased = defineEvent({
+  type: 'FundsReleased',
+  version: 1,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros }),
+});
+
+export const WalletCredited = defineEvent({
+  type: 'WalletCredited',
+  version: 1,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({ accountId: Id, amountMicros: Micros, reference: z.string().min(1) }),
+});
+
+/**
+ * v1 carried a decimal `amountUsd`; floats cannot hold money exactly, so v2 carries integer
+ * micro-dollars and the reservation it settles. Old v1 events stay readable through the upcaster.
+ */
+export const ChargedV1Schema = z.object({ accountId: Id, objectId: Id, amountUsd: z.number().nonnegative() });
+
+export const Charged = defineEvent({
+  type: 'Charged',
+  version: 2,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({
+    accountId: Id,
+    objectId: Id,
+    amountMicros: Micros,
+    /** What the reservation held; the difference went back to the wallet. */
+    reservedMicros: Micros,
+  }),
+});
+
+export const chargedV1ToV2 = defineUpcaster({
+  type: 'Charged',
+  fromVersion: 1,
+  fromSchema: ChargedV1Schema,
+  upcast: (v1) => {
+    const amountMicros = Math.round(v1.amountUsd * 1_000_000);
+    return { accountId: v1.accountId, objectId: v1.objectId, amountMicros, reservedMicros: amountMicros };
+  },
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import type { TopicName } from './topics';
+
+/**
+ * One event of the catalogue: stable past-tense name, the version new events are written
+ * with, the payload schema (the TS type is inferred from it), its topic and partition key.
+ */
+export interface EventDefinition<
+  TType extends string = string,
+  TTopic extends TopicName = TopicName,
+  TSchema extends z.ZodType = z.ZodType,
+> {
+  readonly type: TType;
+  readonly version: number;
+  readonly topic: TTopic;
+  readonly schema: TSchema;
+  readonly key: (payload: z.infer<TSchema>) => string;
+}
+
+export function defineEvent<TType extends string, TTopic extends TopicName, TSchema extends z.ZodType>(
+  def: EventDefinition<TType, TTopic, TSchema>,
+): EventDefinition<TType, TTopic, TSchema> {
+  return def;
+}
+
+export type PayloadOf<D> = D extends EventDefinition<string, TopicName, infer S> ? z.infer<S> : never;
