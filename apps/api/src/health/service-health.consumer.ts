@@ -1,0 +1,41 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Topics } from '@sluice/events';
+import { EventBus, type Subscription } from '@sluice/eventlog';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { evolveServiceHealth, type ServiceHealthState } from './service-health.projection';
+
+/**
+ * Keeps the latest heartbeat of every service instance in memory. Health is about now, so
+ * each API instance reads from the end of the topic in a group of its own.
+ */
+@Injectable()
+export class ServiceHealthConsumer implements OnModuleInit, OnApplicationShutdown {
+  private state: ServiceHealthState = {};
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly bus: EventBus,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.bus.subscribe({
+      groupId: `api-health-${this.runtime.instanceId}`,
+      topics: [Topics.heartbeats],
+      fromBeginning: false,
+      handle: async (events) => {
+        for (const event of events) {
+          if (event.type === 'ServiceHeartbeat') this.state = evolveServiceHealth(this.state, event);
+        }
+      },
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  snapshot(): ServiceHealthState {
+    return this.state;
+  }
+}

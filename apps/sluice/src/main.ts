@@ -1,0 +1,30 @@
+import { loadEmbeddedConfig } from './config';
+import { startEmbedded } from './embedded-host';
+
+async function main(): Promise<void> {
+  const config = loadEmbeddedConfig();
+  const sluice = await startEmbedded(config);
+  console.log(`Sluice (embedded) listening on ${sluice.url} — data in ${config.SLUICE_DATA_DIR}`);
+  console.log(`  health: curl ${sluice.url}/healthz`);
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      sluice.stop().then(
+        () => process.exit(0),
+        (err: Error) => {
+          console.error(`stop failed: ${err.message}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

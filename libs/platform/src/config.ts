@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** A bad or missing setting; the message names every variable at fault and what it must be. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates environment variables against `schema`, failing fast with one readable message. */
+export function parseConfig<S extends z.ZodType>(app: string, schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const value = env[String(issue.path[0])];
+    return `  - ${name}: ${value === undefined ? 'missing' : 'bad value'} (${issue.message})`;
+  });
+  throw new ConfigError(`${app}: invalid configuration\n${lines.join('\n')}`);
+}
+
+const csv = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1));
+
+/** The settings every service needs when it runs as its own process (distributed engine). */
+export const DistributedServiceEnv = z.object({
+  KAFKA_BROKERS: csv.describe('comma-separated host:port list'),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgresql:// URL' }),
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+export type DistributedServiceEnv = z.infer<typeof DistributedServiceEnv>;
+
+export const HttpEnv = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+});

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './service';
+export * from './runtime.module';
+export * from './heartbeat';
+export * from './nest-service';
+export * from './standalone';

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { TopicSpecs } from '@sluice/events';
+import { EventBus, createEventLog } from '@sluice/eventlog';
+import type { DistributedServiceEnv } from './config';
+import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
+
+/**
+ * Runs one service as its own process on the distributed engine (Kafka), as a Deployment in
+ * the Helm chart does. Stops cleanly on SIGTERM/SIGINT.
+ */
+export async function runStandalone(
+  definition: ServiceDefinition,
+  env: DistributedServiceEnv,
+  http?: ServiceRuntime['http'],
+): Promise<RunningService> {
+  const instanceId = `${definition.name}-${randomUUID().slice(0, 8)}`;
+  const log = await createEventLog({
+    kind: 'kafka',
+    brokers: env.KAFKA_BROKERS,
+    clientId: env.KAFKA_CLIENT_ID ?? `sluice-${definition.name}`,
+  });
+  await log.ensureTopics(TopicSpecs);
+  const running = await definition.start({
+    service: definition.name,
+    instanceId,
+    startedAt: new Date(),
+    bus: new EventBus(log),
+    heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    http,
+  });
+  const stop = async () => {
+    await running.stop();
+    await log.close();
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
+  }
+  console.log(JSON.stringify({ level: 'info', service: definition.name, msg: 'started', instanceId, url: running.url }));
+  return { url: running.url, stop };
+}
+
+/** The body of every service's `main.ts`: read config, run, exit with the reason on failure. */
+export function mainStandalone(
+  definition: ServiceDefinition,
+  loadConfig: () => DistributedServiceEnv & { PORT?: number; HOST?: string },
+): void {
+  Promise.resolve()
+    .then(() => {
+      const config = loadConfig();
+      const http = config.PORT !== undefined && config.HOST ? { host: config.HOST, port: config.PORT } : undefined;
+      return runStandalone(definition, config, http);
+    })
+    .catch((err: Error) => {
+      console.error(err.message);
+      process.exit(1);
+    });
+}
