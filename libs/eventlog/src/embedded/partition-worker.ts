@@ -1,0 +1,126 @@
+import { DeliveryAbortedError, deliverBatch } from '../delivery';
+import type { OutgoingRecord, RetryPolicy, RecordBatch, TopicPartition } from '../event-log.port';
+import type { OffsetsStore } from './offsets-store';
+import type { PartitionFile } from './partition-file';
+
+/** What the member that owns a partition asked for when it subscribed. */
+export interface ConsumerSettings {
+  fromBeginning: boolean;
+  maxBatchSize: number;
+  retry?: Partial<RetryPolicy>;
+  deadLetterTopic: string;
+  handleBatch: (batch: RecordBatch) => Promise<void>;
+}
+
+export interface PartitionWorkerDeps {
+  groupId: string;
+  partition: PartitionFile;
+  offsets: OffsetsStore;
+  publishDeadLetter: (topic: string, records: OutgoingRecord[]) => Promise<void>;
+  /** A handler attempt failed (it is retried, then dead-lettered). */
+  onHandlerError: (err: unknown, context: string) => void;
+  /** Something other than the handler failed (a dead-letter publish, a commit). */
+  onError: (err: unknown, context: string) => void;
+}
+
+/** Pause before retrying a batch whose delivery failed for a reason other than the handler. */
+const REDELIVERY_PAUSE_MS = 1_000;
+
+/**
+ * Feeds one partition to one group member at a time: read a batch from the committed offset,
+ * hand it to `deliverBatch`, commit, repeat; sleep on the partition's append signal when there
+ * is nothing to read. `stop` lets the batch in flight finish (and commits it) before resolving,
+ * which is what lets a rebalance hand the partition to another member without overlap.
+ */
+export class PartitionWorker {
+  private stopping = false;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly deps: PartitionWorkerDeps) {}
+
+  get tp(): TopicPartition {
+    return { topic: this.deps.partition.topic, partition: this.deps.partition.partition };
+  }
+
+  start(settings: ConsumerSettings): void {
+    if (this.running !== null) throw new Error(`worker for ${this.describe()} is already running`);
+    this.stopping = false;
+    // Decided now, not in the loop, so records published after `subscribe` resolves are seen
+    // even by a group that starts at the end.
+    const committed = this.deps.offsets.get(this.deps.groupId, this.tp);
+    const start = committed ?? (settings.fromBeginning ? 0 : this.deps.partition.endOffset);
+    this.running = this.run(settings, start, committed === null).catch((err) => this.deps.onError(err, this.describe()));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = null;
+  }
+
+  private async run(settings: ConsumerSettings, start: number, pinStart: boolean): Promise<void> {
+    const { partition, offsets, groupId } = this.deps;
+    // A new group pins where it started, so a restart before its first batch does not skip ahead.
+    if (pinStart) await offsets.commit(groupId, this.tp, start);
+    let position = start;
+    while (!this.stopping && partition.isOpen) {
+      const records = partition.read(position, settings.maxBatchSize);
+      if (records.length === 0) {
+        await this.waitForRecordsAfter(position);
+        continue;
+      }
+      try {
+        await deliverBatch(
+          { topic: partition.topic, partition: partition.partition, records },
+          {
+            groupId,
+            handleBatch: settings.handleBatch,
+            publishDeadLetter: (dead) => this.deps.publishDeadLetter(settings.deadLetterTopic, dead),
+            retry: settings.retry,
+            isStopping: () => this.stopping,
+            onError: (err, attempt) => this.deps.onHandlerError(err, `${this.describe()} attempt ${attempt}`),
+          },
+        );
+      } catch (err) {
+        if (err instanceof DeliveryAbortedError) return;
+        this.deps.onError(err, `${this.describe()} delivery`);
+        await this.sleep(REDELIVERY_PAUSE_MS);
+        continue;
+      }
+      position = records[records.length - 1].offset + 1;
+      await offsets.commit(groupId, this.tp, position);
+    }
+  }
+
+  private waitForRecordsAfter(position: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        stopListening();
+        this.wake = null;
+        resolve();
+      };
+      const stopListening = this.deps.partition.onAppend(done);
+      this.wake = done;
+      if (this.stopping || this.deps.partition.endOffset > position) done();
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+      if (this.stopping) done();
+    });
+  }
+
+  private describe(): string {
+    return `group ${this.deps.groupId} on ${this.deps.partition.topic}/${this.deps.partition.partition}`;
+  }
+}
