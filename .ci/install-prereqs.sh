@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs on a fresh Debian machine what the integration test servers need and is missing:
+# Java 17 and Maven (the Kafka broker runs from Maven Central jars), PostgreSQL (initdb and
+# pg_ctl for a throwaway cluster). Then pre-fetches the Kafka jars into ~/.cache/sluice.
+# Idempotent: present tools are skipped, so a second run installs nothing. Run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+has_postgres() {
+  command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null
+}
+
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+has_postgres || missing+=(postgresql)
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-prereqs: missing ${missing[*]}; run as root or: apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-prereqs: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # The postgresql package would start a system cluster; tests start their own, so keep it off.
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-prereqs: java, mvn, initdb and pg_ctl already present"
+fi
+
+# Needs only Node's built-ins and @swc-node/register when present; before `npm ci` it is
+# not, so the jars are fetched with mvn directly into the same cache folder the tests use.
+if [[ -d node_modules/@swc-node/register ]]; then
+  node -r ./tools/register.cjs libs/testing/src/kafka/fetch-kafka.cli.ts
+else
+  version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' libs/testing/kafka/pom.xml)
+  hash=$(sha256sum libs/testing/kafka/pom.xml | cut -c1-10)
+  libs="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/kafka-${version}-${hash}/libs"
+  if [[ -d "$libs" ]]; then
+    echo "install-prereqs: Apache Kafka ${version} jars already cached: $libs"
+  else
+    partial="${libs}.partial-$$"
+    mvn -B -q -Dstyle.color=never -f libs/testing/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime "-DoutputDirectory=${partial}"
+    mv "$partial" "$libs"
+    echo "install-prereqs: Apache Kafka ${version} jars downloaded: $libs"
+  fi
+fi
