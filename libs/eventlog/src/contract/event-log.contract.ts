@@ -114,7 +114,8 @@ export function describeEventLogContract(name: string, harness: EventLogHarness)
       const slowly = async (batch: RecordBatch) => {
         if (busy.has(batch.partition)) overlaps.push(batch.partition);
         busy.add(batch.partition);
-        await sleep(5);
+        // Long enough that a rebalance which did not wait for it would overlap.
+        await sleep(15);
         busy.delete(batch.partition);
       };
       let next = 0;
