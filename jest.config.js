@@ -12,11 +12,13 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@sluice/(events|eventlog|persistence|platform|testing)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@sluice/(events|eventlog|persistence|platform|testing|catalogue|demo-market|providers)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': swc },
+  // Prisma's schema engine glue is ESM-only; jest cannot require ESM, so swc compiles it.
+  transformIgnorePatterns: ['/node_modules/(?!@prisma/schema-engine-wasm/)'],
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/.sluice/'],

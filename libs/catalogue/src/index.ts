@@ -1,0 +1,4 @@
+export * from './catalogue.schema';
+export * from './load-catalogue';
+export * from './catalogue';
+export * from './token-count';

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { applyMigrations } from '../migrate/migrate';
+import type { SchemaLocation } from '../migrate/migrations-folder';
+import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
+import { schemaLocationOf, type ServiceName } from '../services';
+
+export type ServiceDatabaseOptions =
+  | { service: ServiceName; mode: 'embedded'; dataDir: string; schema?: SchemaLocation }
+  | {
+      service: ServiceName;
+      mode: 'postgres';
+      url: string;
+      /** Apply pending migrations on open. Off by default: deployments run the migrate job. */
+      migrate?: boolean;
+      schema?: SchemaLocation;
+    };
+
+export interface ServiceDatabase {
+  service: ServiceName;
+  mode: 'embedded' | 'postgres';
+  /** Hand it to the service's generated client: `new PrismaClient({ adapter })`. */
+  adapter: SqlDriverAdapterFactory;
+  /** Migrations applied while opening (always empty for an up-to-date database). */
+  appliedMigrations: string[];
+  /**
+   * Releases the database. Call it after `prisma.$disconnect()`: an embedded PGlite is
+   * closed here (its files stay), a PostgreSQL pool is ended by the client's disconnect.
+   */
+  close(): Promise<void>;
+}
+
+/** `<dataDir>/db/<service>`: where embedded mode keeps a service's PGlite files. */
+export function embeddedDatabaseDir(dataDir: string, service: ServiceName): string {
+  return join(dataDir, 'db', service);
+}
+
+/**
+ * Opens one service's own database. Embedded: the PGlite under the data folder, created on
+ * first use and migrated on every open (a no-op when up to date). PostgreSQL: a pooled
+ * adapter for `url`; migrations are the migrate job's business unless `migrate` is set.
+ */
+export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<ServiceDatabase> {
+  const location = options.schema ?? schemaLocationOf(options.service);
+  if (options.mode === 'embedded') {
+    const dir = embeddedDatabaseDir(options.dataDir, options.service);
+    mkdirSync(dir, { recursive: true });
+    const db = await PGlite.create(dir);
+    try {
+      const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
+      return { service: options.service, mode: 'embedded', adapter: pgliteAdapter(db), appliedMigrations: applied, close: () => db.close() };
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  const applied = options.migrate ? (await applyMigrations({ kind: 'postgres', url: options.url }, location)).applied : [];
+  return {
+    service: options.service,
+    mode: 'postgres',
+    adapter: new PrismaPg({ connectionString: options.url }),
+    appliedMigrations: applied,
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,5 @@
+export * from './services';
+export * from './migrate/migrations-folder';
+export * from './migrate/migrate';
+export { schemaEngineVersion } from './migrate/schema-engine';
+export * from './database/open-service-database';
