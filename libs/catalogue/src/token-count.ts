@@ -1,5 +1,6 @@
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
+import * as cl100k from 'gpt-tokenizer/cjs/encoding/cl100k_base';
+import * as o200k from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import type { Catalogue, TokenizerEncoding } from './catalogue.schema';
 import { resolveModel } from './catalogue';
 
