@@ -127,11 +127,10 @@ export function expectedLatencyMs(provider: ProviderSpec, outputTokens: number):
   return Math.round(provider.latency.ttftMs + provider.latency.perOutputTokenMs * outputTokens);
 }
 
-/** `demo://<name>` base URLs point into the demo market, whose ports are known only at run time. */
+/** `demo://` base URLs point into the demo market, which serves each such provider by its id on a port known only at run time. */
 export function resolveBaseUrl(provider: ProviderSpec, demoMarketUrls: Readonly<Record<string, string>> = {}): string {
   if (!provider.baseUrl.startsWith('demo://')) return provider.baseUrl;
-  const name = provider.baseUrl.slice('demo://'.length);
-  const url = demoMarketUrls[name];
-  if (!url) throw new ProviderNotFoundError(name);
+  const url = demoMarketUrls[provider.id];
+  if (!url) throw new ProviderNotFoundError(provider.id);
   return url;
 }

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
+import * as cl100k from 'gpt-tokenizer/cjs/encoding/cl100k_base';
+import * as o200k from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import type { DemoTokenizer } from './demo-market.types';
+
+const encodings: Record<DemoTokenizer, typeof o200k> = { o200k_base: o200k, cl100k_base: cl100k };
+const asPlainText = { disallowedSpecial: new Set<string>() };
+
+export function countTokens(tokenizer: DemoTokenizer, text: string): number {
+  return encodings[tokenizer].countTokens(text, asPlainText);
+}
+
+/** A number in [0, 1) that depends only on its parts. */
+export function unitHash(...parts: readonly (string | number)[]): number {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  return digest.readUInt32BE(0) / 2 ** 32;
+}
+
+const vocabulary = (
+  'the exchange routes each request to a provider whose price latency and reliability fit ' +
+  'the profile while batches wait for cheaper hours inside the window so tokens cost less ' +
+  'models answer quickly when capacity is free and queues drain before the deadline arrives'
+).split(' ');
+
+export interface GeneratedCompletion {
+  readonly text: string;
+  readonly completionTokens: number;
+  readonly finishReason: 'stop' | 'length';
+}
+
+/**
+ * A deterministic answer: its natural length (16..143 tokens) and words come from a hash
+ * of the seed, model and prompt; `maxTokens` cuts it at a token boundary, as a real model would.
+ */
+export function generateCompletion(
+  seed: string,
+  model: string,
+  tokenizer: DemoTokenizer,
+  prompt: string,
+  maxTokens: number,
+): GeneratedCompletion {
+  const naturalTokens = 16 + Math.floor(unitHash(seed, model, prompt, 'length') * 128);
+  const opening = prompt.trim().split(/\s+/).slice(0, 4).join(' ');
+  const words = [`About "${opening}":`];
+  for (let i = 0; words.length < naturalTokens; i++) {
+    words.push(vocabulary[Math.floor(unitHash(seed, model, prompt, i) * vocabulary.length)]);
+  }
+  const encoding = encodings[tokenizer];
+  const tokens = encoding.encode(`${words.join(' ')}.`, asPlainText).slice(0, naturalTokens);
+  const finishReason = tokens.length <= maxTokens ? 'stop' : 'length';
+  const text = encoding.decode(tokens.slice(0, maxTokens));
+  // Usage is what the tokenizer makes of the text actually sent, as a client would recount it.
+  return { text, completionTokens: countTokens(tokenizer, text), finishReason };
+}

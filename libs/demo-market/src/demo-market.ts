@@ -1,0 +1,237 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchStore } from './batch-store';
+import { answerChatCompletion, openAiError, type WireReply } from './chat-completions';
+import { unitHash } from './completion-text';
+import {
+  type DemoMarket,
+  type DemoMarketCatalogue,
+  type DemoMarketOptions,
+  type DemoProviderSpec,
+  type FailureRates,
+  type ProviderCallStats,
+  demoApiKey,
+  emptyStats,
+  noFailures,
+} from './demo-market.types';
+
+interface ProviderRuntime {
+  readonly spec: DemoProviderSpec;
+  readonly apiKey: string;
+  readonly batches: BatchStore | null;
+  failures: FailureRates;
+  stats: ProviderCallStats;
+  calls: number;
+  minute: { startMs: number; count: number };
+}
+
+interface MarketSettings {
+  readonly seed: string;
+  readonly catalogue: DemoMarketCatalogue;
+  readonly latencyScale: number;
+  readonly retryAfterMs: number;
+  readonly enforceRateLimits: boolean;
+  readonly now: () => number;
+}
+
+function send(reply: FastifyReply, wire: WireReply): FastifyReply {
+  return reply
+    .code(wire.statusCode)
+    .headers(wire.headers ?? {})
+    .send(wire.body);
+}
+
+function simulatedLatencyMs(settings: MarketSettings, runtime: ProviderRuntime, completionTokens: number): number {
+  const { ttftMs, perOutputTokenMs, jitterPercent } = runtime.spec.latency;
+  const jitter = 1 + (jitterPercent / 100) * (2 * unitHash(settings.seed, runtime.spec.id, runtime.calls, 'jitter') - 1);
+  return (ttftMs + perOutputTokenMs * completionTokens) * jitter * settings.latencyScale;
+}
+
+function rateLimited(settings: MarketSettings, runtime: ProviderRuntime, retryAfterMs: number, message: string): WireReply {
+  runtime.stats.rateLimited += 1;
+  return {
+    ...openAiError(429, message, 'requests', 'rate_limit_exceeded'),
+    headers: { 'retry-after': String(Math.ceil(retryAfterMs / 1000)), 'retry-after-ms': String(Math.round(retryAfterMs)) },
+  };
+}
+
+async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime, request: FastifyRequest, reply: FastifyReply) {
+  runtime.stats.chatCompletions += 1;
+  runtime.calls += 1;
+  const now = settings.now();
+  if (now - runtime.minute.startMs >= 60_000) runtime.minute = { startMs: now, count: 0 };
+  runtime.minute.count += 1;
+  if (settings.enforceRateLimits && runtime.minute.count > runtime.spec.rateLimits.rpm) {
+    const wait = runtime.minute.startMs + 60_000 - now;
+    return send(reply, rateLimited(settings, runtime, wait, `Rate limit reached: ${runtime.spec.rateLimits.rpm} requests per minute.`));
+  }
+  const { rate429, rate5xx, rateTimeout } = runtime.failures;
+  const draw = unitHash(settings.seed, runtime.spec.id, runtime.calls, 'failure');
+  if (draw < rate429) {
+    return send(reply, rateLimited(settings, runtime, settings.retryAfterMs, 'Rate limit reached; please retry after a short wait.'));
+  }
+  if (draw < rate429 + rate5xx) {
+    runtime.stats.serverErrors += 1;
+    const status = unitHash(settings.seed, runtime.spec.id, runtime.calls, 'status') < 0.5 ? 500 : 503;
+    return send(reply, openAiError(status, status === 500 ? 'The server had an error while processing your request.' : 'The engine is currently overloaded.', 'server_error', null));
+  }
+  if (draw < rate429 + rate5xx + rateTimeout) {
+    // A hung upstream: never answer; the client's timeout (or stop()) ends the connection.
+    runtime.stats.timedOut += 1;
+    reply.hijack();
+    await new Promise((resolve) => request.raw.socket.once('close', resolve));
+    return;
+  }
+  const wire = answerChatCompletion(
+    {
+      seed: settings.seed,
+      catalogue: settings.catalogue,
+      provider: runtime.spec,
+      completionId: `chatcmpl-${runtime.spec.id}-${runtime.calls}`,
+      createdAtSeconds: Math.floor(now / 1000),
+    },
+    request.body,
+  );
+  const delay = simulatedLatencyMs(settings, runtime, wire.completionTokens ?? 0);
+  if (delay > 0) await sleep(delay);
+  if (wire.statusCode === 200) runtime.stats.succeeded += 1;
+  return send(reply, wire);
+}
+
+function withBatches(runtime: ProviderRuntime, reply: FastifyReply, use: (batches: BatchStore) => WireReply): FastifyReply {
+  if (!runtime.batches) {
+    return send(reply, openAiError(404, `Provider ${runtime.spec.id} offers no batch API.`, 'invalid_request_error', 'unknown_url'));
+  }
+  return send(reply, use(runtime.batches));
+}
+
+async function uploadFile(runtime: ProviderRuntime, request: FastifyRequest, reply: FastifyReply) {
+  // undici (inside Node) parses multipart bodies; the SDK sends `file` and `purpose`.
+  const form = await new Response(request.body as Buffer, {
+    headers: { 'content-type': String(request.headers['content-type']) },
+  }).formData();
+  const file = form.get('file');
+  const purpose = form.get('purpose');
+  if (!(file instanceof Blob) || typeof purpose !== 'string') {
+    return send(reply, openAiError(400, 'multipart fields "file" and "purpose" are required', 'invalid_request_error', 'invalid_request'));
+  }
+  const content = await file.text();
+  const filename = 'name' in file ? String(file.name) : 'upload.jsonl';
+  return withBatches(runtime, reply, (batches) => {
+    runtime.stats.filesUploaded += 1;
+    return { statusCode: 200, body: batches.uploadFile(filename, purpose, content) };
+  });
+}
+
+function buildProviderServer(settings: MarketSettings, runtime: ProviderRuntime): FastifyInstance {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 200 * 1024 * 1024 });
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization !== `Bearer ${runtime.apiKey}`) {
+      runtime.stats.unauthorized += 1;
+      return send(reply, openAiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
+    }
+  });
+  app.post('/v1/chat/completions', (request, reply) => chatCompletion(settings, runtime, request, reply));
+  app.post('/v1/files', (request, reply) => uploadFile(runtime, request, reply));
+  app.get<{ Params: { id: string } }>('/v1/files/:id', (request, reply) =>
+    withBatches(runtime, reply, (batches) => {
+      const file = batches.file(request.params.id);
+      return file ? { statusCode: 200, body: file } : openAiError(404, `No such File object: ${request.params.id}`, 'invalid_request_error', 'not_found');
+    }),
+  );
+  app.get<{ Params: { id: string } }>('/v1/files/:id/content', (request, reply) =>
+    withBatches(runtime, reply, (batches) => {
+      const content = batches.fileContent(request.params.id);
+      if (content === undefined) return openAiError(404, `No such File object: ${request.params.id}`, 'invalid_request_error', 'not_found');
+      return { statusCode: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
+    }),
+  );
+  app.post<{ Body: Record<string, unknown> }>('/v1/batches', (request, reply) =>
+    withBatches(runtime, reply, (batches) => {
+      const { reply: wire, requests } = batches.createBatch(request.body ?? {});
+      if (wire.statusCode === 200) {
+        runtime.stats.batchesCreated += 1;
+        runtime.stats.batchRequests += requests;
+      }
+      return wire;
+    }),
+  );
+  app.get<{ Params: { id: string } }>('/v1/batches/:id', (request, reply) => withBatches(runtime, reply, (b) => b.batch(request.params.id)));
+  app.post<{ Params: { id: string } }>('/v1/batches/:id/cancel', (request, reply) => withBatches(runtime, reply, (b) => b.cancel(request.params.id)));
+  return app;
+}
+
+/**
+ * Starts one OpenAI-compatible HTTP server on 127.0.0.1 per `demo://` provider of the catalogue.
+ * Answers, latencies and injected failures are deterministic for a given seed and call order.
+ */
+export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: DemoMarketOptions = {}): Promise<DemoMarket> {
+  const latencyScale = options.latencyScale ?? 1;
+  const turnaroundScale = options.turnaroundScale ?? latencyScale;
+  const settings: MarketSettings = {
+    seed: options.seed ?? 'sluice-demo',
+    catalogue,
+    latencyScale,
+    retryAfterMs: options.retryAfterMs ?? 1_000,
+    enforceRateLimits: options.enforceRateLimits ?? false,
+    now: options.now ?? Date.now,
+  };
+  const runtimes = new Map<string, ProviderRuntime>();
+  const servers: FastifyInstance[] = [];
+  const urls: Record<string, string> = {};
+  const apiKeys: Record<string, string> = {};
+  try {
+    for (const spec of catalogue.providers.filter((p) => p.baseUrl.startsWith('demo://'))) {
+      const batches = spec.batch
+        ? new BatchStore(spec.id, {
+            turnaroundMs: spec.batch.turnaroundSeconds * 1000 * turnaroundScale,
+            now: settings.now,
+            chatContext: (completionId) => ({ seed: settings.seed, catalogue, provider: spec, completionId, createdAtSeconds: Math.floor(settings.now() / 1000) }),
+          })
+        : null;
+      const runtime: ProviderRuntime = {
+        spec,
+        apiKey: options.apiKeys?.[spec.id] ?? demoApiKey(spec.id),
+        batches,
+        failures: options.failuresFromReliability ? { ...noFailures, rate5xx: 1 - spec.reliability } : noFailures,
+        stats: emptyStats(),
+        calls: 0,
+        minute: { startMs: settings.now(), count: 0 },
+      };
+      const server = buildProviderServer(settings, runtime);
+      servers.push(server);
+      await server.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = server.server.address() as AddressInfo;
+      runtimes.set(spec.id, runtime);
+      urls[spec.id] = `http://127.0.0.1:${port}/v1`;
+      apiKeys[spec.id] = runtime.apiKey;
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw err;
+  }
+
+  const runtimeOf = (providerId: string): ProviderRuntime => {
+    const runtime = runtimes.get(providerId);
+    if (!runtime) throw new Error(`the demo market has no provider "${providerId}"`);
+    return runtime;
+  };
+
+  return {
+    providers: urls,
+    apiKeys,
+    setFailures(providerId, rates) {
+      const runtime = runtimeOf(providerId);
+      runtime.failures = { ...runtime.failures, ...rates };
+    },
+    stats: () => Object.fromEntries([...runtimes].map(([id, r]) => [id, { ...r.stats }])),
+    resetStats() {
+      for (const runtime of runtimes.values()) runtime.stats = emptyStats();
+    },
+    async stop() {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export * from './demo-market.types';
+export { startDemoMarket } from './demo-market';
