@@ -7,8 +7,10 @@ const { existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const schemas = readdirSync(join(root, 'apps'))
-  .map((app) => join(root, 'apps', app, 'prisma', 'schema.prisma'))
+// Services' schemas, plus libraries' test fixture schemas (libs/persistence tests its helpers
+// against a real generated client).
+const schemas = ['apps', 'libs']
+  .flatMap((folder) => readdirSync(join(root, folder)).map((project) => join(root, folder, project, 'prisma', 'schema.prisma')))
   .filter((p) => existsSync(p));
 const prismaCli = join(root, 'node_modules', 'prisma', 'build', 'index.js');
 for (const schema of schemas) {

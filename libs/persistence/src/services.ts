@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
+import { ServiceName as ServiceNameSchema, type ServiceName } from '@sluice/events';
 import type { SchemaLocation } from './migrate/migrations-folder';
 
 /** The services that own a database. Each has `apps/<service>/prisma/{schema.prisma,migrations}`. */
-export const ServiceNames = ['api', 'scheduler', 'router', 'billing', 'files'] as const;
-export type ServiceName = (typeof ServiceNames)[number];
+export const ServiceNames: readonly ServiceName[] = ServiceNameSchema.options;
 
 export function isServiceName(name: string): name is ServiceName {
   return (ServiceNames as readonly string[]).includes(name);

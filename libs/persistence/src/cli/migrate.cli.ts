@@ -3,7 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createMigration, diffMigrationsToSchema, migrationStatus, type MigrationTarget } from '../migrate/migrate';
 import { embeddedDatabaseDir } from '../database/open-service-database';
-import { ServiceNames, isServiceName, schemaLocationOf, type ServiceName } from '../services';
+import type { ServiceName } from '@sluice/events';
+import { ServiceNames, isServiceName, schemaLocationOf } from '../services';
 
 const USAGE = `Usage: npm run migrate -- [command] [--service <name>] [--data-dir <dir>] [--name <migration>]
 

@@ -6,7 +6,8 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { applyMigrations } from '../migrate/migrate';
 import type { SchemaLocation } from '../migrate/migrations-folder';
 import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
-import { schemaLocationOf, type ServiceName } from '../services';
+import type { ServiceName } from '@sluice/events';
+import { schemaLocationOf } from '../services';
 
 export type ServiceDatabaseOptions =
   | { service: ServiceName; mode: 'embedded'; dataDir: string; schema?: SchemaLocation }

@@ -1,0 +1,134 @@
+import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
+import type { TransactionalClient } from '../raw-sql-client';
+
+export interface OutboxRelayOptions {
+  /** The service's Prisma client. */
+  client: TransactionalClient;
+  log: Pick<EventLog, 'publish'>;
+  /** Rows published per transaction. */
+  batchSize?: number;
+  /** Safety net: how often pending rows are looked for without a notify(). */
+  pollIntervalMs?: number;
+  /** How long one batch may take (publish included) before its transaction is abandoned. */
+  batchTimeoutMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+interface OutboxRow {
+  id: bigint;
+  topic: string;
+  key: string;
+  headers: Record<string, string>;
+  value: Uint8Array;
+}
+
+/** Arbitrary constant naming "the outbox relay" among advisory locks of one database. */
+const RELAY_LOCK_KEY = 0x5_1c_e0_0b;
+
+/**
+ * Publishes outbox rows to the log in id order and deletes them once `publish` resolved.
+ * At-least-once: a crash between publish and the delete's commit publishes those rows again
+ * on restart (consumers dedupe by eventId); a crash before publish loses nothing, as the
+ * rows are still there.
+ *
+ * Each batch runs in a transaction holding an advisory lock, so when several replicas of a
+ * service run a relay only one publishes at a time and order is kept.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly batchTimeoutMs: number;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private woken = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 256;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.batchTimeoutMs = options.batchTimeoutMs ?? 30_000;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.loop = this.run();
+  }
+
+  /** Call after committing a transaction that appended to the outbox: publishes promptly. */
+  notify(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  /** Stops after the batch in flight (whose rows are then published and deleted). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Publishes every pending row now; returns how many were published. */
+  async publishPending(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const published = await this.publishBatch();
+      total += published;
+      if (published < this.batchSize || this.stopping) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      try {
+        await this.publishPending();
+      } catch (err) {
+        this.options.onError?.(err);
+      }
+      if (!this.woken && !this.stopping) await this.sleepUntilWoken(this.pollIntervalMs);
+    }
+  }
+
+  private sleepUntilWoken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Returns how many rows were published (0 as well when another relay holds the lock). */
+  private publishBatch(): Promise<number> {
+    return this.options.client.$transaction(
+      async (tx) => {
+        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
+        if (!lock?.locked) return 0;
+        const rows = await tx.$queryRaw<OutboxRow[]>`
+          SELECT id, topic, key, headers, value FROM outbox ORDER BY id LIMIT ${this.batchSize}`;
+        if (rows.length === 0) return 0;
+        for (const run of runsByTopic(rows)) await this.options.log.publish(run.topic, run.records);
+        await tx.$executeRaw`DELETE FROM outbox WHERE id = ANY(${rows.map((row) => row.id.toString())}::bigint[])`;
+        return rows.length;
+      },
+      { timeout: this.batchTimeoutMs },
+    );
+  }
+}
+
+/** Consecutive rows of one topic become one publish call, so the id order holds across topics. */
+function runsByTopic(rows: readonly OutboxRow[]): { topic: string; records: OutgoingRecord[] }[] {
+  const runs: { topic: string; records: OutgoingRecord[] }[] = [];
+  for (const row of rows) {
+    const record = { key: row.key, value: Buffer.from(row.value), headers: row.headers };
+    const last = runs[runs.length - 1];
+    if (last?.topic === row.topic) last.records.push(record);
+    else runs.push({ topic: row.topic, records: [record] });
+  }
+  return runs;
+}
