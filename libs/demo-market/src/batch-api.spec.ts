@@ -24,6 +24,8 @@ const catalogue: DemoMarketCatalogue = {
   ],
 };
 
+type WireObject = Record<string, unknown> & { id: string; status: string; output_file_id: string | null; error_file_id: string | null };
+
 const line = (customId: string, model: string, content: string) =>
   JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content }], max_tokens: 50 } });
 
@@ -35,13 +37,20 @@ describe('demo market: OpenAI Batch API', () => {
   });
   afterAll(() => market.stop());
 
-  const call = async (providerId: string, path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${market.providers[providerId]}${path}`, {
+  const request = (providerId: string, path: string, init: RequestInit = {}) =>
+    fetch(`${market.providers[providerId]}${path}`, {
       ...init,
       headers: { authorization: `Bearer ${market.apiKeys[providerId]}`, ...(init.headers ?? {}) },
     });
-    return { status: res.status, body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  const call = async (providerId: string, path: string, init: RequestInit = {}) => {
+    const res = await request(providerId, path, init);
+    return { status: res.status, body: (await res.json()) as WireObject };
   };
+  const contentLines = async (providerId: string, fileId: string | null) =>
+    (await (await request(providerId, `/files/${fileId}/content`)).text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   const upload = (providerId: string, jsonl: string) => {
     const form = new FormData();
@@ -75,15 +84,13 @@ describe('demo market: OpenAI Batch API', () => {
     const done = (await poll()).body;
     expect(done).toMatchObject({ status: 'completed', request_counts: { total: 3, completed: 2, failed: 1 } });
 
-    const output = await call('cheap', `/files/${done.output_file_id}/content`);
-    const results = String(output.body).trim().split('\n').map((l) => JSON.parse(l));
+    const results = await contentLines('cheap', done.output_file_id);
     expect(results.map((r) => [r.custom_id, r.response.status_code])).toEqual([
       ['a', 200],
       ['c', 200],
     ]);
     expect(results[0].response.body.usage.completion_tokens).toBeLessThanOrEqual(50);
-    const errors = await call('cheap', `/files/${done.error_file_id}/content`);
-    expect(JSON.parse(String(errors.body).trim())).toMatchObject({ custom_id: 'b', response: { status_code: 404 } });
+    expect(await contentLines('cheap', done.error_file_id)).toMatchObject([{ custom_id: 'b', response: { status_code: 404 } }]);
     expect(market.stats().cheap).toMatchObject({ filesUploaded: 1, batchesCreated: 1, batchRequests: 3, chatCompletions: 0 });
   });
 

@@ -33,6 +33,15 @@ const catalogue: DemoMarketCatalogue = {
   ],
 };
 
+interface WireBody {
+  object: string;
+  model: string;
+  choices: { message: { content: string }; finish_reason: string }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  error: { code: string };
+}
+const wire = async (res: Response) => (await res.json()) as WireBody;
+
 const prompt = 'Summarize inference routing in two sentences.';
 
 function chat(market: DemoMarket, providerId: string, body: Record<string, unknown>, init: RequestInit = {}) {
@@ -64,7 +73,7 @@ describe('demo market: chat completions', () => {
   it('answers in the OpenAI format with usage counted by the real tokenizer', async () => {
     const res = await askQuick(market);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await wire(res);
     const text = body.choices[0].message.content;
     expect(body).toMatchObject({ object: 'chat.completion', model: 'llama3.1-8b', choices: [{ finish_reason: 'stop' }] });
     expect(body.usage).toEqual({
@@ -76,13 +85,13 @@ describe('demo market: chat completions', () => {
   });
 
   it('gives the same answer to the same prompt and a different one to another prompt', async () => {
-    const text = async (content: string) => (await (await askQuick(market, content)).json()).choices[0].message.content;
+    const text = async (content: string) => (await wire(await askQuick(market, content))).choices[0].message.content;
     expect(await text(prompt)).toBe(await text(prompt));
     expect(await text(prompt)).not.toBe(await text('Write a haiku about queues.'));
   });
 
   it('stops at max_tokens with finish_reason "length"', async () => {
-    const body = await (await askQuick(market, prompt, { max_tokens: 3 })).json();
+    const body = await wire(await askQuick(market, prompt, { max_tokens: 3 }));
     expect(body.choices[0].finish_reason).toBe('length');
     expect(body.usage.completion_tokens).toBeLessThanOrEqual(3);
   });
@@ -90,16 +99,16 @@ describe('demo market: chat completions', () => {
   it('refuses a wrong key with 401 and an unknown model with 404, in the OpenAI error envelope', async () => {
     const unauthorized = await chat(market, 'quick', { model: 'llama3.1-8b', messages: [] }, { headers: { authorization: 'Bearer nope' } });
     expect(unauthorized.status).toBe(401);
-    expect((await unauthorized.json()).error.code).toBe('invalid_api_key');
+    expect((await wire(unauthorized)).error.code).toBe('invalid_api_key');
     const unknown = await chat(market, 'quick', { model: 'llama-3.1-8b', messages: [{ role: 'user', content: 'hi' }] });
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error.code).toBe('model_not_found');
+    expect((await wire(unknown)).error.code).toBe('model_not_found');
   });
 
   it('rejects a prompt that does not fit the context window', async () => {
     const res = await askQuick(market, 'token '.repeat(4000), { max_tokens: 200 });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('context_length_exceeded');
+    expect((await wire(res)).error.code).toBe('context_length_exceeded');
   });
 
   it('injects 429 with Retry-After, 5xx and hangs on demand, and counts them', async () => {
@@ -124,7 +133,7 @@ describe('demo market: determinism, latency and limits', () => {
   it('answers identically for the same seed and differently for another', async () => {
     const [a, b, c] = await Promise.all(['one', 'one', 'two'].map((seed) => startDemoMarket(catalogue, { latencyScale: 0, seed })));
     try {
-      const texts = await Promise.all([a, b, c].map(async (m) => (await (await askQuick(m)).json()).choices[0].message.content));
+      const texts = await Promise.all([a, b, c].map(async (m) => (await wire(await askQuick(m))).choices[0].message.content));
       expect(texts[0]).toBe(texts[1]);
       expect(texts[0]).not.toBe(texts[2]);
     } finally {
