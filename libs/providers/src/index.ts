@@ -1,0 +1,2 @@
+export * from './provider-errors';
+export * from './openai-compatible.adapter';

@@ -1,0 +1,193 @@
+import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
+import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError } from './provider-errors';
+
+/** Where and as whom to call a provider; the base URL ends in /v1, as OpenAI's does. */
+export interface ProviderEndpoint {
+  readonly id: string;
+  readonly baseUrl: string;
+  readonly apiKey: string;
+}
+
+export interface CompletionRequest {
+  readonly provider: ProviderEndpoint;
+  readonly providerModel: string;
+  readonly input: string;
+  readonly maxOutputTokens: number;
+}
+
+export interface CompletionResult {
+  readonly text: string;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly latencyMs: number;
+  readonly finishReason: string;
+}
+
+export interface BatchItem {
+  readonly customId: string;
+  readonly providerModel: string;
+  readonly input: string;
+  readonly maxOutputTokens: number;
+}
+
+export type BatchStatus = OpenAI.Batches.Batch['status'];
+
+export interface BatchProgress {
+  readonly batchId: string;
+  readonly status: BatchStatus;
+  /** True once the status can no longer change. */
+  readonly finished: boolean;
+  readonly requestCounts: { readonly total: number; readonly completed: number; readonly failed: number };
+}
+
+export type BatchItemResult =
+  | { readonly customId: string; readonly ok: true; readonly text: string; readonly inputTokens: number; readonly outputTokens: number }
+  | { readonly customId: string; readonly ok: false; readonly error: ProviderError };
+
+export interface OpenAiCompatibleAdapterOptions {
+  /** Per HTTP request; a hung provider becomes a ProviderTimeoutError after this long. */
+  readonly timeoutMs: number;
+}
+
+const finishedStatuses: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+
+interface BatchOutputLine {
+  custom_id: string;
+  response?: { status_code: number; body: unknown } | null;
+  error?: { code?: string; message?: string } | null;
+}
+
+/**
+ * Calls any OpenAI-compatible provider through the official SDK. The SDK never retries
+ * (maxRetries 0): retrying, and choosing where, is the scheduler's job, so every failure
+ * surfaces at once as a classified ProviderError.
+ */
+export class OpenAiCompatibleAdapter {
+  private readonly clients = new Map<string, OpenAI>();
+
+  constructor(private readonly options: OpenAiCompatibleAdapterOptions) {}
+
+  private client(provider: ProviderEndpoint): OpenAI {
+    const key = `${provider.baseUrl}\n${provider.apiKey}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, maxRetries: 0, timeout: this.options.timeoutMs });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private async call<T>(provider: ProviderEndpoint, run: (client: OpenAI) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await run(this.client(provider));
+    } catch (err) {
+      // The SDK recognises its own timeout by the abort error's name, which is lost when the
+      // abort comes from another realm (jest's sandbox); a connection error that arrives
+      // once the whole timeout has elapsed is that timeout either way.
+      const elapsed = performance.now() - started;
+      if (err instanceof APIConnectionError && elapsed >= this.options.timeoutMs) {
+        throw new ProviderTimeoutError(provider.id, `no answer within ${this.options.timeoutMs} ms`);
+      }
+      throw classifyProviderError(provider.id, err);
+    }
+  }
+
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const started = performance.now();
+    const completion = await this.call(request.provider, (client) =>
+      client.chat.completions.create({
+        model: request.providerModel,
+        messages: [{ role: 'user', content: request.input }],
+        max_tokens: request.maxOutputTokens,
+      }),
+    );
+    const latencyMs = Math.round(performance.now() - started);
+    if (!completion.usage) throw new ProviderServerError(request.provider.id, 'response carried no token usage');
+    const choice = completion.choices[0];
+    return {
+      text: choice?.message.content ?? '',
+      inputTokens: completion.usage.prompt_tokens,
+      outputTokens: completion.usage.completion_tokens,
+      latencyMs,
+      finishReason: choice?.finish_reason ?? 'stop',
+    };
+  }
+
+  /** Uploads the items as a batch JSONL file and starts a provider batch; returns its id. */
+  async submitBatch(provider: ProviderEndpoint, items: readonly BatchItem[]): Promise<string> {
+    const jsonl = items
+      .map((item) =>
+        JSON.stringify({
+          custom_id: item.customId,
+          method: 'POST',
+          url: '/v1/chat/completions',
+          body: { model: item.providerModel, messages: [{ role: 'user', content: item.input }], max_tokens: item.maxOutputTokens },
+        }),
+      )
+      .join('\n');
+    return this.call(provider, async (client) => {
+      const file = await client.files.create({ file: await toFile(Buffer.from(`${jsonl}\n`), 'sluice-batch.jsonl'), purpose: 'batch' });
+      const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+      return batch.id;
+    });
+  }
+
+  async pollBatch(provider: ProviderEndpoint, batchId: string): Promise<BatchProgress> {
+    const batch = await this.call(provider, (client) => client.batches.retrieve(batchId));
+    return {
+      batchId: batch.id,
+      status: batch.status,
+      finished: finishedStatuses.has(batch.status),
+      requestCounts: batch.request_counts ?? { total: 0, completed: 0, failed: 0 },
+    };
+  }
+
+  async cancelBatch(provider: ProviderEndpoint, batchId: string): Promise<BatchProgress> {
+    await this.call(provider, (client) => client.batches.cancel(batchId));
+    return this.pollBatch(provider, batchId);
+  }
+
+  /**
+   * Results of a finished batch, successes and failures alike, each failure classified as a
+   * live call's would be. Items the provider never ran (expired, cancelled) are absent:
+   * the caller compares with what it submitted.
+   */
+  async fetchBatchResults(provider: ProviderEndpoint, batchId: string): Promise<BatchItemResult[]> {
+    const batch = await this.call(provider, (client) => client.batches.retrieve(batchId));
+    if (!finishedStatuses.has(batch.status)) {
+      throw new ProviderServerError(provider.id, `batch ${batchId} is ${batch.status}, not finished`);
+    }
+    const fileIds = [batch.output_file_id, batch.error_file_id].filter((id): id is string => Boolean(id));
+    const contents = await Promise.all(fileIds.map((id) => this.call(provider, async (client) => (await client.files.content(id)).text())));
+    return contents.flatMap((content) =>
+      content
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => toItemResult(provider.id, JSON.parse(line) as BatchOutputLine)),
+    );
+  }
+}
+
+function toItemResult(providerId: string, line: BatchOutputLine): BatchItemResult {
+  const customId = line.custom_id;
+  const response = line.response;
+  if (response && response.status_code === 200) {
+    const body = response.body as OpenAI.Chat.Completions.ChatCompletion;
+    if (!body.usage) return { customId, ok: false, error: new ProviderServerError(providerId, 'result carried no token usage') };
+    return {
+      customId,
+      ok: true,
+      text: body.choices[0]?.message.content ?? '',
+      inputTokens: body.usage.prompt_tokens,
+      outputTokens: body.usage.completion_tokens,
+    };
+  }
+  if (response) {
+    const errorBody = (response.body as { error?: Record<string, unknown> } | null)?.error;
+    const apiError = APIError.generate(response.status_code, errorBody, undefined, new Headers());
+    return { customId, ok: false, error: classifyProviderError(providerId, apiError) };
+  }
+  // No response at all: the provider never ran it (e.g. batch_expired); worth running again.
+  return { customId, ok: false, error: new ProviderTimeoutError(providerId, line.error?.message ?? line.error?.code ?? 'request not run') };
+}

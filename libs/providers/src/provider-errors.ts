@@ -1,0 +1,103 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+
+/**
+ * A failed provider call, classified for the scheduler: `transient` failures are worth a
+ * retry (elsewhere or later, at no cost to the customer), permanent ones are not.
+ */
+export abstract class ProviderError extends Error {
+  abstract readonly code: string;
+  abstract readonly transient: boolean;
+
+  constructor(
+    readonly providerId: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`${providerId}: ${message}`);
+    this.name = new.target.name;
+  }
+}
+
+export class ProviderRateLimitedError extends ProviderError {
+  readonly code = 'provider_rate_limited';
+  readonly transient = true;
+
+  constructor(
+    providerId: string,
+    message: string,
+    /** How long the provider asked us to wait; null when it did not say. */
+    readonly retryAfterMs: number | null,
+  ) {
+    super(providerId, message, 429);
+  }
+}
+
+export class ProviderServerError extends ProviderError {
+  readonly code = 'provider_server_error';
+  readonly transient = true;
+}
+
+export class ProviderTimeoutError extends ProviderError {
+  readonly code = 'provider_timeout';
+  readonly transient = true;
+}
+
+export class ProviderUnreachableError extends ProviderError {
+  readonly code = 'provider_unreachable';
+  readonly transient = true;
+}
+
+export class ProviderAuthError extends ProviderError {
+  readonly code = 'provider_auth_failed';
+  readonly transient = false;
+}
+
+/** 400, 404, 422…: the same request would fail again anywhere it is sent unchanged. */
+export class ProviderRejectedError extends ProviderError {
+  readonly code = 'provider_rejected_request';
+  readonly transient = false;
+
+  constructor(
+    providerId: string,
+    message: string,
+    status: number,
+    /** The provider's own error code, e.g. `context_length_exceeded`. */
+    readonly providerCode: string | null,
+  ) {
+    super(providerId, message, status);
+  }
+}
+
+/** `retry-after-ms` (OpenAI's), else `retry-after` in seconds or as an HTTP date. */
+export function retryAfterMs(headers: Headers | undefined, now: number = Date.now()): number | null {
+  const ms = Number(headers?.get('retry-after-ms') ?? NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const value = headers?.get('retry-after');
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function providerCodeOf(err: APIError): string | null {
+  const code = (err.error as { code?: unknown } | undefined)?.code ?? err.code;
+  return typeof code === 'string' ? code : null;
+}
+
+/** Maps whatever the SDK threw to a ProviderError; anything unrecognised is rethrown as is. */
+export function classifyProviderError(providerId: string, err: unknown): ProviderError {
+  if (err instanceof ProviderError) return err;
+  // Timeout first: the SDK's timeout error is a kind of connection error.
+  if (err instanceof APIConnectionTimeoutError) return new ProviderTimeoutError(providerId, 'request timed out');
+  if (err instanceof APIConnectionError) return new ProviderUnreachableError(providerId, `connection failed: ${err.cause instanceof Error ? err.cause.message : err.message}`);
+  if (err instanceof APIError && err.status !== undefined) {
+    const { status } = err;
+    if (status === 429) return new ProviderRateLimitedError(providerId, err.message, retryAfterMs(err.headers));
+    if (status === 408) return new ProviderTimeoutError(providerId, err.message, status);
+    if (status >= 500) return new ProviderServerError(providerId, err.message, status);
+    if (status === 401 || status === 403) return new ProviderAuthError(providerId, err.message, status);
+    return new ProviderRejectedError(providerId, err.message, status, providerCodeOf(err));
+  }
+  throw err;
+}
