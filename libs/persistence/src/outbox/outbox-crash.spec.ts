@@ -1,0 +1,6 @@
+import { join } from 'node:path';
+import { describeCrashScenarios } from '../testing/crash/crash-scenarios';
+
+jest.setTimeout(120_000);
+
+describeCrashScenarios('PGlite', async (scratchDir) => ({ kind: 'pglite', dir: join(scratchDir, 'db') }));
