@@ -95,7 +95,8 @@ export function classifyProviderError(providerId: string, err: unknown): Provide
     const { status } = err;
     if (status === 429) return new ProviderRateLimitedError(providerId, err.message, retryAfterMs(err.headers));
     if (status === 408) return new ProviderTimeoutError(providerId, err.message, status);
-    if (status >= 500) return new ProviderServerError(providerId, err.message, status);
+    // 409 is a provider-side lock conflict; OpenAI's own SDK retries it like a 5xx.
+    if (status >= 500 || status === 409) return new ProviderServerError(providerId, err.message, status);
     if (status === 401 || status === 403) return new ProviderAuthError(providerId, err.message, status);
     return new ProviderRejectedError(providerId, err.message, status, providerCodeOf(err));
   }
