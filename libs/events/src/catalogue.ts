@@ -3,9 +3,19 @@ import type { EventDefinition, PayloadOf } from './define-event';
 import type { Envelope, EventContext } from './envelope';
 import type { TopicName } from './topics';
 import type { Upcaster } from './upcast';
-import { Charged, FundsDenied, FundsReleased, FundsReserved, WalletCredited, chargedV1ToV2 } from './catalogue/billing.events';
+import {
+  Charged,
+  FundsDenied,
+  FundsReleased,
+  FundsReserved,
+  WalletCredited,
+  WalletTopUpRequested,
+  chargedV1ToV2,
+} from './catalogue/billing.events';
 import { FileStored, TaskOutputReady } from './catalogue/file.events';
 import {
+  BatchDispatched,
+  ObjectAbandoned,
   ObjectCompleted,
   ObjectDispatched,
   ObjectFailed,
@@ -27,11 +37,14 @@ export const Catalogue = {
   QuoteRejected,
   ObjectCompleted,
   ObjectFailed,
+  ObjectAbandoned,
+  BatchDispatched,
   FundsReserved,
   FundsDenied,
   FundsReleased,
   Charged,
   WalletCredited,
+  WalletTopUpRequested,
   FileStored,
   TaskOutputReady,
   ServiceHeartbeat,

@@ -11,7 +11,7 @@ export const FundsReserved = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
-  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros }),
+  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros, availableMicros: Micros }),
 });
 
 export const FundsDenied = defineEvent({
@@ -27,7 +27,7 @@ export const FundsReleased = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
-  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros }),
+  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros, availableMicros: Micros }),
 });
 
 export const WalletCredited = defineEvent({
@@ -35,7 +35,16 @@ export const WalletCredited = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
-  schema: z.object({ accountId: Id, amountMicros: Micros, reference: z.string().min(1) }),
+  schema: z.object({ accountId: Id, amountMicros: Micros, reference: z.string().min(1), availableMicros: Micros }),
+});
+
+/** An operator (or a payment hook) asks billing to credit a wallet; `reference` makes it idempotent. */
+export const WalletTopUpRequested = defineEvent({
+  type: 'WalletTopUpRequested',
+  version: 1,
+  topic: Topics.billing,
+  key: accountKey,
+  schema: z.object({ accountId: Id, amountMicros: Micros.positive(), reference: z.string().min(1) }),
 });
 
 /**
@@ -55,6 +64,8 @@ export const Charged = defineEvent({
     amountMicros: Micros,
     /** What the reservation held; the difference went back to the wallet. */
     reservedMicros: Micros,
+    /** The wallet's available balance after the charge (absent on events upcast from v1). */
+    availableMicros: Micros.optional(),
   }),
 });
 

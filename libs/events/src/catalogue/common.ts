@@ -11,3 +11,35 @@ export const TextOrRef = z.union([
   z.object({ blobKey: z.string().min(1), bytes: z.number().int().nonnegative() }),
 ]);
 export const ExecutionMode = z.enum(['live', 'provider_batch']);
+
+/** Integer micro-dollars per million tokens, input and output. */
+export const TokenPrice = z.object({ inputMicrosPerMillion: Micros, outputMicrosPerMillion: Micros });
+export type TokenPrice = z.infer<typeof TokenPrice>;
+
+/**
+ * How the customer pays for an object, fixed when it is submitted:
+ * SLA items pay the model's base price times their quoted factor on actual tokens;
+ * real-time requests pay the provider's cost plus a markup (basis points).
+ */
+export const Pricing = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sla'), basePrice: TokenPrice, priceFactor: z.number().min(0.3).max(1) }),
+  z.object({ kind: z.literal('realtime'), markupBps: z.number().int().nonnegative() }),
+]);
+export type Pricing = z.infer<typeof Pricing>;
+
+/** Real-time routing preferences (the real-time API); absent for SLA items. */
+export const Routing = z.object({
+  profile: z.enum(['economy', 'balanced', 'fast']),
+  strategy: z.enum(['lowest_cost', 'prefer_live']),
+  maxPriceMicros: Micros.optional(),
+  maxLatencyMs: z.number().int().positive().optional(),
+});
+export type Routing = z.infer<typeof Routing>;
+
+/** What a provider needs to run one object. */
+export const Work = z.object({
+  model: z.string().min(1),
+  input: TextOrRef,
+  maxOutputTokens: z.number().int().positive(),
+});
+export type Work = z.infer<typeof Work>;

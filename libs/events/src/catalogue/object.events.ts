@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event';
 import { Topics } from '../topics';
-import { ExecutionMode, Id, Micros, TextOrRef } from './common';
+import { ExecutionMode, Id, Micros, Pricing, Routing, TextOrRef, Work } from './common';
 
 const objectKey = (p: { objectId: string }) => p.objectId;
 
+/**
+ * The life of one object, all keyed by objectId so it stays in order:
+ * ObjectSubmitted (api) → FundsReserved | FundsDenied (billing) → ObjectScheduled →
+ * ObjectDispatched (scheduler; or BatchDispatched for a provider batch job) →
+ * QuoteAccepted | QuoteRejected → ObjectCompleted | ObjectFailed (router) → on a failure the
+ * scheduler retries (another ObjectDispatched) or ends it with ObjectAbandoned.
+ */
 export const ObjectSubmitted = defineEvent({
   type: 'ObjectSubmitted',
   version: 1,
@@ -14,15 +21,23 @@ export const ObjectSubmitted = defineEvent({
     objectId: Id,
     taskId: Id,
     accountId: Id,
-    /** The line key when the object came from a file. */
+    /** Position in the task (input order), and the line key when it came from a file. */
+    index: z.number().int().nonnegative(),
     itemKey: z.string().optional(),
+    /** The model's canonical id (aliases are resolved at the edge). */
     model: z.string().min(1),
     input: TextOrRef,
+    inputTokens: z.number().int().nonnegative(),
+    /** Output tokens the reservation covers and the provider may produce. */
+    maxOutputTokens: z.number().int().positive(),
     /** Minutes; null = run at once. */
     slaMinutes: z.number().int().positive().nullable(),
     deadlineAt: z.iso.datetime(),
-    inputTokens: z.number().int().nonnegative(),
-    priceFactor: z.number().min(0.3).max(1),
+    pricing: Pricing,
+    routing: Routing.optional(),
+    /** Customer fields of the real-time API, kept on the object. */
+    customerRef: z.string().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
   }),
 });
 
@@ -36,6 +51,9 @@ export const ObjectScheduled = defineEvent({
     accountId: Id,
     runAt: z.iso.datetime(),
     mode: ExecutionMode,
+    /** The provider the plan counts on (a batch job or a cheap window), if any. */
+    providerId: Id.optional(),
+    estimatedProviderCostMicros: Micros,
     reason: z.string(),
   }),
 });
@@ -49,9 +67,30 @@ export const ObjectDispatched = defineEvent({
     objectId: Id,
     accountId: Id,
     attempt: z.number().int().positive(),
-    mode: ExecutionMode,
+    work: Work,
+    deadlineAt: z.iso.datetime(),
+    routing: Routing.optional(),
+    pricing: Pricing,
+    /** Providers that failed this object before; the router tries others first. */
+    avoidProviders: z.array(Id).default([]),
     /** Set when a deadline at risk sends the object to the fastest live provider. */
     escalated: z.boolean(),
+  }),
+});
+
+/** Objects grouped into one provider batch job (keyed by the batch, not by an object). */
+export const BatchDispatched = defineEvent({
+  type: 'BatchDispatched',
+  version: 1,
+  topic: Topics.objects,
+  key: (p) => p.batchId,
+  schema: z.object({
+    batchId: Id,
+    providerId: Id,
+    model: z.string().min(1),
+    items: z
+      .array(z.object({ objectId: Id, accountId: Id, attempt: z.number().int().positive(), work: Work, pricing: Pricing }))
+      .min(1),
   }),
 });
 
@@ -63,11 +102,13 @@ export const QuoteAccepted = defineEvent({
   schema: z.object({
     objectId: Id,
     accountId: Id,
+    attempt: z.number().int().positive(),
     providerId: Id,
     providerModel: z.string().min(1),
     mode: ExecutionMode,
     estimatedProviderCostMicros: Micros,
-    customerPriceMicros: Micros,
+    estimatedCustomerPriceMicros: Micros,
+    estimatedLatencyMs: z.number().int().nonnegative(),
   }),
 });
 
@@ -79,6 +120,8 @@ export const QuoteRejected = defineEvent({
   schema: z.object({
     objectId: Id,
     accountId: Id,
+    attempt: z.number().int().positive(),
+    /** no_provider_available | price_cap_exceeded | latency_cap_exceeded | ... */
     code: z.string().min(1),
     message: z.string(),
   }),
@@ -92,11 +135,14 @@ export const ObjectCompleted = defineEvent({
   schema: z.object({
     objectId: Id,
     accountId: Id,
+    attempt: z.number().int().positive(),
     providerId: Id,
+    mode: ExecutionMode,
     inputTokens: z.number().int().nonnegative(),
     outputTokens: z.number().int().nonnegative(),
     output: TextOrRef,
     providerCostMicros: Micros,
+    /** Provider time only: the request to the provider until its answer. */
     latencyMs: z.number().int().nonnegative(),
   }),
 });
@@ -110,8 +156,25 @@ export const ObjectFailed = defineEvent({
     objectId: Id,
     accountId: Id,
     attempt: z.number().int().positive(),
+    providerId: Id.optional(),
     /** Transient failures are retried by the scheduler at no cost to the customer. */
     transient: z.boolean(),
+    retryAfterMs: z.number().int().nonnegative().optional(),
+    code: z.string().min(1),
+    message: z.string(),
+  }),
+});
+
+/** The scheduler gave up on the object: the end of its life, nothing is charged. */
+export const ObjectAbandoned = defineEvent({
+  type: 'ObjectAbandoned',
+  version: 1,
+  topic: Topics.objects,
+  key: objectKey,
+  schema: z.object({
+    objectId: Id,
+    accountId: Id,
+    attempts: z.number().int().nonnegative(),
     code: z.string().min(1),
     message: z.string(),
   }),

@@ -65,5 +65,5 @@ let sequence = 0;
 /** A valid catalogue event; `n` makes the account (and so the partition key) differ. */
 export function walletCredited(accountId = 'acct-1', amountMicros = 1_000_000): SluiceEvent {
   sequence += 1;
-  return createEvent(WalletCredited, { accountId, amountMicros, reference: `test-${sequence}` }, { correlationId: `corr-${sequence}` });
+  return createEvent(WalletCredited, { accountId, amountMicros, reference: `test-${sequence}`, availableMicros: amountMicros }, { correlationId: `corr-${sequence}` });
 }
