@@ -31,17 +31,20 @@ interface PendingPublish {
  * flight the next calls queue up and leave together as one request: batching that costs no
  * latency when the log is idle (unlike a linger timer).
  *
- * Records of one partition leave in the order they were published, so one key keeps its
- * order, also when a large call is split over several requests.
+ * Partitions are spread over a few producers ("lanes"), each with its own connection, so
+ * one request can be encoded while another is with the broker. A partition always uses the
+ * same lane and a lane sends in queue order, so records of one key keep their order, also
+ * when a large call is split over several requests.
  */
 export class KafkaPublisher {
-  private queue: PendingRecord[] = [];
-  private sending: Promise<void> | null = null;
+  private readonly lanes: Lane[];
 
   constructor(
-    private readonly producer: Producer,
+    producers: Producer[],
     private readonly partitionsOf: (topic: string) => Promise<number>,
-  ) {}
+  ) {
+    this.lanes = producers.map((producer) => new Lane(producer, (publish) => this.dropQueued(publish)));
+  }
 
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
@@ -49,23 +52,45 @@ export class KafkaPublisher {
     await new Promise<void>((resolve, reject) => {
       const publish: PendingPublish = { remaining: records.length, failed: false, resolve, reject };
       for (const record of records) {
-        const message: Message = {
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          // Same partition kafkajs' DefaultPartitioner (murmur2) would pick; set explicitly so
-          // requests can be sized per partition before kafkajs sees them.
-          partition: partitionFor(record.key, partitions),
-        };
-        this.queue.push({ topic, partition: message.partition!, message, bytes: recordBytes(record), publish });
+        // Same partition kafkajs' DefaultPartitioner (murmur2) would pick; set explicitly so
+        // requests can be sized per partition and lanes chosen before kafkajs sees them.
+        const partition = partitionFor(record.key, partitions);
+        const message: Message = { key: record.key, value: record.value, headers: record.headers, partition };
+        this.lanes[partition % this.lanes.length].enqueue({ topic, partition, message, bytes: recordBytes(record), publish });
       }
-      this.sending ??= this.drain();
     });
   }
 
   /** Resolves once everything published so far was acknowledged or failed. */
   async flush(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.flush()));
+  }
+
+  private dropQueued(failed: Set<PendingPublish>): void {
+    for (const lane of this.lanes) lane.drop(failed);
+  }
+}
+
+class Lane {
+  private queue: PendingRecord[] = [];
+  private sending: Promise<void> | null = null;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly onFailed: (failed: Set<PendingPublish>) => void,
+  ) {}
+
+  enqueue(record: PendingRecord): void {
+    this.queue.push(record);
+    this.sending ??= this.drain();
+  }
+
+  async flush(): Promise<void> {
     while (this.sending) await this.sending;
+  }
+
+  drop(failed: Set<PendingPublish>): void {
+    this.queue = this.queue.filter((record) => !failed.has(record.publish));
   }
 
   private async drain(): Promise<void> {
@@ -112,16 +137,17 @@ export class KafkaPublisher {
 
   /**
    * A failed request fails every publish call with a record in it, and their records still
-   * queued are dropped: sending them later would put them ahead of the failed ones when the
-   * caller retries.
+   * queued (in any lane) are dropped: sending them later would put them ahead of the failed
+   * ones when the caller retries.
    */
   private fail(request: PendingRecord[], err: unknown): void {
     const failed = new Set(request.map((record) => record.publish));
     for (const publish of failed) {
+      if (publish.failed) continue;
       publish.failed = true;
       publish.reject(err);
     }
-    this.queue = this.queue.filter((record) => !failed.has(record.publish));
+    this.onFailed(failed);
   }
 }
 

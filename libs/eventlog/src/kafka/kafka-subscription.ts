@@ -3,6 +3,12 @@ import { DeliveryAbortedError, deliverBatch } from '../delivery';
 import type { LogRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicPartition } from '../event-log.port';
 
 export const DEFAULT_MAX_BATCH_SIZE = 500;
+/**
+ * Partitions whose batches are handled at the same time (one batch per partition at a time,
+ * as in the embedded log): a slow partition does not hold the others back, and commits of
+ * different partitions overlap.
+ */
+const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 
 export interface KafkaSubscriptionDeps {
   consumer: Consumer;
@@ -71,6 +77,7 @@ export class KafkaSubscription implements Subscription {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.handleKafkaBatch(payload),
     });
   }
