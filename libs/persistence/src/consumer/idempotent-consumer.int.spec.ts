@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@sluice/testing';
+import { createTestDatabase } from '../testing/test-database';
 import type { SluiceEvent } from '@sluice/events';
 import { counterValue, incrementCounter, openFixturePostgres, walletCredited, type FixtureDatabase } from '../testing/fixture-database';
 import { applyOnce } from './idempotent-consumer';

@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@sluice/testing';
+import { createTestDatabase } from '../testing/test-database';
 import { PrismaClient, walletCredited } from '../testing/fixture-database';
 import { openServiceDatabase } from './open-service-database';
 

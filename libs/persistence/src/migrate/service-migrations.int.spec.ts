@@ -1,18 +1,13 @@
-import { Client } from 'pg';
-import { createTestDatabase, testDatabaseUrl } from '@sluice/testing';
+import { createTestDatabase, serverQuery } from '../testing/test-database';
 import { ServiceNames, schemaLocationOf } from '../services';
 import { applyMigrations, diffMigrationsToSchema, migrationStatus, type MigrationTarget } from './migrate';
 
 jest.setTimeout(120_000);
 
-async function databaseNames(): Promise<string[]> {
-  const client = new Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  try {
-    return (await client.query<{ datname: string }>('SELECT datname FROM pg_database')).rows.map((row) => row.datname);
-  } finally {
-    await client.end();
-  }
+/** Shadow databases this process created (named after its pid) that still exist. */
+async function leftoverShadows(): Promise<string[]> {
+  const rows = await serverQuery<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'prisma_shadow_${process.pid}_%'`);
+  return rows.map((row) => row.datname);
 }
 
 describe.each(ServiceNames)('%s database (real PostgreSQL)', (service) => {
@@ -32,11 +27,9 @@ describe.each(ServiceNames)('%s database (real PostgreSQL)', (service) => {
   });
 
   it('has migrations that replay (in a shadow database on the server) to exactly schema.prisma, leaving no shadow behind', async () => {
-    const before = await databaseNames();
-
     const drift = await diffMigrationsToSchema(location, target);
 
     expect(drift).toEqual({ inSync: true, sql: '' });
-    expect(await databaseNames()).toEqual(before);
+    expect(await leftoverShadows()).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@sluice/testing';
+import { createTestDatabase } from '../testing/test-database';
 import { describeCrashScenarios } from '../testing/crash/crash-scenarios';
 
 jest.setTimeout(120_000);
