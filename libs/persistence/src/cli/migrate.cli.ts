@@ -11,8 +11,8 @@ const USAGE = `Usage: npm run migrate -- [command] [--service <name>] [--data-di
 Commands:
   deploy (default)  apply pending migrations of one service (--service) or of all five
   status            compare the database's migration history with the migrations folder
-  check             exit 1 when a service's migrations and schema.prisma disagree; prints the SQL
-  diff              print the SQL that takes the migrations to schema.prisma (empty when in sync)
+  check             say whether each service's migrations and schema.prisma agree; exit 1 if not
+  diff              print only the SQL that takes the migrations to schema.prisma; exit 1 if any
   create --name x   write apps/<service>/prisma/migrations/<timestamp>_x from that diff
 
 Databases (deploy, status):
@@ -96,10 +96,10 @@ async function run(argv: string[]): Promise<number> {
       case 'check':
       case 'diff': {
         const drift = await diffMigrationsToSchema(location);
+        failed ||= !drift.inSync;
         if (command === 'check') {
           console.log(`${service}: ${drift.inSync ? 'migrations match schema.prisma' : 'migrations and schema.prisma DISAGREE'}`);
           if (!drift.inSync) console.log(drift.sql);
-          failed ||= !drift.inSync;
         } else if (!drift.inSync) {
           console.log(`-- ${service}\n${drift.sql}`);
         }
