@@ -1,7 +1,9 @@
 import type { SluiceEvent } from '@sluice/events';
 import { counterValue, incrementCounter, openFixturePglite, walletCredited, type FixtureDatabase } from '../testing/fixture-database';
 import { applyOnce } from './idempotent-consumer';
+import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
 
+requireVmModulesForPglite();
 jest.setTimeout(60_000);
 
 describe('applyOnce (idempotent consumer) on PGlite', () => {

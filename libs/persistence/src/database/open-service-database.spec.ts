@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { schemaLocationOf } from '../services';
 import { PrismaClient, walletCredited } from '../testing/fixture-database';
 import { embeddedDatabaseDir, openServiceDatabase } from './open-service-database';
+import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
 
+requireVmModulesForPglite();
 jest.setTimeout(60_000);
 
 describe('openServiceDatabase, embedded (PGlite)', () => {

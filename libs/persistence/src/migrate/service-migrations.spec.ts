@@ -5,7 +5,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { ServiceNames, schemaLocationOf } from '../services';
 import { fixtureSchema } from '../testing/fixture-database';
 import { applyMigrations, createMigration, diffMigrationsToSchema, migrationStatus } from './migrate';
+import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
 
+requireVmModulesForPglite();
 jest.setTimeout(120_000);
 
 describe.each(ServiceNames)('%s database (PGlite)', (service) => {

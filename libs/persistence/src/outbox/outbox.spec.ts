@@ -3,7 +3,9 @@ import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
 import { counterValue, incrementCounter, openFixturePglite, walletCredited, type FixtureDatabase } from '../testing/fixture-database';
 import { appendToOutbox } from './outbox';
 import { OutboxRelay } from './outbox-relay';
+import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
 
+requireVmModulesForPglite();
 jest.setTimeout(60_000);
 
 /** Records what was published; `failNext` makes the next publish reject. */
