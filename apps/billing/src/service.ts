@@ -1,6 +1,7 @@
 import { startWorkerService, type ServiceDefinition } from '@sluice/platform';
+import { PrismaClient } from './generated/prisma/client';
 
 export const billingService: ServiceDefinition = {
   name: 'billing',
-  start: (runtime) => startWorkerService(runtime, []),
+  start: (runtime) => startWorkerService(runtime, { prisma: PrismaClient, features: [] }),
 };

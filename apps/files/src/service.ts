@@ -1,6 +1,7 @@
 import { startWorkerService, type ServiceDefinition } from '@sluice/platform';
+import { PrismaClient } from './generated/prisma/client';
 
 export const filesService: ServiceDefinition = {
   name: 'files',
-  start: (runtime) => startWorkerService(runtime, []),
+  start: (runtime) => startWorkerService(runtime, { prisma: PrismaClient, features: [] }),
 };

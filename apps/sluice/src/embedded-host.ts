@@ -33,6 +33,7 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
           startedAt: new Date(),
           bus,
           heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+          database: { service: name, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR },
           http: name === 'api' ? { host: config.HOST, port: config.PORT } : undefined,
         }),
       );

@@ -8,6 +8,7 @@ describe('service configuration', () => {
       KAFKA_BROKERS: ['k1:9092', 'k2:9092'],
       DATABASE_URL: good.DATABASE_URL,
       HEARTBEAT_INTERVAL_MS: 2000,
+      MIGRATE_ON_START: false,
       LOG_LEVEL: 'info',
     });
   });

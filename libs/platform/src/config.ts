@@ -29,6 +29,8 @@ export const DistributedServiceEnv = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgresql:// URL' }),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  /** Apply pending migrations at start (development); deployments run the migrate job instead. */
+  MIGRATE_ON_START: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 export type DistributedServiceEnv = z.infer<typeof DistributedServiceEnv>;

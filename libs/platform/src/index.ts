@@ -4,3 +4,5 @@ export * from './runtime.module';
 export * from './heartbeat';
 export * from './nest-service';
 export * from './standalone';
+export * from './persistence/persistence.module';
+export * from './persistence/event-store';

@@ -2,15 +2,22 @@ import { Module, type DynamicModule, type INestApplicationContext, type Type } f
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { HeartbeatPublisher } from './heartbeat';
+import { PersistenceModule, type PrismaClientClass } from './persistence/persistence.module';
 import { ServiceRuntimeModule } from './runtime.module';
 import type { RunningService, ServiceRuntime } from './service';
 
-function rootModule(runtime: ServiceRuntime, features: Type[]): DynamicModule {
+/** What a service brings: its generated Prisma client class and its capability modules. */
+export interface ServiceParts {
+  prisma: PrismaClientClass;
+  features: Type[];
+}
+
+function rootModule(runtime: ServiceRuntime, parts: ServiceParts): DynamicModule {
   @Module({})
   class ServiceRootModule {}
   return {
     module: ServiceRootModule,
-    imports: [ServiceRuntimeModule.forRuntime(runtime), ...features],
+    imports: [ServiceRuntimeModule.forRuntime(runtime), PersistenceModule.forService(parts.prisma), ...parts.features],
     providers: [HeartbeatPublisher],
   };
 }
@@ -18,8 +25,8 @@ function rootModule(runtime: ServiceRuntime, features: Type[]): DynamicModule {
 const nestLogLevels = ['error', 'warn'] as const;
 
 /** Starts a service that only consumes and produces events (no HTTP). */
-export async function startWorkerService(runtime: ServiceRuntime, features: Type[]): Promise<RunningService> {
-  const app: INestApplicationContext = await NestFactory.createApplicationContext(rootModule(runtime, features), {
+export async function startWorkerService(runtime: ServiceRuntime, parts: ServiceParts): Promise<RunningService> {
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(rootModule(runtime, parts), {
     logger: [...nestLogLevels],
   });
   await app.init();
@@ -27,9 +34,9 @@ export async function startWorkerService(runtime: ServiceRuntime, features: Type
 }
 
 /** Starts a service that also serves HTTP (the API), on Fastify. */
-export async function startHttpService(runtime: ServiceRuntime, features: Type[]): Promise<RunningService> {
+export async function startHttpService(runtime: ServiceRuntime, parts: ServiceParts): Promise<RunningService> {
   if (!runtime.http) throw new Error(`${runtime.service}: no HTTP address configured`);
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, features), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter(), {
     logger: [...nestLogLevels],
   });
   await app.listen(runtime.http.port, runtime.http.host);

@@ -1,5 +1,6 @@
 import type { ServiceName } from '@sluice/events';
 import type { EventBus } from '@sluice/eventlog';
+import type { ServiceDatabaseOptions } from '@sluice/persistence';
 
 /** What a service gets from its host, whichever engine runs it. */
 export interface ServiceRuntime {
@@ -8,6 +9,8 @@ export interface ServiceRuntime {
   startedAt: Date;
   bus: EventBus;
   heartbeatIntervalMs: number;
+  /** The service's own database: embedded PGlite in the data folder, or PostgreSQL. */
+  database: ServiceDatabaseOptions;
   /** Set for the API: where it listens. */
   http?: { host: string; port: number };
 }

@@ -26,6 +26,7 @@ export async function runStandalone(
     startedAt: new Date(),
     bus: new EventBus(log),
     heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    database: { service: definition.name, mode: 'postgres', url: env.DATABASE_URL, migrate: env.MIGRATE_ON_START },
     http,
   });
   const stop = async () => {

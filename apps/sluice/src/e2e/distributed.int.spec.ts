@@ -33,6 +33,7 @@ describe('distributed engine: one process per service on Kafka and PostgreSQL', 
         KAFKA_BROKERS: brokers,
         DATABASE_URL: await createTestDatabase(`dist_${service}`),
         HEARTBEAT_INTERVAL_MS: '500',
+        MIGRATE_ON_START: 'true',
         PORT: String(port),
       };
       children.push(startService(service, env));

@@ -1,0 +1,78 @@
+import { Global, Inject, Injectable, Logger, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { EventBus } from '@sluice/eventlog';
+import { OutboxRelay, openServiceDatabase, type ServiceDatabase, type TransactionalClient } from '@sluice/persistence';
+import { SERVICE_RUNTIME } from '../runtime.module';
+import type { ServiceRuntime } from '../service';
+import { EventStore } from './event-store';
+
+/** The service's own Prisma client (its generated class, built on the opened database). */
+export const PRISMA = Symbol('PRISMA');
+
+export interface PrismaClientLike extends TransactionalClient {
+  $connect(): Promise<void>;
+  $disconnect(): Promise<void>;
+}
+export type PrismaClientClass = new (options: { adapter: SqlDriverAdapterFactory }) => PrismaClientLike;
+
+const SERVICE_DATABASE = Symbol('SERVICE_DATABASE');
+
+/** Starts the outbox relay with the service and stops it (publishing what is pending) at the end. */
+@Injectable()
+class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Outbox');
+
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClientLike,
+    @Inject(SERVICE_DATABASE) private readonly database: ServiceDatabase,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  onModuleInit(): void {
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop().catch((err: Error) => this.logger.error(`relay stop: ${err.message}`));
+    await this.prisma.$disconnect();
+    await this.database.close();
+  }
+}
+
+/** Opens the service's own database (embedded PGlite or PostgreSQL) and its write side. */
+@Global()
+@Module({})
+export class PersistenceModule {
+  static forService(prismaClass: PrismaClientClass): DynamicModule {
+    return {
+      module: PersistenceModule,
+      providers: [
+        {
+          provide: SERVICE_DATABASE,
+          inject: [SERVICE_RUNTIME],
+          useFactory: (runtime: ServiceRuntime) => openServiceDatabase(runtime.database),
+        },
+        {
+          provide: PRISMA,
+          inject: [SERVICE_DATABASE],
+          useFactory: (db: ServiceDatabase) => new prismaClass({ adapter: db.adapter }),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [PRISMA, EventBus],
+          useFactory: (prisma: PrismaClientLike, bus: EventBus) => {
+            const logger = new Logger('Outbox');
+            return new OutboxRelay({ client: prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
+          },
+        },
+        {
+          provide: EventStore,
+          inject: [PRISMA, EventBus, OutboxRelay],
+          useFactory: (prisma: PrismaClientLike, bus: EventBus, relay: OutboxRelay) => new EventStore(prisma, bus, relay),
+        },
+        DatabaseLifecycle,
+      ],
+      exports: [PRISMA, EventStore, OutboxRelay],
+    };
+  }
+}
