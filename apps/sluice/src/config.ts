@@ -1,10 +1,18 @@
 import { resolve } from 'node:path';
-import { HttpEnv, parseConfig } from '@sluice/platform';
+import { ClockEnv, HttpEnv, parseConfig } from '@sluice/platform';
 import { z } from 'zod';
 
-const EmbeddedEnv = HttpEnv.extend({
+const EmbeddedEnv = z.looseObject({
+  ...HttpEnv.shape,
+  ...ClockEnv,
   SLUICE_DATA_DIR: z.string().min(1).default('.sluice').transform((dir) => resolve(dir)),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  SLUICE_CATALOGUE: z.string().min(1).optional(),
+  /** JSON `{providerId: {baseUrl, apiKey}}` for real providers; without it the demo market serves them. */
+  SLUICE_PROVIDER_ENDPOINTS: z.string().min(1).optional(),
+  /** Demo market latency multiplier: 1 = the catalogue's figures, 0 = instant. */
+  SLUICE_DEMO_LATENCY_SCALE: z.coerce.number().min(0).default(1),
+  SLUICE_DEMO_SEED: z.string().default('sluice-demo'),
 });
 export type EmbeddedConfig = z.infer<typeof EmbeddedEnv>;
 

@@ -1,21 +1,52 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startDemoMarket, type DemoMarket } from '@sluice/demo-market';
 import { TopicSpecs } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
-import type { RunningService } from '@sluice/platform';
+import {
+  createClock,
+  loadCatalogueOrFail,
+  providerEndpointsFrom,
+  type Clock,
+  type ProviderEndpoint,
+  type RunningService,
+} from '@sluice/platform';
 import type { EmbeddedConfig } from './config';
 import { SERVICE_ORDER, loadService } from './services';
 
 export interface EmbeddedSluice {
   url: string;
   log: EventLog;
+  clock: Clock;
+  /** The demo provider market, unless real provider endpoints were configured. */
+  market?: DemoMarket;
   stop(): Promise<void>;
 }
 
-/** All five services in one process on the embedded log and embedded databases in `dataDir`. */
+/**
+ * All five services in one process on the embedded log and embedded databases in the data
+ * folder, with the demo provider market on loopback unless real endpoints are configured.
+ */
 export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSluice> {
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
+  const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
+  const clock = createClock({
+    scale: config.SLUICE_TIME_SCALE,
+    origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
+  });
+  const market = config.SLUICE_PROVIDER_ENDPOINTS
+    ? undefined
+    : await startDemoMarket(catalogue, {
+        seed: config.SLUICE_DEMO_SEED,
+        latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
+        turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE / config.SLUICE_TIME_SCALE,
+        now: () => clock.now().getTime(),
+      });
+  const providerEndpoints: Record<string, ProviderEndpoint> = market
+    ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
+    : providerEndpointsFrom(catalogue, config as Record<string, string | undefined>, config.SLUICE_PROVIDER_ENDPOINTS);
+
   const log = await createEventLog({ kind: 'embedded', dir: join(config.SLUICE_DATA_DIR, 'log') });
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);
@@ -23,6 +54,7 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
   const stop = async () => {
     for (const service of running.reverse()) await service.stop();
     await log.close();
+    await market?.stop();
   };
   try {
     for (const name of SERVICE_ORDER) {
@@ -34,6 +66,9 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
           bus,
           heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
           database: { service: name, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR },
+          clock,
+          catalogue,
+          providerEndpoints,
           http: name === 'api' ? { host: config.HOST, port: config.PORT } : undefined,
         }),
       );
@@ -42,5 +77,5 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
     await stop();
     throw err;
   }
-  return { url: running[0].url ?? '', log, stop };
+  return { url: running[0].url ?? '', log, clock, market, stop };
 }

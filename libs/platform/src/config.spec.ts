@@ -9,6 +9,7 @@ describe('service configuration', () => {
       DATABASE_URL: good.DATABASE_URL,
       HEARTBEAT_INTERVAL_MS: 2000,
       MIGRATE_ON_START: false,
+      SLUICE_TIME_SCALE: 1,
       LOG_LEVEL: 'info',
     });
   });

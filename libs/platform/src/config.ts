@@ -23,12 +23,23 @@ const csv = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1));
 
+/** Simulated time (demos, tests, benchmarks): every process of one deployment must agree. */
+export const ClockEnv = {
+  SLUICE_TIME_SCALE: z.coerce.number().positive().default(1),
+  SLUICE_CLOCK_ORIGIN: z.iso.datetime().optional(),
+};
+
 /** The settings every service needs when it runs as its own process (distributed engine). */
-export const DistributedServiceEnv = z.object({
+export const DistributedServiceEnv = z.looseObject({
   KAFKA_BROKERS: csv.describe('comma-separated host:port list'),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'a postgresql:// URL' }),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  /** The provider catalogue file (JSON); defaults to the demo market's. */
+  SLUICE_CATALOGUE: z.string().min(1).optional(),
+  /** JSON `{providerId: {baseUrl, apiKey}}`; otherwise each provider's catalogue URL and key variable. */
+  SLUICE_PROVIDER_ENDPOINTS: z.string().min(1).optional(),
+  ...ClockEnv,
   /** Apply pending migrations at start (development); deployments run the migrate job instead. */
   MIGRATE_ON_START: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -6,3 +6,5 @@ export * from './nest-service';
 export * from './standalone';
 export * from './persistence/persistence.module';
 export * from './persistence/event-store';
+export * from './clock';
+export * from './providers-setup';

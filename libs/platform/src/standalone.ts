@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TopicSpecs } from '@sluice/events';
 import { EventBus, createEventLog } from '@sluice/eventlog';
+import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
+import { loadCatalogueOrFail, providerEndpointsFrom } from './providers-setup';
 import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
 
 /**
@@ -14,6 +16,12 @@ export async function runStandalone(
   http?: ServiceRuntime['http'],
 ): Promise<RunningService> {
   const instanceId = `${definition.name}-${randomUUID().slice(0, 8)}`;
+  const catalogue = loadCatalogueOrFail(env.SLUICE_CATALOGUE);
+  const providerEndpoints = providerEndpointsFrom(catalogue, env as Record<string, string | undefined>, env.SLUICE_PROVIDER_ENDPOINTS);
+  const clock = createClock({
+    scale: env.SLUICE_TIME_SCALE,
+    origin: env.SLUICE_CLOCK_ORIGIN ? new Date(env.SLUICE_CLOCK_ORIGIN) : undefined,
+  });
   const log = await createEventLog({
     kind: 'kafka',
     brokers: env.KAFKA_BROKERS,
@@ -27,6 +35,9 @@ export async function runStandalone(
     bus: new EventBus(log),
     heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
     database: { service: definition.name, mode: 'postgres', url: env.DATABASE_URL, migrate: env.MIGRATE_ON_START },
+    clock,
+    catalogue,
+    providerEndpoints,
     http,
   });
   const stop = async () => {

@@ -5,3 +5,4 @@ export * from './kafka/kafka-distribution';
 export * from './postgres/postgres-server';
 export * from './postgres/create-database';
 export * from './jest/test-servers';
+export * from './service-harness';

@@ -1,0 +1,20 @@
+import { createClock } from './clock';
+
+describe('clock', () => {
+  it('runs simulated time `scale` times faster than real time, from its origin', () => {
+    let real = 1_000;
+    const clock = createClock({ scale: 60, origin: new Date('2026-11-23T00:00:00Z'), realNow: () => real });
+    real += 1_000;
+    expect(clock.now().toISOString()).toBe('2026-11-23T00:01:00.000Z');
+    expect(clock.toRealMs(3_600_000)).toBe(60_000);
+  });
+
+  it('is the wall clock at scale 1', () => {
+    const clock = createClock();
+    expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(50);
+  });
+
+  it('refuses a non-positive scale', () => {
+    expect(() => createClock({ scale: 0 })).toThrow(/positive/);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCatalogue, type Catalogue } from '@sluice/catalogue';
+import { startDemoMarket, type DemoMarket, type DemoMarketOptions } from '@sluice/demo-market';
+import { Topics, TopicSpecs, type EventType, type SluiceEvent } from '@sluice/events';
+import { EventBus, createEventLog, type EventLog, type Subscription } from '@sluice/eventlog';
+import { createClock, type Clock, type RunningService, type ServiceDefinition } from '@sluice/platform';
+
+export interface ServiceHarness {
+  bus: EventBus;
+  log: EventLog;
+  clock: Clock;
+  catalogue: Catalogue;
+  market?: DemoMarket;
+  /** The HTTP address when the service listens (the API). */
+  url?: string;
+  /** Every event seen on the log so far, in arrival order. */
+  events(): SluiceEvent[];
+  eventsOf<T extends EventType>(type: T): Extract<SluiceEvent, { type: T }>[];
+  /** Resolves with the first event (seen or to come) matching `predicate`. */
+  waitFor<T extends EventType>(type: T, predicate?: (e: Extract<SluiceEvent, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<SluiceEvent, { type: T }>>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceHarnessOptions {
+  /** Start the demo market and hand its endpoints to the service. */
+  market?: DemoMarketOptions | false;
+  timeScale?: number;
+  http?: boolean;
+}
+
+/**
+ * Runs ONE service as the embedded launcher would (embedded log and PGlite in a temp folder),
+ * records every event on the log, so a test publishes the events the service consumes and
+ * asserts on the events it produces.
+ */
+export async function startServiceHarness(definition: ServiceDefinition, options: ServiceHarnessOptions = {}): Promise<ServiceHarness> {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-${definition.name}-`));
+  const catalogue = loadCatalogue();
+  const clock = createClock({ scale: options.timeScale ?? 1 });
+  const market =
+    options.market === false
+      ? undefined
+      : await startDemoMarket(catalogue, { latencyScale: 0, now: () => clock.now().getTime(), ...(options.market ?? {}) });
+  const log = await createEventLog({ kind: 'embedded', dir: join(dir, 'log') });
+  await log.ensureTopics(TopicSpecs);
+  const bus = new EventBus(log);
+  const seen: SluiceEvent[] = [];
+  const listeners = new Set<() => void>();
+  const recorder: Subscription = await bus.subscribe({
+    groupId: `harness-${randomUUID()}`,
+    topics: Object.values(Topics).filter((t) => t !== Topics.deadLetter && t !== Topics.heartbeats),
+    handle: async (events) => {
+      seen.push(...events);
+      listeners.forEach((l) => l());
+    },
+  });
+  let running: RunningService | undefined;
+  try {
+    running = await definition.start({
+      service: definition.name,
+      instanceId: `${definition.name}-test`,
+      startedAt: new Date(),
+      bus,
+      heartbeatIntervalMs: 60_000,
+      database: { service: definition.name, mode: 'embedded', dataDir: dir },
+      clock,
+      catalogue,
+      providerEndpoints: market
+        ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
+        : {},
+      http: options.http ? { host: '127.0.0.1', port: 0 } : undefined,
+    });
+  } catch (err) {
+    await recorder.stop();
+    await log.close();
+    await market?.stop();
+    throw err;
+  }
+  const eventsOf = <T extends EventType>(type: T) => seen.filter((e): e is Extract<SluiceEvent, { type: T }> => e.type === type);
+  return {
+    bus,
+    log,
+    clock,
+    catalogue,
+    market,
+    url: running.url,
+    events: () => [...seen],
+    eventsOf,
+    waitFor: (type, predicate = () => true, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = eventsOf(type).find(predicate);
+          if (!found) return;
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${type} within ${timeoutMs} ms; saw ${seen.map((e) => e.type).join(', ') || 'nothing'}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    stop: async () => {
+      await running?.stop();
+      await recorder.stop();
+      await log.close();
+      await market?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
