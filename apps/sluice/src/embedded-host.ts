@@ -12,6 +12,7 @@ import {
   type ProviderEndpoint,
   type RunningService,
 } from '@sluice/platform';
+import { embeddedAdminKey } from './admin-key';
 import type { EmbeddedConfig } from './config';
 import { SERVICE_ORDER, loadService } from './services';
 
@@ -31,6 +32,7 @@ export interface EmbeddedSluice {
 export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSluice> {
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
   const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
+  const adminKey = embeddedAdminKey(config.SLUICE_DATA_DIR, config.SLUICE_ADMIN_KEY);
   const clock = createClock({
     scale: config.SLUICE_TIME_SCALE,
     origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
@@ -69,7 +71,7 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
           clock,
           catalogue,
           providerEndpoints,
-          http: name === 'api' ? { host: config.HOST, port: config.PORT } : undefined,
+          http: name === 'api' ? { host: config.HOST, port: config.PORT, adminKey } : undefined,
         }),
       );
     }

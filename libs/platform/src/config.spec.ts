@@ -29,6 +29,7 @@ describe('service configuration', () => {
 
   it('reads the HTTP port as a number', () => {
     expect(parseConfig('api', HttpEnv, { PORT: '0' })).toEqual({ PORT: 0, HOST: '127.0.0.1' });
+    expect(() => parseConfig('api', HttpEnv, { SLUICE_ADMIN_KEY: 'short' })).toThrow(/SLUICE_ADMIN_KEY: bad value/);
     expect(() => parseConfig('api', HttpEnv, { PORT: 'eighty' })).toThrow(/PORT: bad value/);
   });
 });

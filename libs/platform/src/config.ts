@@ -49,4 +49,6 @@ export type DistributedServiceEnv = z.infer<typeof DistributedServiceEnv>;
 export const HttpEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** The operator's key for admin endpoints (accounts, credits); at least 24 characters. */
+  SLUICE_ADMIN_KEY: z.string().min(24).optional(),
 });

@@ -18,8 +18,8 @@ export interface ServiceRuntime {
   catalogue: Catalogue;
   /** Where each provider is reached and with which key (the demo market's loopback URLs, or real ones). */
   providerEndpoints: Readonly<Record<string, ProviderEndpoint>>;
-  /** Set for the API: where it listens. */
-  http?: { host: string; port: number };
+  /** Set for the API: where it listens, and the operator's admin key (admin endpoints). */
+  http?: { host: string; port: number; adminKey?: string };
 }
 
 export interface RunningService {

@@ -54,12 +54,15 @@ export async function runStandalone(
 /** The body of every service's `main.ts`: read config, run, exit with the reason on failure. */
 export function mainStandalone(
   definition: ServiceDefinition,
-  loadConfig: () => DistributedServiceEnv & { PORT?: number; HOST?: string },
+  loadConfig: () => DistributedServiceEnv & { PORT?: number; HOST?: string; SLUICE_ADMIN_KEY?: string },
 ): void {
   Promise.resolve()
     .then(() => {
       const config = loadConfig();
-      const http = config.PORT !== undefined && config.HOST ? { host: config.HOST, port: config.PORT } : undefined;
+      const http =
+        config.PORT !== undefined && config.HOST
+          ? { host: config.HOST, port: config.PORT, adminKey: config.SLUICE_ADMIN_KEY }
+          : undefined;
       return runStandalone(definition, config, http);
     })
     .catch((err: Error) => {

@@ -29,7 +29,11 @@ export interface ServiceHarnessOptions {
   market?: DemoMarketOptions | false;
   timeScale?: number;
   http?: boolean;
+  /** The operator's admin key the API accepts (with `http`). */
+  adminKey?: string;
 }
+
+export const TEST_ADMIN_KEY = 'sk_admin_test_0123456789';
 
 /**
  * Runs ONE service as the embedded launcher would (embedded log and PGlite in a temp folder),
@@ -71,7 +75,7 @@ export async function startServiceHarness(definition: ServiceDefinition, options
       providerEndpoints: market
         ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
         : {},
-      http: options.http ? { host: '127.0.0.1', port: 0 } : undefined,
+      http: options.http ? { host: '127.0.0.1', port: 0, adminKey: options.adminKey ?? TEST_ADMIN_KEY } : undefined,
     });
   } catch (err) {
     await recorder.stop();
