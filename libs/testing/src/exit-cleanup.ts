@@ -9,18 +9,29 @@ let installed = false;
 export function onProcessExit(cleanup: () => void): () => void {
   if (!installed) {
     installed = true;
-    process.once('exit', () => {
-      for (const fn of cleanups) {
-        try {
-          fn();
-        } catch {
-          // Best effort at exit: nothing is left to report to.
-        }
-      }
-    });
+    process.once('exit', runCleanups);
+    // A signal ends Node without 'exit' (Ctrl-C, a CI timeout): clean up, then die of the
+    // same signal so the parent sees what happened.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        runCleanups();
+        process.kill(process.pid, signal);
+      });
+    }
   }
   cleanups.add(cleanup);
   return () => cleanups.delete(cleanup);
+}
+
+function runCleanups(): void {
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {
+      // Best effort at exit: nothing is left to report to.
+    }
+  }
+  cleanups.clear();
 }
 
 /** Blocks the thread; only for exit handlers, where nothing asynchronous runs any more. */

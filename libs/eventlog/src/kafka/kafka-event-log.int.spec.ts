@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { testKafkaBrokers } from '@sluice/testing';
 import { describeEventLogContract } from '../contract/event-log.contract';
 import { collector, sleep, waitFor } from '../contract/contract-helpers';
 import type { RecordBatch } from '../event-log.port';
 import { KafkaEventLog, UnknownTopicError } from './kafka-event-log';
+
+/** The broker the integration global setup started (libs/testing; not imported: infra must not depend on testing). */
+function testKafkaBrokers(): string[] {
+  const brokers = process.env.SLUICE_TEST_KAFKA_BROKERS;
+  if (!brokers) throw new Error('SLUICE_TEST_KAFKA_BROKERS is not set: run with `npx jest <path> --selectProjects integration`');
+  return brokers.split(',');
+}
 
 describeEventLogContract('kafka', {
   create: () => KafkaEventLog.connect({ brokers: testKafkaBrokers(), clientId: 'eventlog-contract' }),
