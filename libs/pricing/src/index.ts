@@ -1,0 +1,2 @@
+export * from './cheapest-option';
+export * from './price-factor';
