@@ -29,6 +29,8 @@ export class UnknownTopicError extends Error {
 }
 
 const HEALTH_TIMEOUT_MS = 5_000;
+/** kafkajs' default metadata refresh interval. */
+const METADATA_MAX_AGE_MS = 300_000;
 
 /** The event log on Apache Kafka (kafkajs). Semantics: see `event-log.port.ts`. */
 export class KafkaEventLog implements EventLog {
@@ -102,7 +104,7 @@ export class KafkaEventLog implements EventLog {
     for (const topic of missing) this.partitionCounts.delete(topic.name);
   }
 
-  publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     this.assertOpen();
     return this.publisher.publish(topic, records);
   }
@@ -179,8 +181,14 @@ export class KafkaEventLog implements EventLog {
     if (!count) {
       count = this.fetchPartitionCount(topic);
       this.partitionCounts.set(topic, count);
-      // A failed lookup (unknown topic, broker down) is not remembered.
-      count.catch(() => this.partitionCounts.delete(topic));
+      // A failed lookup (unknown topic, broker down) is not remembered, a good one for as
+      // long as kafkajs trusts its metadata, so added partitions are picked up.
+      const lookup = count;
+      const forget = () => {
+        if (this.partitionCounts.get(topic) === lookup) this.partitionCounts.delete(topic);
+      };
+      lookup.catch(forget);
+      setTimeout(forget, METADATA_MAX_AGE_MS).unref();
     }
     return count;
   }

@@ -34,7 +34,13 @@ export class KafkaSubscription implements Subscription {
 
   static async start(deps: KafkaSubscriptionDeps): Promise<KafkaSubscription> {
     const subscription = new KafkaSubscription(deps);
-    await subscription.run();
+    try {
+      await subscription.run();
+    } catch (err) {
+      // Leave nothing retrying in the background for a subscription the caller never got.
+      await deps.consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
     return subscription;
   }
 
