@@ -1,0 +1,160 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ModelNotFoundError, countTokens, findModel, findProvider, offerFor, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
+import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, type EventOf, type SluiceEvent } from '@sluice/events';
+import { EventBus, type Subscription } from '@sluice/eventlog';
+import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError } from '@sluice/providers';
+import { randomUUID } from 'node:crypto';
+import { customerPriceMicros } from '../quotes/quote';
+import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
+import { insertBatchJobs, knownBatchIds, type NewBatchJob } from './batch-job.repository';
+import { batchCustomId, type BatchDispatchItem } from './batch-outcome';
+import { ProviderBatchPoller, batchPollIntervalMs } from './provider-batch.poller';
+
+type BatchDispatched = EventOf<'BatchDispatched'>;
+
+interface Submission {
+  readonly job: NewBatchJob;
+  readonly events: SluiceEvent[];
+}
+
+class BatchUnavailableError extends Error {
+  readonly code = 'provider_batch_unavailable';
+}
+
+/**
+ * Submits each BatchDispatched as one job to the provider's batch API, outside any
+ * transaction, then records the job with a QuoteAccepted per item in one transaction (only if
+ * the job row was new). A job already recorded is never submitted again; a crash between
+ * submission and record submits it again on redelivery, and billing still charges each
+ * object once.
+ */
+@Injectable()
+export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShutdown {
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly store: EventStore,
+    private readonly adapter: OpenAiCompatibleAdapter,
+    private readonly poller: ProviderBatchPoller,
+    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.bus.subscribe({
+      groupId: 'router.batch',
+      topics: [Topics.objects],
+      fromBeginning: true,
+      handle: (events) => this.handle(events),
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+  }
+
+  async handle(events: readonly SluiceEvent[]): Promise<void> {
+    const byId = new Map<string, BatchDispatched>();
+    for (const e of events) if (e.type === 'BatchDispatched' && !byId.has(e.payload.batchId)) byId.set(e.payload.batchId, e);
+    if (byId.size === 0) return;
+    const known = await knownBatchIds(this.db, [...byId.keys()]);
+    const fresh = [...byId.values()].filter((e) => !known.has(e.payload.batchId));
+    if (fresh.length === 0) return;
+    const submissions = await Promise.all(fresh.map((e) => this.submit(e)));
+    await this.store.transact(async (tx) => {
+      const inserted = await insertBatchJobs(tx, submissions.map((s) => s.job));
+      return { result: undefined, events: submissions.filter((s) => inserted.has(s.job.batchId)).flatMap((s) => s.events) };
+    });
+    this.poller.wake();
+  }
+
+  private deps() {
+    return { now: () => this.runtime.clock.now(), newId: randomUUID };
+  }
+
+  private async submit(dispatched: BatchDispatched): Promise<Submission> {
+    const { batchId, providerId, items } = dispatched.payload;
+    const model = findModel(this.runtime.catalogue, dispatched.payload.model)?.id ?? dispatched.payload.model;
+    const ctx = causedBy(dispatched);
+    const now = this.runtime.clock.now();
+    const byReference = items.filter((i) => !('text' in i.work.input));
+    const runnable = items.filter((i) => 'text' in i.work.input);
+    const refused = byReference.map((i) =>
+      createEvent(
+        ObjectFailed,
+        { objectId: i.objectId, accountId: i.accountId, attempt: i.attempt, transient: false, code: 'input_by_reference_unsupported', message: 'the router cannot yet run an input stored by reference (blob)' },
+        ctx,
+        this.deps(),
+      ),
+    );
+    const job = (providerBatchId: string, status: string, done: boolean, jobItems: readonly BatchDispatchItem[], provider?: ProviderSpec): NewBatchJob => ({
+      batchId,
+      providerId,
+      providerBatchId,
+      model,
+      items: jobItems,
+      context: ctx,
+      submittedAt: now,
+      nextPollAt: new Date(now.getTime() + (provider ? batchPollIntervalMs(provider, this.options.minBatchPollMs) : 0)),
+      completedAt: done ? now : null,
+      status,
+    });
+    if (runnable.length === 0) return { job: job('', 'nothing_to_run', true, []), events: refused };
+    try {
+      resolveModel(this.runtime.catalogue, model);
+      const provider = findProvider(this.runtime.catalogue, providerId);
+      const price = providerBatchPrice(provider, model);
+      const endpoint = this.runtime.providerEndpoints[providerId];
+      if (!price || !endpoint) throw new BatchUnavailableError(`${providerId} has no reachable batch API`);
+      const providerModel = offerFor(provider, model).providerModel;
+      const providerBatchId = await this.adapter.submitBatch(
+        { id: providerId, ...endpoint },
+        runnable.map((i) => ({ customId: batchCustomId(i), providerModel, input: textOf(i), maxOutputTokens: i.work.maxOutputTokens })),
+      );
+      const accepted = runnable.map((i) => this.quoteAccepted(dispatched, i, provider, providerModel, price));
+      return { job: job(providerBatchId, 'submitted', false, runnable, provider), events: [...refused, ...accepted] };
+    } catch (err) {
+      const error = err instanceof ProviderError || err instanceof BatchUnavailableError || err instanceof ModelNotFoundError ? err : new ProviderServerError(providerId, String(err));
+      // An unknown model fails wherever it runs; an unusable provider is worth a retry elsewhere.
+      const transient = error instanceof ProviderError ? error.transient : !(err instanceof ModelNotFoundError);
+      const failed = runnable.map((i) =>
+        createEvent(
+          ObjectFailed,
+          { objectId: i.objectId, accountId: i.accountId, attempt: i.attempt, providerId, transient, code: error.code, message: error.message },
+          ctx,
+          this.deps(),
+        ),
+      );
+      return { job: job('', 'submit_failed', true, runnable), events: [...refused, ...failed] };
+    }
+  }
+
+  private quoteAccepted(dispatched: BatchDispatched, item: BatchDispatchItem, provider: ProviderSpec, providerModel: string, price: TokenPrice): SluiceEvent {
+    const inputTokens = countTokens(this.runtime.catalogue, dispatched.payload.model, textOf(item));
+    const providerCost = tokenCostMicros(price, inputTokens, item.work.maxOutputTokens);
+    return createEvent(
+      QuoteAccepted,
+      {
+        objectId: item.objectId,
+        accountId: item.accountId,
+        attempt: item.attempt,
+        providerId: provider.id,
+        providerModel,
+        mode: 'provider_batch',
+        estimatedProviderCostMicros: providerCost,
+        estimatedCustomerPriceMicros: customerPriceMicros(item.pricing, providerCost, inputTokens, item.work.maxOutputTokens),
+        estimatedLatencyMs: (provider.batch?.turnaroundSeconds ?? 0) * 1000,
+      },
+      causedBy(dispatched),
+      this.deps(),
+    );
+  }
+}
+
+function textOf(item: BatchDispatchItem): string {
+  return 'text' in item.work.input ? item.work.input.text : '';
+}

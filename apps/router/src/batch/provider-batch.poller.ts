@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
+import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { OpenAiCompatibleAdapter, type BatchItemResult, type ProviderError } from '@sluice/providers';
+import { randomUUID } from 'node:crypto';
+import { mapBounded } from '../execution/bounded';
+import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
+import { completeBatchJob, dueBatchJobs, nextPollAt, reschedulePolls } from './batch-job.repository';
+import { batchOutcomeEvents, type BatchJob } from './batch-outcome';
+
+/** With no open job, look again this often (simulated) in case another instance recorded one. */
+const IDLE_POLL_MS = 300_000;
+const DUE_JOBS_PER_ROUND = 50;
+
+/** How often to ask about a job: a sixth of the provider's turnaround, within [min, 5 min] of simulated time. */
+export function batchPollIntervalMs(provider: ProviderSpec, minMs: number): number {
+  const turnaroundMs = (provider.batch?.turnaroundSeconds ?? 60) * 1000;
+  return Math.min(300_000, Math.max(minMs, Math.round(turnaroundMs / 6)));
+}
+
+type PollResult = { job: BatchJob; finished: false } | { job: BatchJob; finished: true; status: string; results: BatchItemResult[] };
+
+/**
+ * Polls open provider batch jobs on the runtime clock until each finishes, then records the
+ * job done and emits one ObjectCompleted / ObjectFailed per item in the same transaction.
+ * Provider calls run outside transactions; a job another round already completed emits nothing.
+ */
+@Injectable()
+export class ProviderBatchPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ProviderBatchPoller');
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp: () => void = () => undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly adapter: OpenAiCompatibleAdapter,
+    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wakeUp();
+    await this.loop;
+  }
+
+  /** A job was recorded: look at the schedule again now. */
+  wake(): void {
+    this.wakeUp();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.pollDue();
+      } catch (err) {
+        this.logger.warn(`poll round failed, will retry: ${(err as Error).message}`);
+      }
+      if (!this.running) break;
+      const next = await nextPollAt(this.db).catch(() => null);
+      const waitMs = next ? Math.max(0, next.getTime() - this.runtime.clock.now().getTime()) : IDLE_POLL_MS;
+      await new Promise<void>((resolve) => {
+        this.wakeUp = resolve;
+        void this.runtime.clock.sleep(Math.min(waitMs, IDLE_POLL_MS)).then(resolve);
+      });
+    }
+  }
+
+  private async pollDue(): Promise<void> {
+    const due = await dueBatchJobs(this.db, this.runtime.clock.now(), DUE_JOBS_PER_ROUND);
+    if (due.length === 0) return;
+    const polled = await mapBounded(due, this.options.concurrency, (job) => this.poll(job));
+    const waiting = polled.filter((p) => !p.finished).map((p) => p.job);
+    await reschedulePolls(
+      this.db,
+      waiting.map((j) => j.batchId),
+      waiting.map((j) => new Date(this.runtime.clock.now().getTime() + this.intervalMs(j))),
+    );
+    for (const p of polled) if (p.finished) await this.record(p.job, p.status, p.results);
+  }
+
+  private intervalMs(job: BatchJob): number {
+    return batchPollIntervalMs(findProvider(this.runtime.catalogue, job.providerId), this.options.minBatchPollMs);
+  }
+
+  private async poll(job: BatchJob): Promise<PollResult> {
+    const endpoint = this.runtime.providerEndpoints[job.providerId];
+    if (!endpoint) return { job, finished: false };
+    const provider = { id: job.providerId, ...endpoint };
+    try {
+      const progress = await this.adapter.pollBatch(provider, job.providerBatchId);
+      if (!progress.finished) return { job, finished: false };
+      return { job, finished: true, status: progress.status, results: await this.adapter.fetchBatchResults(provider, job.providerBatchId) };
+    } catch (err) {
+      this.logger.warn(`batch ${job.batchId} (${job.providerId} ${job.providerBatchId}): ${(err as ProviderError).message}; will poll again`);
+      return { job, finished: false };
+    }
+  }
+
+  private async record(job: BatchJob, status: string, results: BatchItemResult[]): Promise<void> {
+    const provider = findProvider(this.runtime.catalogue, job.providerId);
+    const price = providerBatchPrice(provider, job.model) ?? { inputMicrosPerMillion: 0, outputMicrosPerMillion: 0 };
+    const deps = { now: () => this.runtime.clock.now(), newId: randomUUID };
+    await this.store.transact(async (tx) => {
+      const done = await completeBatchJob(tx, job.batchId, status, this.runtime.clock.now());
+      return { result: undefined, events: done ? batchOutcomeEvents(job, price, results, deps) : [] };
+    });
+  }
+}

@@ -1,0 +1,192 @@
+import { countTokens, expectedLatencyMs, findProvider, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import {
+  ObjectCompleted,
+  ObjectFailed,
+  QuoteAccepted,
+  QuoteRejected,
+  causedBy,
+  createEvent,
+  type EventFactoryDeps,
+  type EventOf,
+  type SluiceEvent,
+} from '@sluice/events';
+import { ProviderError, ProviderRejectedError, ProviderServerError, type OpenAiCompatibleAdapter, type ProviderEndpoint } from '@sluice/providers';
+import type { ProviderHealthBook } from '../quotes/provider-health';
+import { chooseRoute, quotesFor, type Quote, type QuoteRequest } from '../quotes/quote';
+
+export type Dispatch = EventOf<'ObjectDispatched'>;
+
+/** The events one dispatch produced, and the provider that ended it (for the handled row). */
+export interface DispatchOutcome {
+  readonly dispatch: Dispatch;
+  readonly outcome: 'completed' | 'failed' | 'rejected';
+  readonly providerId: string | null;
+  readonly events: SluiceEvent[];
+}
+
+export interface DispatchExecutionDeps {
+  readonly catalogue: Catalogue;
+  readonly endpoints: Readonly<Record<string, { baseUrl: string; apiKey: string }>>;
+  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'>;
+  readonly health: ProviderHealthBook;
+  readonly events: EventFactoryDeps;
+}
+
+function asProviderError(providerId: string, err: unknown): ProviderError {
+  if (err instanceof ProviderError) return err;
+  return new ProviderServerError(providerId, `call failed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/**
+ * Runs one ObjectDispatched live: quotes, chooses, calls the provider through the
+ * OpenAI-compatible adapter, and returns the events to record. It touches no database: the
+ * caller records the outcome after the call, so no transaction is open while a provider thinks.
+ *
+ * SLA objects get one provider per dispatch (a transient failure goes back to the scheduler,
+ * which retries elsewhere or later). Real-time objects fail over to the next acceptable quote
+ * within the caps; only the final outcome is emitted, so billing and the scheduler see one
+ * QuoteAccepted and one ObjectCompleted/ObjectFailed per attempt.
+ */
+export class DispatchExecutor {
+  constructor(private readonly deps: DispatchExecutionDeps) {}
+
+  private endpoint(providerId: string): ProviderEndpoint {
+    const endpoint = this.deps.endpoints[providerId];
+    return { id: providerId, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey };
+  }
+
+  async execute(dispatch: Dispatch): Promise<DispatchOutcome> {
+    const { payload } = dispatch;
+    const base = { objectId: payload.objectId, accountId: payload.accountId, attempt: payload.attempt };
+    const ctx = causedBy(dispatch);
+    const make = this.deps.events;
+    const now = make.now();
+    const input = payload.work.input;
+    if (!('text' in input)) {
+      return {
+        dispatch,
+        outcome: 'failed',
+        providerId: null,
+        events: [
+          createEvent(ObjectFailed, { ...base, transient: false, code: 'input_by_reference_unsupported', message: 'the router cannot yet run an input stored by reference (blob)' }, ctx, make),
+        ],
+      };
+    }
+    const model = findModel(this.deps.catalogue, payload.work.model);
+    const request: QuoteRequest = {
+      model: payload.work.model,
+      inputTokens: model ? countTokens(this.deps.catalogue, model.id, input.text) : 0,
+      maxOutputTokens: payload.work.maxOutputTokens,
+      pricing: payload.pricing,
+      routing: payload.routing,
+      avoidProviders: payload.avoidProviders,
+      escalated: payload.escalated,
+    };
+    const quotes = quotesFor(request, {
+      catalogue: this.deps.catalogue,
+      at: now,
+      reachable: (id) => this.deps.endpoints[id] !== undefined,
+      health: (id, reliability) => this.deps.health.healthOf(id, reliability, now),
+    });
+    const decision = chooseRoute(request, quotes);
+    if (decision.kind === 'reject') {
+      return { dispatch, outcome: 'rejected', providerId: null, events: [createEvent(QuoteRejected, { ...base, code: decision.code, message: decision.message }, ctx, make)] };
+    }
+    const candidates = payload.pricing.kind === 'realtime' ? decision.ranked : decision.ranked.slice(0, 1);
+    const failures: ProviderError[] = [];
+    for (const quote of candidates) {
+      const accepted = createEvent(
+        QuoteAccepted,
+        {
+          ...base,
+          providerId: quote.providerId,
+          providerModel: quote.providerModel,
+          mode: 'live',
+          estimatedProviderCostMicros: quote.estimatedProviderCostMicros,
+          estimatedCustomerPriceMicros: quote.estimatedCustomerPriceMicros,
+          estimatedLatencyMs: quote.estimatedLatencyMs,
+        },
+        ctx,
+        make,
+      );
+      const result = await this.call(quote, input.text, payload.work.maxOutputTokens);
+      if (result.ok) {
+        const completed = createEvent(
+          ObjectCompleted,
+          {
+            ...base,
+            providerId: quote.providerId,
+            mode: 'live',
+            inputTokens: result.inputTokens,
+            outputTokens: result.outputTokens,
+            output: { text: result.text },
+            providerCostMicros: tokenCostMicros(quote.price, result.inputTokens, result.outputTokens),
+            latencyMs: result.latencyMs,
+          },
+          ctx,
+          make,
+        );
+        return { dispatch, outcome: 'completed', providerId: quote.providerId, events: [accepted, completed] };
+      }
+      failures.push(result.error);
+      // A request the provider refused as such would be refused anywhere: no failover.
+      const requestRefused = result.error instanceof ProviderRejectedError;
+      if (payload.pricing.kind === 'sla' || requestRefused) {
+        return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, this.failedEvent(dispatch, result.error)] };
+      }
+      if (quote === candidates[candidates.length - 1]) {
+        const failed = createEvent(
+          ObjectFailed,
+          {
+            ...base,
+            providerId: quote.providerId,
+            transient: false,
+            code: 'all_providers_failed',
+            message: `every acceptable provider failed: ${failures.map((f) => `${f.message} (${f.code})`).join('; ')}`,
+          },
+          ctx,
+          make,
+        );
+        return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, failed] };
+      }
+    }
+    throw new Error('unreachable: a route has at least one quote');
+  }
+
+  private failedEvent(dispatch: Dispatch, error: ProviderError): SluiceEvent {
+    const { objectId, accountId, attempt } = dispatch.payload;
+    const retryAfterMs = 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? Math.round(error.retryAfterMs) : undefined;
+    return createEvent(
+      ObjectFailed,
+      {
+        objectId,
+        accountId,
+        attempt,
+        providerId: error.providerId,
+        transient: error.transient,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        code: error.code,
+        message: error.message,
+      },
+      causedBy(dispatch),
+      this.deps.events,
+    );
+  }
+
+  private async call(quote: Quote, text: string, maxOutputTokens: number) {
+    const provider = findProvider(this.deps.catalogue, quote.providerId);
+    try {
+      const result = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: text, maxOutputTokens });
+      this.deps.health.record(quote.providerId, {
+        at: this.deps.events.now(),
+        ok: true,
+        latencyMs: result.latencyMs,
+        expectedLatencyMs: expectedLatencyMs(provider, result.outputTokens),
+      });
+      return { ok: true as const, ...result };
+    } catch (err) {
+      this.deps.health.record(quote.providerId, { at: this.deps.events.now(), ok: false });
+      return { ok: false as const, error: asProviderError(quote.providerId, err) };
+    }
+  }
+}

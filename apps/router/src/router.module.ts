@@ -1,0 +1,38 @@
+import { Module, type Type } from '@nestjs/common';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { randomUUID } from 'node:crypto';
+import { ProviderBatchConsumer } from './batch/provider-batch.consumer';
+import { ProviderBatchPoller } from './batch/provider-batch.poller';
+import { DispatchExecutor } from './execution/dispatch-execution';
+import { LiveDispatchConsumer } from './execution/live-dispatch.consumer';
+import { ProviderHealthBook } from './quotes/provider-health';
+import { ROUTER_OPTIONS, type RouterOptions } from './router.options';
+
+/** The router's capabilities: live dispatch (quotes, choice, provider call) and provider batch jobs. */
+export function routerModule(options: RouterOptions): Type {
+  @Module({
+    providers: [
+      { provide: ROUTER_OPTIONS, useValue: options },
+      { provide: OpenAiCompatibleAdapter, useFactory: () => new OpenAiCompatibleAdapter({ timeoutMs: options.providerTimeoutMs }) },
+      ProviderHealthBook,
+      {
+        provide: DispatchExecutor,
+        inject: [SERVICE_RUNTIME, OpenAiCompatibleAdapter, ProviderHealthBook],
+        useFactory: (runtime: ServiceRuntime, adapter: OpenAiCompatibleAdapter, health: ProviderHealthBook) =>
+          new DispatchExecutor({
+            catalogue: runtime.catalogue,
+            endpoints: runtime.providerEndpoints,
+            adapter,
+            health,
+            events: { now: () => runtime.clock.now(), newId: randomUUID },
+          }),
+      },
+      LiveDispatchConsumer,
+      ProviderBatchPoller,
+      ProviderBatchConsumer,
+    ],
+  })
+  class RouterModule {}
+  return RouterModule;
+}

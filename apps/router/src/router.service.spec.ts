@@ -1,0 +1,184 @@
+import { countTokens, findProvider, providerPriceAt, tokenCostMicros } from '@sluice/catalogue';
+import { ObjectDispatched, createEvent, type EventOf, type Pricing, type Routing } from '@sluice/events';
+import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
+import { randomUUID } from 'node:crypto';
+import { routerService } from './service';
+
+jest.setTimeout(60_000);
+
+const accountId = 'acct-router-spec';
+const sla: Pricing = { kind: 'sla', basePrice: { inputMicrosPerMillion: 200_000, outputMicrosPerMillion: 200_000 }, priceFactor: 0.5 };
+const realtime: Pricing = { kind: 'realtime', markupBps: 1_000 };
+
+function dispatch(
+  options: { objectId?: string; attempt?: number; text?: string; pricing?: Pricing; routing?: Routing; avoidProviders?: string[] } = {},
+): EventOf<'ObjectDispatched'> {
+  const objectId = options.objectId ?? randomUUID();
+  return createEvent(
+    ObjectDispatched,
+    {
+      objectId,
+      accountId,
+      attempt: options.attempt ?? 1,
+      work: { model: 'qwen-7b', input: { text: options.text ?? `Say something about ${objectId}` }, maxOutputTokens: 64 },
+      deadlineAt: new Date(Date.now() + 3_600_000).toISOString(),
+      routing: options.routing,
+      pricing: options.pricing ?? sla,
+      avoidProviders: options.avoidProviders ?? [],
+      escalated: false,
+    },
+    { correlationId: objectId },
+  );
+}
+
+const economy: Routing = { profile: 'economy', strategy: 'lowest_cost' };
+
+describe('router service, live dispatch (demo market)', () => {
+  let harness: ServiceHarness;
+  const calls = (providerId: string) => harness.market?.stats()[providerId].chatCompletions ?? 0;
+  const outcomeOf = async (objectId: string, attempt = 1) => {
+    const accepted = await harness.waitFor('QuoteAccepted', (e) => e.payload.objectId === objectId && e.payload.attempt === attempt);
+    const done = await Promise.race([
+      harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === objectId && e.payload.attempt === attempt),
+      harness.waitFor('ObjectFailed', (e) => e.payload.objectId === objectId && e.payload.attempt === attempt),
+    ]);
+    return { accepted, done };
+  };
+
+  beforeAll(async () => {
+    harness = await startServiceHarness(routerService, { market: { latencyScale: 0 } });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('runs an SLA object on the cheapest live provider; tokens and cost are what the provider answered', async () => {
+    const event = dispatch({ text: 'Describe the process of photosynthesis.' });
+    await harness.bus.emit([event]);
+    const { accepted, done } = await outcomeOf(event.payload.objectId);
+    expect(accepted.payload).toMatchObject({ providerId: 'bargain', providerModel: 'Qwen/Qwen2.5-7B-Instruct', mode: 'live' });
+    expect(done.type).toBe('ObjectCompleted');
+    const direct = await new OpenAiCompatibleAdapter({ timeoutMs: 5_000 }).complete({
+      provider: { id: 'bargain', baseUrl: harness.market?.providers.bargain ?? '', apiKey: harness.market?.apiKeys.bargain ?? '' },
+      providerModel: 'Qwen/Qwen2.5-7B-Instruct',
+      input: 'Describe the process of photosynthesis.',
+      maxOutputTokens: 64,
+    });
+    const price = providerPriceAt(findProvider(harness.catalogue, 'bargain'), 'qwen-7b', new Date());
+    expect(done.payload).toMatchObject({
+      providerId: 'bargain',
+      mode: 'live',
+      inputTokens: direct.inputTokens,
+      outputTokens: direct.outputTokens,
+      output: { text: direct.text },
+      providerCostMicros: tokenCostMicros(price, direct.inputTokens, direct.outputTokens),
+    });
+    expect(direct.inputTokens).toBe(countTokens(harness.catalogue, 'qwen-7b', 'Describe the process of photosynthesis.'));
+    expect(done.causationId).toBe(event.eventId);
+    expect(done.correlationId).toBe(event.correlationId);
+  });
+
+  it.each([
+    { profile: 'economy', provider: 'bargain' },
+    { profile: 'balanced', provider: 'midway' },
+    { profile: 'fast', provider: 'swift' },
+  ] as const)('a real-time object with the $profile profile runs on $provider', async ({ profile, provider }) => {
+    const event = dispatch({ pricing: realtime, routing: { profile, strategy: 'lowest_cost' } });
+    const before = calls(provider);
+    await harness.bus.emit([event]);
+    const { accepted, done } = await outcomeOf(event.payload.objectId);
+    expect(accepted.payload.providerId).toBe(provider);
+    expect(done).toMatchObject({ type: 'ObjectCompleted', payload: { providerId: provider } });
+    expect(calls(provider)).toBe(before + 1);
+    expect(accepted.payload.estimatedCustomerPriceMicros).toBe(Math.ceil((accepted.payload.estimatedProviderCostMicros * 11_000) / 10_000));
+  });
+
+  it('a price cap no quote meets rejects the object before any provider call', async () => {
+    const before = harness.market?.stats();
+    const event = dispatch({ pricing: realtime, routing: { ...economy, maxPriceMicros: 1 } });
+    await harness.bus.emit([event]);
+    const rejected = await harness.waitFor('QuoteRejected', (e) => e.payload.objectId === event.payload.objectId);
+    expect(rejected.payload).toMatchObject({ code: 'price_cap_exceeded', attempt: 1 });
+    expect(rejected.payload.message).toContain('max_price_usd is $0.000001');
+    expect(harness.market?.stats()).toEqual(before);
+  });
+
+  it('a latency cap drops the slow quotes, and rejects when none is quick enough', async () => {
+    const capped = dispatch({ pricing: realtime, routing: { ...economy, maxLatencyMs: 1_500 } });
+    const impossible = dispatch({ pricing: realtime, routing: { ...economy, maxLatencyMs: 10 } });
+    await harness.bus.emit([capped, impossible]);
+    expect((await outcomeOf(capped.payload.objectId)).accepted.payload.providerId).toBe('midway');
+    const rejected = await harness.waitFor('QuoteRejected', (e) => e.payload.objectId === impossible.payload.objectId);
+    expect(rejected.payload.code).toBe('latency_cap_exceeded');
+  });
+
+  it('the same dispatch delivered twice calls the provider once', async () => {
+    const event = dispatch();
+    const before = calls('bargain');
+    await harness.bus.emit([event, event]);
+    await outcomeOf(event.payload.objectId);
+    // A later attempt of the same object travels on the same partition, after the redelivery.
+    await harness.bus.emit([event]);
+    const next = dispatch({ objectId: event.payload.objectId, attempt: 2 });
+    await harness.bus.emit([next]);
+    await outcomeOf(event.payload.objectId, 2);
+    expect(calls('bargain')).toBe(before + 2);
+    expect(harness.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === event.payload.objectId).map((e) => e.payload.attempt)).toEqual([1, 2]);
+    expect(harness.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === event.payload.objectId)).toHaveLength(2);
+  });
+
+  describe('with provider failures', () => {
+    afterEach(() => {
+      for (const id of ['bargain', 'midway', 'swift']) harness.market?.setFailures(id, { rate429: 0, rate5xx: 0, rateTimeout: 0 });
+    });
+
+    it('an SLA object gets a transient ObjectFailed naming the provider (the scheduler retries it)', async () => {
+      harness.market?.setFailures('bargain', { rate5xx: 1 });
+      const event = dispatch();
+      await harness.bus.emit([event]);
+      const { done } = await outcomeOf(event.payload.objectId);
+      expect(done).toMatchObject({ type: 'ObjectFailed', payload: { providerId: 'bargain', transient: true, code: 'provider_server_error' } });
+    });
+
+    it('a 429 carries the provider’s Retry-After', async () => {
+      harness.market?.setFailures('bargain', { rate429: 1 });
+      const event = dispatch();
+      await harness.bus.emit([event]);
+      const { done } = await outcomeOf(event.payload.objectId);
+      expect(done).toMatchObject({ type: 'ObjectFailed', payload: { transient: true, code: 'provider_rate_limited', retryAfterMs: 1_000 } });
+    });
+
+    it('a real-time object fails over to the next acceptable provider and completes', async () => {
+      harness.market?.setFailures('bargain', { rate429: 1 });
+      const stats = harness.market?.stats() ?? {};
+      const event = dispatch({ pricing: realtime, routing: economy });
+      await harness.bus.emit([event]);
+      const { accepted, done } = await outcomeOf(event.payload.objectId);
+      expect(accepted.payload.providerId).toBe('midway');
+      expect(done).toMatchObject({ type: 'ObjectCompleted', payload: { providerId: 'midway' } });
+      expect(harness.market?.stats().bargain.rateLimited).toBe(stats.bargain.rateLimited + 1);
+      expect(harness.market?.stats().midway.succeeded).toBe(stats.midway.succeeded + 1);
+      expect(harness.eventsOf('ObjectFailed').filter((e) => e.payload.objectId === event.payload.objectId)).toEqual([]);
+    });
+
+    it('when every acceptable provider fails, a real-time object ends with all_providers_failed', async () => {
+      for (const id of ['bargain', 'midway', 'swift']) harness.market?.setFailures(id, { rate5xx: 1 });
+      const stats = harness.market?.stats() ?? {};
+      const event = dispatch({ pricing: realtime, routing: { ...economy, maxLatencyMs: 1_500 } });
+      await harness.bus.emit([event]);
+      const { done } = await outcomeOf(event.payload.objectId);
+      expect(done).toMatchObject({ type: 'ObjectFailed', payload: { code: 'all_providers_failed', transient: false } });
+      // bargain is over the latency cap: never tried.
+      expect(harness.market?.stats().bargain.chatCompletions).toBe(stats.bargain.chatCompletions);
+      expect(harness.market?.stats().midway.serverErrors).toBe(stats.midway.serverErrors + 1);
+      expect(harness.market?.stats().swift.serverErrors).toBe(stats.swift.serverErrors + 1);
+    });
+
+    it('a provider that failed the object before is tried last', async () => {
+      const event = dispatch({ avoidProviders: ['bargain'] });
+      await harness.bus.emit([event]);
+      expect((await outcomeOf(event.payload.objectId)).accepted.payload.providerId).toBe('midway');
+    });
+  });
+});
