@@ -1,8 +1,13 @@
 import { startHttpService, type ServiceDefinition } from '@sluice/platform';
+import { AccountsModule } from './accounts/accounts.module';
+import { ErrorsModule } from './errors/errors.module';
 import { PrismaClient } from './generated/prisma/client';
 import { HealthModule } from './health/health.module';
+import { InferModule } from './infer/infer.module';
+import { ReadModelsModule } from './read-models/read-models.module';
 
 export const apiService: ServiceDefinition = {
   name: 'api',
-  start: (runtime) => startHttpService(runtime, { prisma: PrismaClient, features: [HealthModule] }),
+  start: (runtime) =>
+    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, InferModule] }),
 };

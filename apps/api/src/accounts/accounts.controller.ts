@@ -1,0 +1,80 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { PRISMA } from '@sluice/platform';
+import { z } from 'zod';
+import { parseBody } from '../errors/parse-body';
+import { PrismaClient } from '../generated/prisma/client';
+import { AccountsRepository, type AuthenticatedAccount } from './accounts.repository';
+import { AccountAuthGuard, AdminAuthGuard, CurrentAccount } from './auth.guards';
+
+const MAX_CREDIT_USD = 1_000_000;
+const usdAmount = (field: string) =>
+  z.number(`${field} must be a number of US dollars`).nonnegative(`${field} cannot be negative`).max(MAX_CREDIT_USD, `${field} is at most ${MAX_CREDIT_USD}`);
+
+const CreateAccountBody = z.strictObject({
+  name: z.string('name is required').trim().min(1, 'name is required').max(200),
+  credit_usd: usdAmount('credit_usd').default(0),
+});
+
+const CreditBody = z.strictObject({
+  amount_usd: usdAmount('amount_usd').positive('amount_usd must be more than 0'),
+  reference: z.string().trim().min(1).max(200).optional(),
+});
+
+export const toMicros = (usd: number) => Math.round(usd * 1_000_000);
+export const toUsd = (micros: number) => micros / 1_000_000;
+
+/** The operator's endpoints (admin key): accounts and wallet credits; the `sluice accounts` CLI calls them. */
+@Controller('v0/admin/accounts')
+@UseGuards(AdminAuthGuard)
+export class AdminAccountsController {
+  constructor(private readonly accounts: AccountsRepository) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Body() body: unknown) {
+    const { name, credit_usd } = parseBody(CreateAccountBody, body);
+    const { accountId, key } = await this.accounts.createAccount(name, toMicros(credit_usd));
+    return { account_id: accountId, name, api_key: key.key, api_key_id: key.id, credit_usd };
+  }
+
+  @Post(':accountId/credit')
+  @HttpCode(202)
+  async credit(@Param('accountId') accountId: string, @Body() body: unknown) {
+    const { amount_usd, reference } = parseBody(CreditBody, body);
+    const ref = reference ?? `admin-credit:${crypto.randomUUID()}`;
+    await this.accounts.requestCredit(accountId, toMicros(amount_usd), ref);
+    return { account_id: accountId, amount_usd, reference: ref, status: 'requested' };
+  }
+}
+
+/** An account's own keys and balance. */
+@Controller('v1')
+@UseGuards(AccountAuthGuard)
+export class AccountController {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+  ) {}
+
+  /** Another key for the caller's account; the key itself is shown only in this answer. */
+  @Post('api-keys')
+  @HttpCode(201)
+  async createKey(@CurrentAccount() account: AuthenticatedAccount) {
+    const key = await this.accounts.issueKey(account.accountId);
+    return { object: 'api_key', id: key.id, key: key.key, prefix: key.prefix, active: true, created_at: key.createdAt.toISOString() };
+  }
+
+  @Post('api-keys/:keyId/deactivate')
+  @HttpCode(200)
+  async deactivateKey(@CurrentAccount() account: AuthenticatedAccount, @Param('keyId') keyId: string) {
+    const { id, deactivatedAt } = await this.accounts.deactivateKey(account.accountId, keyId);
+    return { object: 'api_key', id, active: false, deactivated_at: deactivatedAt.toISOString() };
+  }
+
+  /** The wallet's available balance as billing last reported it (0 before its first movement). */
+  @Get('balance')
+  async balance(@CurrentAccount() account: AuthenticatedAccount) {
+    const row = await this.prisma.balanceView.findUnique({ where: { accountId: account.accountId } });
+    return { object: 'balance', current_balance_usd: toUsd(Number(row?.availableMicros ?? 0)) };
+  }
+}

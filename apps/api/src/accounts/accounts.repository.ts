@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { createEvent, WalletTopUpRequested } from '@sluice/events';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import type { RawSqlClient } from '@sluice/persistence';
+import { PrismaClient } from '../generated/prisma/client';
+import { ApiKeyInactiveError, NotFoundError, UnauthorizedError } from '../errors/api-error';
+import { displayPrefix, generateApiKey, hashApiKey } from './api-key';
+
+export interface AuthenticatedAccount {
+  accountId: string;
+  apiKeyId: string;
+}
+
+export interface IssuedKey {
+  id: string;
+  key: string;
+  prefix: string;
+  createdAt: Date;
+}
+
+/** Accounts and their keys (the api's own state) and the top-ups it asks billing for. */
+@Injectable()
+export class AccountsRepository {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly eventStore: EventStore,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async authenticate(key: string | undefined): Promise<AuthenticatedAccount> {
+    if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
+    const found = await this.prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) } });
+    if (!found) throw new UnauthorizedError('unknown API key');
+    if (!found.active) throw new ApiKeyInactiveError();
+    return { accountId: found.accountId, apiKeyId: found.id };
+  }
+
+  /** Creates the account and its first key; asks billing to credit the wallet when `creditMicros` > 0. */
+  async createAccount(name: string, creditMicros: number): Promise<{ accountId: string; key: IssuedKey }> {
+    const accountId = randomUUID();
+    const now = this.runtime.clock.now();
+    const issued = this.newKey(now);
+    const topUp =
+      creditMicros > 0
+        ? [createEvent(WalletTopUpRequested, { accountId, amountMicros: creditMicros, reference: `initial-credit:${accountId}` }, { correlationId: accountId }, this.eventDeps())]
+        : [];
+    await this.eventStore.transact(async (tx) => {
+      await tx.$executeRaw`INSERT INTO account (id, name, created_at) VALUES (${accountId}::uuid, ${name}, ${now})`;
+      await this.insertKey(tx, accountId, issued);
+      return { result: undefined, events: topUp };
+    });
+    return { accountId, key: issued };
+  }
+
+  /** Asks billing to credit the wallet; the same `reference` twice credits once (billing's rule). */
+  async requestCredit(accountId: string, amountMicros: number, reference: string): Promise<void> {
+    await this.eventStore.transact(async (tx) => {
+      const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM account WHERE id = ${accountId}::uuid`;
+      if (rows.length === 0) throw new NotFoundError('account', accountId);
+      const event = createEvent(WalletTopUpRequested, { accountId, amountMicros, reference }, { correlationId: accountId }, this.eventDeps());
+      return { result: undefined, events: [event] };
+    });
+  }
+
+  async issueKey(accountId: string): Promise<IssuedKey> {
+    const issued = this.newKey(this.runtime.clock.now());
+    await this.insertKey(this.prisma, accountId, issued);
+    return issued;
+  }
+
+  /** Deactivates one of the account's keys; another account's key is not found. */
+  async deactivateKey(accountId: string, keyId: string): Promise<{ id: string; deactivatedAt: Date }> {
+    if (!isUuid(keyId)) throw new NotFoundError('API key', keyId);
+    const now = this.runtime.clock.now();
+    const updated = await this.prisma.apiKey.updateMany({
+      where: { id: keyId, accountId, active: true },
+      data: { active: false, deactivatedAt: now },
+    });
+    if (updated.count === 0) {
+      const key = await this.prisma.apiKey.findFirst({ where: { id: keyId, accountId } });
+      if (!key) throw new NotFoundError('API key', keyId);
+      return { id: key.id, deactivatedAt: key.deactivatedAt ?? now };
+    }
+    return { id: keyId, deactivatedAt: now };
+  }
+
+  private newKey(createdAt: Date): IssuedKey {
+    const key = generateApiKey();
+    return { id: randomUUID(), key, prefix: displayPrefix(key), createdAt };
+  }
+
+  private async insertKey(client: RawSqlClient, accountId: string, issued: IssuedKey): Promise<void> {
+    await client.$executeRaw`
+      INSERT INTO api_key (id, account_id, key_hash, key_prefix, active, created_at)
+      VALUES (${issued.id}::uuid, ${accountId}::uuid, ${hashApiKey(issued.key)}, ${issued.prefix}, true, ${issued.createdAt})`;
+  }
+
+  private eventDeps() {
+    return { now: () => this.runtime.clock.now(), newId: randomUUID };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,72 @@
+/** The `type` field of the error envelope: the kind of problem, coarser than `code`. */
+export type ApiErrorType =
+  | 'authentication_error'
+  | 'not_found_error'
+  | 'invalid_request_error'
+  | 'api_error';
+
+export interface FieldError {
+  /** Where the problem is, e.g. `items[2].model`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * An error the API answers with `{"error": {"type", "message", "code"}}`; `code` is stable for
+ * programs, `message` is for people. The exception filter maps every subclass to HTTP.
+ */
+export abstract class ApiError extends Error {
+  abstract readonly status: number;
+  abstract readonly type: ApiErrorType;
+  abstract readonly code: string;
+}
+
+export class UnauthorizedError extends ApiError {
+  readonly status = 401;
+  readonly type = 'authentication_error';
+  readonly code = 'unauthorized';
+}
+
+export class ApiKeyInactiveError extends ApiError {
+  readonly status = 401;
+  readonly type = 'authentication_error';
+  readonly code = 'api_key_inactive';
+
+  constructor() {
+    super('this API key has been deactivated');
+  }
+}
+
+/** Also what another account's task or object gets: its existence is not disclosed. */
+export class NotFoundError extends ApiError {
+  readonly status = 404;
+  readonly type = 'not_found_error';
+  readonly code = 'not_found';
+
+  constructor(what: string, id: string) {
+    super(`${what} ${id} not found`);
+  }
+}
+
+export class UnknownModelError extends ApiError {
+  readonly status = 404;
+  readonly type = 'not_found_error';
+  readonly code = 'model_not_found';
+
+  constructor(
+    readonly model: string,
+    readonly field: string,
+  ) {
+    super(`${field}: model "${model}" is not offered; see the provider catalogue for models and aliases`);
+  }
+}
+
+export class ValidationError extends ApiError {
+  readonly status = 422;
+  readonly type = 'invalid_request_error';
+  readonly code = 'validation_error';
+
+  constructor(readonly fields: FieldError[]) {
+    super(fields.map((f) => `${f.field}: ${f.message}`).join('; '));
+  }
+}

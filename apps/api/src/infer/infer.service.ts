@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { priceFactor } from '@sluice/pricing';
+import { NotFoundError } from '../errors/api-error';
+import { PrismaClient } from '../generated/prisma/client';
+import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
+import { isTerminal, type ObjectRow } from '../read-models/object.projection';
+import { toObjectRow, toTaskRow } from '../read-models/read-model.store';
+import { summariseTask } from '../read-models/task.projection';
+import { taskObjectView, taskView } from '../read-models/views';
+import type { InferItem } from './infer-request';
+import { submitTask } from './submit-task.decider';
+
+/** How long (real time) POST /v0/infer/ waits for its no-SLA items before answering without them. */
+export const NO_SLA_WAIT_MS = 30_000;
+const POLL_MS = 250;
+
+type ObjectRecord = Parameters<typeof toObjectRow>[0];
+type TaskRecord = Parameters<typeof toTaskRow>[0];
+
+@Injectable()
+export class InferService {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly notifier: FinishedObjectsNotifier,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  /** Submits the items as one task (all events in one outbox transaction); waits for the no-SLA ones. */
+  async submit(accountId: string, items: readonly InferItem[], waitMs = NO_SLA_WAIT_MS) {
+    const task = submitTask(items, {
+      catalogue: this.runtime.catalogue,
+      accountId,
+      now: this.runtime.clock.now(),
+      newId: randomUUID,
+      priceFactor,
+    });
+    await this.eventStore.transact(async () => ({ result: undefined, events: task.events }));
+
+    const immediate = task.objects.filter((o) => o.slaMinutes === null).map((o) => o.objectId);
+    const finished = immediate.length > 0 ? await this.waitForFinished(immediate, waitMs) : new Map<string, ObjectRow>();
+    const objects = task.objects.map((o) => {
+      const row = finished.get(o.objectId);
+      if (row) return taskObjectView(row);
+      return { object_id: o.objectId, status: 'submitted', usage: { input_tokens: o.inputTokens, price_factor: o.priceFactor } };
+    });
+    const allFinished = finished.size === task.objects.length;
+    return {
+      status: allFinished ? summariseTask(task.objects.length, [...finished.values()].map((r) => r.status)) : 'submitted',
+      task_id: task.taskId,
+      total_items: task.objects.length,
+      objects,
+    };
+  }
+
+  async task(accountId: string, taskId: string) {
+    const tasks = await this.prisma.$queryRaw<TaskRecord[]>`
+      SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
+      FROM task_view WHERE task_id = ${taskId}`;
+    const objects = await this.prisma.$queryRaw<ObjectRecord[]>`
+      SELECT * FROM object_view WHERE task_id = ${taskId} ORDER BY item_index`;
+    const task = tasks[0] ? toTaskRow(tasks[0]) : null;
+    const owner = task?.accountId ?? objects[0]?.account_id;
+    if (owner !== accountId) throw new NotFoundError('task', taskId);
+    return taskView(task, taskId, objects.map(toObjectRow));
+  }
+
+  async object(accountId: string, objectId: string): Promise<ObjectRow> {
+    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
+    const row = rows[0] ? toObjectRow(rows[0]) : null;
+    // An object known only from a billing event has no submission yet: not visible until it has.
+    if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('object', objectId);
+    return row;
+  }
+
+  private async finishedRows(objectIds: readonly string[]): Promise<ObjectRow[]> {
+    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`
+      SELECT * FROM object_view WHERE object_id = ANY(${objectIds}::text[]) AND status IN ('completed', 'failed')`;
+    return rows.map(toObjectRow).filter((r) => isTerminal(r.status));
+  }
+
+  /** Waits (real time, bounded) until the objects are final in the read model; returns those that are. */
+  private async waitForFinished(objectIds: string[], waitMs: number): Promise<Map<string, ObjectRow>> {
+    const deadline = Date.now() + waitMs;
+    const finished = new Map<string, ObjectRow>();
+    let pending = new Set(objectIds);
+    while (pending.size > 0) {
+      for (const row of await this.finishedRows([...pending])) finished.set(row.objectId, row);
+      pending = new Set([...pending].filter((id) => !finished.has(id)));
+      const left = deadline - Date.now();
+      if (pending.size === 0 || left <= 0) break;
+      await this.notifier.next(pending, Math.min(POLL_MS, left));
+    }
+    return finished;
+  }
+}

@@ -1,0 +1,110 @@
+import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
+import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type SluiceEvent } from '@sluice/events';
+import type { PriceFactorRequest } from '@sluice/pricing';
+import { UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
+import type { InferItem } from './infer-request';
+
+/** What a provider may produce per item, unless the model allows less. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 1_024;
+/** How long an item without an SLA may take before it counts as late. */
+export const NO_SLA_DEADLINE_MINUTES = 5;
+
+export type PriceFactorFn = (catalogue: Catalogue, request: PriceFactorRequest, now: Date) => number;
+
+export interface SubmitTaskContext {
+  catalogue: Catalogue;
+  accountId: string;
+  now: Date;
+  newId: () => string;
+  priceFactor: PriceFactorFn;
+}
+
+export interface SubmittedObject {
+  objectId: string;
+  index: number;
+  slaMinutes: number | null;
+  inputTokens: number;
+  priceFactor: number;
+}
+
+export interface SubmittedTask {
+  taskId: string;
+  objects: SubmittedObject[];
+  /** TaskSubmitted then one ObjectSubmitted per item, in item order. */
+  events: SluiceEvent[];
+}
+
+function resolveModels(catalogue: Catalogue, items: readonly InferItem[]): ModelSpec[] {
+  const cache = new Map<string, ModelSpec | undefined>();
+  return items.map((item, i) => {
+    if (!cache.has(item.model)) cache.set(item.model, findModel(catalogue, item.model));
+    const model = cache.get(item.model);
+    if (!model) throw new UnknownModelError(item.model, `items[${i}].model`);
+    return model;
+  });
+}
+
+/**
+ * Turns validated items into a task (pure; clock and ids come in): resolves models, counts
+ * input tokens with each model's tokenizer, quotes a price factor per item and builds the
+ * events. Throws UnknownModelError or a ValidationError naming every input too long for its
+ * model, so nothing is submitted when one item cannot be.
+ */
+export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext): SubmittedTask {
+  const models = resolveModels(ctx.catalogue, items);
+  const tooLong: FieldError[] = [];
+  const sized = items.map((item, i) => {
+    const model = models[i];
+    const inputTokens = countTokensWith(model.tokenizer, item.input);
+    const maxOutputTokens = Math.min(DEFAULT_MAX_OUTPUT_TOKENS, model.maxOutputTokens);
+    if (inputTokens + maxOutputTokens > model.contextTokens) {
+      tooLong.push({
+        field: `items[${i}].input`,
+        message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context`,
+      });
+    }
+    return { inputTokens, maxOutputTokens };
+  });
+  if (tooLong.length > 0) throw new ValidationError(tooLong);
+
+  const taskId = ctx.newId();
+  const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
+  const context = { correlationId: taskId };
+  const events: SluiceEvent[] = [
+    createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: 'json' }, context, deps),
+  ];
+  const objects = items.map((item, index): SubmittedObject => {
+    const model = models[index];
+    const { inputTokens, maxOutputTokens } = sized[index];
+    const slaMinutes = item.sla ?? null;
+    const factor = ctx.priceFactor(
+      ctx.catalogue,
+      { model: model.id, slaMinutes, taskItems: items.length, expectedInputTokens: inputTokens, expectedOutputTokens: maxOutputTokens },
+      ctx.now,
+    );
+    const objectId = ctx.newId();
+    const deadlineAt = new Date(ctx.now.getTime() + (slaMinutes ?? NO_SLA_DEADLINE_MINUTES) * 60_000).toISOString();
+    events.push(
+      createEvent(
+        ObjectSubmitted,
+        {
+          objectId,
+          taskId,
+          accountId: ctx.accountId,
+          index,
+          model: model.id,
+          input: { text: item.input },
+          inputTokens,
+          maxOutputTokens,
+          slaMinutes,
+          deadlineAt,
+          pricing: { kind: 'sla', basePrice: model.basePrice, priceFactor: factor },
+        },
+        context,
+        deps,
+      ),
+    );
+    return { objectId, index, slaMinutes, inputTokens, priceFactor: factor };
+  });
+  return { taskId, objects, events };
+}

@@ -1,0 +1,215 @@
+import type { EventOf, SluiceEvent } from '@sluice/events';
+
+/**
+ * The words GET shows. An object waiting for a retry after a provider failure is `queued`
+ * again (it waits for another dispatch); `completed` and `failed` are final.
+ */
+export type ObjectStatus = 'submitted' | 'queued' | 'running' | 'completed' | 'failed';
+
+export const TERMINAL_STATUSES: readonly ObjectStatus[] = ['completed', 'failed'];
+
+export function isTerminal(status: ObjectStatus): boolean {
+  return status === 'completed' || status === 'failed';
+}
+
+/** One object as the read model keeps it; instants are ISO strings so rows compare as plain data. */
+export interface ObjectRow {
+  objectId: string;
+  accountId: string;
+  taskId: string | null;
+  itemIndex: number | null;
+  itemKey: string | null;
+  model: string | null;
+  status: ObjectStatus;
+  inputTokens: number | null;
+  priceFactor: number | null;
+  maxOutputTokens: number | null;
+  slaMinutes: number | null;
+  deadlineAt: string | null;
+  submittedAt: string | null;
+  attempts: number;
+  providerId: string | null;
+  mode: string | null;
+  outputTokens: number | null;
+  outputText: string | null;
+  outputBlobKey: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  slaMissed: boolean;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+/** The events that change an object row. */
+export type ObjectEvent = EventOf<
+  | 'ObjectSubmitted'
+  | 'ObjectScheduled'
+  | 'ObjectDispatched'
+  | 'BatchDispatched'
+  | 'QuoteAccepted'
+  | 'QuoteRejected'
+  | 'ObjectCompleted'
+  | 'ObjectFailed'
+  | 'ObjectAbandoned'
+  | 'FundsDenied'
+>;
+
+const OBJECT_EVENT_TYPES = new Set<string>([
+  'ObjectSubmitted',
+  'ObjectScheduled',
+  'ObjectDispatched',
+  'BatchDispatched',
+  'QuoteAccepted',
+  'QuoteRejected',
+  'ObjectCompleted',
+  'ObjectFailed',
+  'ObjectAbandoned',
+  'FundsDenied',
+]);
+
+export function isObjectEvent(event: SluiceEvent): event is ObjectEvent {
+  return OBJECT_EVENT_TYPES.has(event.type);
+}
+
+/** The objects an event is about (a provider batch job names many). */
+export function objectIdsOf(event: ObjectEvent): string[] {
+  return event.type === 'BatchDispatched' ? event.payload.items.map((i) => i.objectId) : [event.payload.objectId];
+}
+
+function blank(objectId: string, accountId: string, at: string): ObjectRow {
+  return {
+    objectId,
+    accountId,
+    taskId: null,
+    itemIndex: null,
+    itemKey: null,
+    model: null,
+    status: 'submitted',
+    inputTokens: null,
+    priceFactor: null,
+    maxOutputTokens: null,
+    slaMinutes: null,
+    deadlineAt: null,
+    submittedAt: null,
+    attempts: 0,
+    providerId: null,
+    mode: null,
+    outputTokens: null,
+    outputText: null,
+    outputBlobKey: null,
+    errorCode: null,
+    errorMessage: null,
+    slaMissed: false,
+    finishedAt: null,
+    updatedAt: at,
+  };
+}
+
+function missedDeadline(row: ObjectRow): boolean {
+  return row.status === 'completed' && row.deadlineAt !== null && row.finishedAt !== null && Date.parse(row.finishedAt) > Date.parse(row.deadlineAt);
+}
+
+/** A status change that a final status never undoes (late or out-of-order events cannot revive an object). */
+function moveTo(row: ObjectRow, status: ObjectStatus): ObjectRow {
+  return isTerminal(row.status) ? row : { ...row, status };
+}
+
+function usd(micros: number): string {
+  return (micros / 1_000_000).toFixed(6).replace(/\.?0+$/, '');
+}
+
+/**
+ * Folds one event into the row of `objectId` (pure). Events of one object arrive in order on
+ * its partition; two come from elsewhere and may arrive at any point: FundsDenied (billing,
+ * keyed by account) and BatchDispatched (keyed by batch). So ObjectSubmitted fills in its
+ * fields without touching a status already reached, and BatchDispatched only moves an object
+ * forward.
+ */
+export function evolveObject(objectId: string, row: ObjectRow | null, event: ObjectEvent): ObjectRow {
+  const at = event.occurredAt;
+  const current = row ?? blank(objectId, accountOf(objectId, event), at);
+  const next = apply(current, event, objectId);
+  // The latest instant seen, not the last applied: replays in another cross-partition order agree.
+  const settled = { ...next, updatedAt: current.updatedAt > at ? current.updatedAt : at };
+  return { ...settled, slaMissed: missedDeadline(settled) };
+}
+
+function accountOf(objectId: string, event: ObjectEvent): string {
+  if (event.type === 'BatchDispatched') return event.payload.items.find((i) => i.objectId === objectId)?.accountId ?? '';
+  return event.payload.accountId;
+}
+
+function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow {
+  switch (event.type) {
+    case 'ObjectSubmitted': {
+      const p = event.payload;
+      return {
+        ...row,
+        taskId: p.taskId,
+        itemIndex: p.index,
+        itemKey: p.itemKey ?? null,
+        model: p.model,
+        inputTokens: p.inputTokens,
+        priceFactor: p.pricing.kind === 'sla' ? p.pricing.priceFactor : null,
+        maxOutputTokens: p.maxOutputTokens,
+        slaMinutes: p.slaMinutes,
+        deadlineAt: p.deadlineAt,
+        submittedAt: event.occurredAt,
+      };
+    }
+    case 'ObjectScheduled':
+      return { ...moveTo(row, 'queued'), mode: event.payload.mode };
+    case 'ObjectDispatched':
+      return { ...moveTo(row, 'running'), attempts: Math.max(row.attempts, event.payload.attempt) };
+    case 'BatchDispatched': {
+      const item = event.payload.items.find((i) => i.objectId === objectId);
+      const forward = row.status === 'submitted' || row.status === 'queued' ? moveTo(row, 'running') : row;
+      return { ...forward, attempts: Math.max(row.attempts, item?.attempt ?? 0), providerId: event.payload.providerId, mode: 'provider_batch' };
+    }
+    case 'QuoteAccepted':
+      return { ...moveTo(row, 'running'), providerId: event.payload.providerId, mode: event.payload.mode };
+    case 'QuoteRejected':
+    case 'ObjectFailed':
+      if (isTerminal(row.status)) return row;
+      return { ...row, status: 'queued', errorCode: event.payload.code, errorMessage: event.payload.message };
+    case 'ObjectCompleted': {
+      if (isTerminal(row.status)) return row;
+      const p = event.payload;
+      return {
+        ...row,
+        status: 'completed',
+        providerId: p.providerId,
+        mode: p.mode,
+        outputTokens: p.outputTokens,
+        outputText: 'text' in p.output ? p.output.text : null,
+        outputBlobKey: 'blobKey' in p.output ? p.output.blobKey : null,
+        errorCode: null,
+        errorMessage: null,
+        finishedAt: event.occurredAt,
+      };
+    }
+    case 'ObjectAbandoned':
+      if (isTerminal(row.status)) return row;
+      return {
+        ...row,
+        status: 'failed',
+        attempts: Math.max(row.attempts, event.payload.attempts),
+        errorCode: event.payload.code,
+        errorMessage: event.payload.message,
+        finishedAt: event.occurredAt,
+      };
+    case 'FundsDenied':
+      if (isTerminal(row.status)) return row;
+      return {
+        ...row,
+        status: 'failed',
+        errorCode: 'insufficient_balance',
+        errorMessage: `the wallet holds $${usd(event.payload.availableMicros)}, this item needs up to $${usd(event.payload.requiredMicros)}; add funds and submit it again`,
+        finishedAt: event.occurredAt,
+      };
+    default: {
+      const never: never = event;
+      throw new Error(`unhandled object event ${(never as SluiceEvent).type}`);
+    }
+  }
+}

@@ -1,0 +1,244 @@
+import type { SluiceEvent } from '@sluice/events';
+import type { RawSqlClient } from '@sluice/persistence';
+import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
+import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
+import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
+
+export interface ProjectedBatch {
+  /** Tasks whose last item became final in this batch (TaskCompleted is due for them). */
+  completedTasks: TaskRow[];
+  /** Objects that reached `completed` or `failed` in this batch. */
+  finishedObjectIds: string[];
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+interface ObjectRecord {
+  object_id: string;
+  account_id: string;
+  task_id: string | null;
+  item_index: number | null;
+  item_key: string | null;
+  model: string | null;
+  status: string;
+  input_tokens: number | null;
+  price_factor: number | null;
+  max_output_tokens: number | null;
+  sla_minutes: number | null;
+  deadline_at: Date | null;
+  submitted_at: Date | null;
+  attempts: number;
+  provider_id: string | null;
+  mode: string | null;
+  output_tokens: number | null;
+  output_text: string | null;
+  output_blob_key: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  sla_missed: boolean;
+  finished_at: Date | null;
+  updated_at: Date;
+}
+
+export function toObjectRow(r: ObjectRecord): ObjectRow {
+  return {
+    objectId: r.object_id,
+    accountId: r.account_id,
+    taskId: r.task_id,
+    itemIndex: r.item_index,
+    itemKey: r.item_key,
+    model: r.model,
+    status: r.status as ObjectStatus,
+    inputTokens: r.input_tokens,
+    priceFactor: r.price_factor,
+    maxOutputTokens: r.max_output_tokens,
+    slaMinutes: r.sla_minutes,
+    deadlineAt: iso(r.deadline_at),
+    submittedAt: iso(r.submitted_at),
+    attempts: r.attempts,
+    providerId: r.provider_id,
+    mode: r.mode,
+    outputTokens: r.output_tokens,
+    outputText: r.output_text,
+    outputBlobKey: r.output_blob_key,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    slaMissed: r.sla_missed,
+    finishedAt: iso(r.finished_at),
+    updatedAt: iso(r.updated_at) ?? '',
+  };
+}
+
+interface TaskRecord {
+  task_id: string;
+  account_id: string;
+  total_items: number | null;
+  output_format: string | null;
+  file_id: string | null;
+  submitted_at: Date | null;
+  completed_items: number;
+  failed_items: number;
+  completion_emitted: boolean;
+}
+
+export function toTaskRow(r: TaskRecord): TaskRow {
+  return {
+    taskId: r.task_id,
+    accountId: r.account_id,
+    totalItems: r.total_items,
+    outputFormat: r.output_format,
+    fileId: r.file_id,
+    submittedAt: iso(r.submitted_at),
+    completedItems: r.completed_items,
+    failedItems: r.failed_items,
+    completionEmitted: r.completion_emitted,
+  };
+}
+
+interface BalanceRecord {
+  account_id: string;
+  available_micros: bigint | number;
+  updated_at: Date;
+}
+
+export function toBalanceRow(r: BalanceRecord): BalanceRow {
+  return { accountId: r.account_id, availableMicros: Number(r.available_micros), updatedAt: iso(r.updated_at) ?? '' };
+}
+
+async function loadObjects(tx: RawSqlClient, ids: string[]): Promise<Map<string, ObjectRow>> {
+  if (ids.length === 0) return new Map();
+  // FOR UPDATE: a billing batch and an object batch may touch one row at once (PostgreSQL).
+  const rows = await tx.$queryRaw<ObjectRecord[]>`
+    SELECT object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
+      max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at
+    FROM object_view WHERE object_id = ANY(${ids}::text[]) FOR UPDATE`;
+  return new Map(rows.map((r) => [r.object_id, toObjectRow(r)]));
+}
+
+async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof ObjectRow>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO object_view (object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
+      max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at)
+    SELECT * FROM unnest(
+      ${col('objectId')}::text[], ${col('accountId')}::text[], ${col('taskId')}::text[], ${col('itemIndex')}::int[],
+      ${col('itemKey')}::text[], ${col('model')}::text[], ${col('status')}::text[], ${col('inputTokens')}::int[],
+      ${col('priceFactor')}::float8[], ${col('maxOutputTokens')}::int[], ${col('slaMinutes')}::int[],
+      ${col('deadlineAt')}::text[]::timestamptz[], ${col('submittedAt')}::text[]::timestamptz[], ${col('attempts')}::int[],
+      ${col('providerId')}::text[], ${col('mode')}::text[], ${col('outputTokens')}::int[], ${col('outputText')}::text[],
+      ${col('outputBlobKey')}::text[], ${col('errorCode')}::text[], ${col('errorMessage')}::text[], ${col('slaMissed')}::bool[],
+      ${col('finishedAt')}::text[]::timestamptz[], ${col('updatedAt')}::text[]::timestamptz[])
+    ON CONFLICT (object_id) DO UPDATE SET
+      account_id = excluded.account_id, task_id = excluded.task_id, item_index = excluded.item_index,
+      item_key = excluded.item_key, model = excluded.model, status = excluded.status, input_tokens = excluded.input_tokens,
+      price_factor = excluded.price_factor, max_output_tokens = excluded.max_output_tokens, sla_minutes = excluded.sla_minutes,
+      deadline_at = excluded.deadline_at, submitted_at = excluded.submitted_at, attempts = excluded.attempts,
+      provider_id = excluded.provider_id, mode = excluded.mode, output_tokens = excluded.output_tokens,
+      output_text = excluded.output_text, output_blob_key = excluded.output_blob_key, error_code = excluded.error_code,
+      error_message = excluded.error_message, sla_missed = excluded.sla_missed, finished_at = excluded.finished_at,
+      updated_at = excluded.updated_at`;
+}
+
+async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, TaskRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.$queryRaw<TaskRecord[]>`
+    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
+    FROM task_view WHERE task_id = ANY(${ids}::text[]) FOR UPDATE`;
+  return new Map(rows.map((r) => [r.task_id, toTaskRow(r)]));
+}
+
+async function saveTasks(tx: RawSqlClient, rows: TaskRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof TaskRow>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted)
+    SELECT * FROM unnest(
+      ${col('taskId')}::text[], ${col('accountId')}::text[], ${col('totalItems')}::int[], ${col('outputFormat')}::text[],
+      ${col('fileId')}::text[], ${col('submittedAt')}::text[]::timestamptz[], ${col('completedItems')}::int[],
+      ${col('failedItems')}::int[], ${col('completionEmitted')}::bool[])
+    ON CONFLICT (task_id) DO UPDATE SET
+      account_id = excluded.account_id, total_items = excluded.total_items, output_format = excluded.output_format,
+      file_id = excluded.file_id, submitted_at = excluded.submitted_at, completed_items = excluded.completed_items,
+      failed_items = excluded.failed_items, completion_emitted = excluded.completion_emitted`;
+}
+
+async function loadBalances(tx: RawSqlClient, ids: string[]): Promise<Map<string, BalanceRow>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx.$queryRaw<BalanceRecord[]>`
+    SELECT account_id, available_micros, updated_at FROM balance_view WHERE account_id = ANY(${ids}::text[]) FOR UPDATE`;
+  return new Map(rows.map((r) => [r.account_id, toBalanceRow(r)]));
+}
+
+async function saveBalances(tx: RawSqlClient, rows: BalanceRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO balance_view (account_id, available_micros, updated_at)
+    SELECT * FROM unnest(${rows.map((r) => r.accountId)}::text[], ${rows.map((r) => String(r.availableMicros))}::text[]::bigint[],
+      ${rows.map((r) => r.updatedAt)}::text[]::timestamptz[])
+    ON CONFLICT (account_id) DO UPDATE SET available_micros = excluded.available_micros, updated_at = excluded.updated_at`;
+}
+
+const unique = (values: Iterable<string>) => [...new Set(values)];
+
+/**
+ * The thin adapter under the pure projections: one batch of events → three queries to load
+ * the rows they touch, the folds in memory, three bulk upserts. Run it on the consumer's
+ * transaction so the rows and the processed ids commit together.
+ */
+export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<ProjectedBatch> {
+  const objectEvents = events.filter(isObjectEvent);
+  const before = await loadObjects(tx, unique(objectEvents.flatMap(objectIdsOf)));
+  const objects = new Map(before);
+  for (const event of objectEvents) {
+    for (const id of objectIdsOf(event)) objects.set(id, evolveObject(id, objects.get(id) ?? null, event));
+  }
+  const changedObjects = [...objects.values()].filter((row) => row !== before.get(row.objectId));
+  const deltas = changedObjects.flatMap((row) => taskDelta(before.get(row.objectId) ?? null, row) ?? []);
+
+  const taskEvents = events.filter((e): e is Extract<SluiceEvent, { type: 'TaskSubmitted' }> => e.type === 'TaskSubmitted');
+  const tasksBefore = await loadTasks(tx, unique([...taskEvents.map((e) => e.payload.taskId), ...deltas.map((d) => d.taskId)]));
+  const tasks = new Map(tasksBefore);
+  for (const event of taskEvents) tasks.set(event.payload.taskId, evolveTask(tasks.get(event.payload.taskId) ?? null, event));
+  for (const delta of deltas) tasks.set(delta.taskId, applyTaskDelta(tasks.get(delta.taskId) ?? null, delta));
+  const completedTasks = [...tasks.values()].filter(isNewlyComplete);
+  for (const task of completedTasks) tasks.set(task.taskId, { ...task, completionEmitted: true });
+
+  const balanceEvents = events.filter(isBalanceEvent);
+  const balancesBefore = await loadBalances(tx, unique(balanceEvents.map((e) => e.payload.accountId)));
+  const balances = new Map(balancesBefore);
+  for (const event of balanceEvents) {
+    const row = evolveBalance(balances.get(event.payload.accountId) ?? null, event);
+    if (row) balances.set(row.accountId, row);
+  }
+
+  await saveObjects(tx, changedObjects);
+  await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
+  await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
+  return {
+    completedTasks,
+    finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
+  };
+}
+
+export interface ReadModelSnapshot {
+  objects: ObjectRow[];
+  tasks: TaskRow[];
+  balances: BalanceRow[];
+}
+
+/** Every read-model row, in key order (the rebuild compares two of these). */
+export async function snapshotReadModels(client: RawSqlClient): Promise<ReadModelSnapshot> {
+  const objects = await client.$queryRaw<ObjectRecord[]>`
+    SELECT object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
+      max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at
+    FROM object_view ORDER BY object_id`;
+  const tasks = await client.$queryRaw<TaskRecord[]>`
+    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
+    FROM task_view ORDER BY task_id`;
+  const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
+  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow) };
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { createEvent, TaskCompleted, Topics, type SluiceEvent, type TopicName } from '@sluice/events';
+import type { Subscription } from '@sluice/eventlog';
+import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { FinishedObjectsNotifier, possiblyFinishedObjectIds } from './finished-objects.notifier';
+import { projectEvents } from './read-model.store';
+import type { TaskRow } from './task.projection';
+
+export const READ_MODELS_CONSUMER = 'api-read-models';
+export const READ_MODEL_TOPICS: TopicName[] = [Topics.tasks, Topics.objects, Topics.billing];
+
+export function taskCompletedEvents(tasks: readonly TaskRow[], now: () => Date): SluiceEvent[] {
+  return tasks.map((task) =>
+    createEvent(
+      TaskCompleted,
+      { taskId: task.taskId, accountId: task.accountId, completedItems: task.completedItems, failedItems: task.failedItems },
+      { correlationId: task.taskId },
+      { now, newId: randomUUID },
+    ),
+  );
+}
+
+/**
+ * Projects task, object and billing events into the task, object and balance read models,
+ * one transaction per consumed batch (rows and processed ids together), and produces
+ * TaskCompleted when a task's last item becomes final.
+ */
+@Injectable()
+export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly eventStore: EventStore<RawSqlClient>,
+    private readonly notifier: FinishedObjectsNotifier,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.eventStore.consume({
+      consumer: READ_MODELS_CONSUMER,
+      topics: READ_MODEL_TOPICS,
+      maxBatchSize: 2_000,
+      handle: async (tx, events) => {
+        const { completedTasks } = await projectEvents(tx, events);
+        return taskCompletedEvents(completedTasks, () => this.runtime.clock.now());
+      },
+      afterCommit: (applied) => this.notifier.notify(possiblyFinishedObjectIds(applied)),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop();
+  }
+}
