@@ -152,3 +152,137 @@ describe('POST /v0/infer/ validation', () => {
     expect(res.body.error.code).toBe('invalid_request');
   });
 });
+
+describe('POST /v0/infer/ and the read models', () => {
+  let owner: { account_id: string; api_key: string };
+  let stranger: { account_id: string; api_key: string };
+  beforeAll(async () => {
+    owner = await createAccount('owner');
+    stranger = await createAccount('stranger');
+  });
+
+  const router = (objectId: string, accountId: string) => ({ objectId, accountId, attempt: 1 });
+
+  it('submits a task as the seed shows it and emits TaskSubmitted plus one ObjectSubmitted per item', async () => {
+    const res = await call('POST', '/v0/infer/', {
+      key: owner.api_key,
+      body: [
+        { sla: 60, model: 'deepseek:r1-32b', input: 'Hello model, how are you?' },
+        { sla: 1440, model: 'gpt-4o', input: 'Hello OpenAI, how are you?' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'submitted',
+      task_id: expect.any(String),
+      total_items: 2,
+      objects: [
+        { status: 'submitted', usage: { input_tokens: expect.any(Number), price_factor: expect.any(Number) }, object_id: expect.any(String) },
+        { status: 'submitted', usage: { input_tokens: expect.any(Number), price_factor: expect.any(Number) }, object_id: expect.any(String) },
+      ],
+    });
+    const [day, hour] = [res.body.objects[1].usage.price_factor, res.body.objects[0].usage.price_factor];
+    expect(hour).toBeLessThan(1);
+    expect(day).toBeLessThan(hour);
+    expect(day).toBeGreaterThanOrEqual(0.3);
+
+    const task = await harness.waitFor('TaskSubmitted', (e) => e.payload.taskId === res.body.task_id);
+    expect(task.payload).toEqual({ taskId: res.body.task_id, accountId: owner.account_id, totalItems: 2, outputFormat: 'json' });
+    const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.objectId === res.body.objects[1].object_id);
+    expect(submitted.correlationId).toBe(res.body.task_id);
+    expect(submitted.payload).toMatchObject({
+      taskId: res.body.task_id,
+      accountId: owner.account_id,
+      index: 1,
+      model: 'openai:gpt-4o',
+      input: { text: 'Hello OpenAI, how are you?' },
+      inputTokens: res.body.objects[1].usage.input_tokens,
+      slaMinutes: 1440,
+      pricing: { kind: 'sla', basePrice: { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 }, priceFactor: day },
+    });
+    expect(Date.parse(submitted.payload.deadlineAt) - Date.parse(submitted.occurredAt)).toBe(1440 * 60_000);
+  });
+
+  it('follows an object through its life in GET, and the task summarises its objects', async () => {
+    const res = await call('POST', '/v0/infer', { key: owner.api_key, body: [{ sla: 60, model: 'llama-3.1-8b', input: 'one' }, { sla: 60, model: 'llama-3.1-8b', input: 'two' }] });
+    const [first, second] = res.body.objects.map((o: { object_id: string }) => o.object_id);
+    const taskId = res.body.task_id;
+    const objectGet = () => call('GET', `/v0/infer/object/${first}/`, { key: owner.api_key });
+    expect((await eventually(objectGet, (r) => r.status === 200)).body).toMatchObject({ object_id: first, status: 'submitted', error: null, output: null });
+
+    await emit(createEvent(Events.ObjectScheduled, { objectId: first, accountId: owner.account_id, runAt: new Date().toISOString(), mode: 'live', estimatedProviderCostMicros: 10, reason: 'cheapest now' }, ctx(taskId)));
+    expect((await eventually(objectGet, (r) => r.body.status === 'queued')).body.status).toBe('queued');
+    await emit(createEvent(Events.QuoteAccepted, { ...router(first, owner.account_id), providerId: 'bargain', providerModel: 'm', mode: 'live', estimatedProviderCostMicros: 10, estimatedCustomerPriceMicros: 20, estimatedLatencyMs: 100 }, ctx(taskId)));
+    expect((await eventually(objectGet, (r) => r.body.status === 'running')).body.status).toBe('running');
+    const taskGet = () => call('GET', `/v0/infer/task/${taskId}`, { key: owner.api_key });
+    expect((await taskGet()).body.status).toBe('running');
+
+    await emit(createEvent(Events.ObjectCompleted, { ...router(first, owner.account_id), providerId: 'bargain', mode: 'live', inputTokens: 1, outputTokens: 11, output: { text: 'Hey user, I am doing great!' }, providerCostMicros: 3, latencyMs: 50 }, ctx(taskId)));
+    const done = await eventually(objectGet, (r) => r.body.status === 'completed');
+    expect(done.body).toEqual({
+      object_id: first,
+      status: 'completed',
+      usage: { input_tokens: res.body.objects[0].usage.input_tokens, price_factor: res.body.objects[0].usage.price_factor, output_tokens: 11 },
+      error: null,
+      output: { type: 'text', text: 'Hey user, I am doing great!' },
+      model: 'llama-3.1-8b',
+      sla_missed: false,
+    });
+
+    await emit(createEvent(Events.ObjectAbandoned, { objectId: second, accountId: owner.account_id, attempts: 3, code: 'all_providers_failed', message: 'every provider failed' }, ctx(taskId)));
+    const task = await eventually(taskGet, (r) => r.body.status === 'completed');
+    expect(task.body).toMatchObject({ status: 'completed', task_id: taskId, total_items: 2 });
+    expect(task.body.objects[0]).toMatchObject({ object_id: first, status: 'completed', output: { type: 'text', text: 'Hey user, I am doing great!' } });
+    expect(task.body.objects[1]).toEqual({
+      object_id: second,
+      status: 'failed',
+      usage: { input_tokens: res.body.objects[1].usage.input_tokens, price_factor: res.body.objects[1].usage.price_factor },
+      error: { code: 'all_providers_failed', message: 'every provider failed' },
+      model: 'llama-3.1-8b',
+      sla_missed: false,
+    });
+    const completed = await harness.waitFor('TaskCompleted', (e) => e.payload.taskId === taskId);
+    expect(completed.payload).toEqual({ taskId, accountId: owner.account_id, completedItems: 1, failedItems: 1 });
+  });
+
+  it('fails an object whose funds were denied with insufficient_balance', async () => {
+    const res = await call('POST', '/v0/infer/', { key: owner.api_key, body: [{ sla: 60, model: 'gpt-4o', input: 'expensive' }] });
+    const objectId = res.body.objects[0].object_id;
+    await emit(createEvent(Events.FundsDenied, { accountId: owner.account_id, objectId, requiredMicros: 10_300, availableMicros: 0 }, ctx(owner.account_id)));
+    const failed = await eventually(() => call('GET', `/v0/infer/object/${objectId}`, { key: owner.api_key }), (r) => r.body?.status === 'failed');
+    expect(failed.body.error.code).toBe('insufficient_balance');
+    expect(failed.body.output).toBeNull();
+  });
+
+  it('answers 404, not 403, for another account\'s task and object, and for unknown ids', async () => {
+    const res = await call('POST', '/v0/infer/', { key: owner.api_key, body: [{ sla: 60, model: 'gpt-4o', input: 'mine' }] });
+    const objectId = res.body.objects[0].object_id;
+    await eventually(() => call('GET', `/v0/infer/object/${objectId}`, { key: owner.api_key }), (r) => r.status === 200);
+    for (const path of [`/v0/infer/object/${objectId}`, `/v0/infer/task/${res.body.task_id}/`]) {
+      const theirs = await call('GET', path, { key: stranger.api_key });
+      expect(theirs.status).toBe(404);
+      expect(theirs.body.error.code).toBe('not_found');
+    }
+    expect((await call('GET', `/v0/infer/task/${randomUUID()}`, { key: owner.api_key })).status).toBe(404);
+  });
+
+  it('waits for items without an SLA and answers with their output', async () => {
+    const pending = call('POST', '/v0/infer/', { key: owner.api_key, body: [{ model: 'gpt-4o', input: 'now please' }, { sla: 60, model: 'gpt-4o', input: 'later' }] });
+    const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.input.hasOwnProperty('text') && (e.payload.input as { text: string }).text === 'now please');
+    expect(submitted.payload.slaMinutes).toBeNull();
+    expect(submitted.payload.pricing).toMatchObject({ kind: 'sla', priceFactor: 1 });
+    await emit(createEvent(Events.ObjectCompleted, { ...router(submitted.payload.objectId, owner.account_id), providerId: 'swift', mode: 'live', inputTokens: 3, outputTokens: 4, output: { text: 'right away' }, providerCostMicros: 3, latencyMs: 5 }, ctx(submitted.correlationId)));
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('submitted');
+    expect(res.body.objects[0]).toEqual({
+      object_id: submitted.payload.objectId,
+      status: 'completed',
+      usage: { input_tokens: submitted.payload.inputTokens, price_factor: 1, output_tokens: 4 },
+      output: { type: 'text', text: 'right away' },
+      model: 'openai:gpt-4o',
+      sla_missed: false,
+    });
+    expect(res.body.objects[1]).toMatchObject({ status: 'submitted' });
+  });
+});

@@ -43,7 +43,7 @@ export function objectView(row: ObjectRow): ObjectView {
 }
 
 /** An object inside a task: as the seed's task example, output only once completed, error only on failure. */
-export function taskObjectView(row: ObjectRow): Omit<ObjectView, 'output' | 'error' | 'model' | 'sla_missed'> & Partial<ObjectView> {
+export function taskObjectView(row: ObjectRow) {
   const { output, error, ...rest } = objectView(row);
   return { ...rest, ...(output ? { output } : {}), ...(error ? { error } : {}) };
 }
