@@ -1,12 +1,14 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openServiceDatabase, type ServiceDatabaseOptions } from '@sluice/persistence';
+import { embeddedDatabaseDir, openServiceDatabase, type ServiceDatabaseOptions } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
 import { checkLedger, type LedgerReport } from './ledger-check';
 
 const USAGE = `Usage: npm run ledger:check -- [--data-dir <dir>]
 
 Proves billing's books balance; exits 1 and lists the discrepancies otherwise.
-  --data-dir <dir>   the embedded database at <dir>/db/billing (npm start uses .sluice)
+  --data-dir <dir>   the embedded database at <dir>/db/billing (npm start uses .sluice);
+                     stop Sluice first: an embedded database has one process at a time
   DATABASE_URL       billing's PostgreSQL database, when no --data-dir is given`;
 
 const usd = (micros: number) => `$${(micros / 1_000_000).toFixed(6)}`;
@@ -43,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
   const url = process.env.DATABASE_URL;
   if (!dataDir && !url) {
     console.error(`no database: pass --data-dir or set DATABASE_URL\n\n${USAGE}`);
+    return 2;
+  }
+  if (dataDir && !existsSync(embeddedDatabaseDir(dataDir, 'billing'))) {
+    console.error(`no billing database at ${embeddedDatabaseDir(dataDir, 'billing')}`);
     return 2;
   }
   const report = await runLedgerCheck(
