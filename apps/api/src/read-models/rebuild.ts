@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TopicSpecs } from '@sluice/events';
+import { EventBus, type EventLog } from '@sluice/eventlog';
+import { applyOnce, openServiceDatabase, type RawSqlClient } from '@sluice/persistence';
+import { PrismaClient } from '../generated/prisma/client';
+import { READ_MODEL_TOPICS } from './read-models.consumer';
+import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
+
+export interface SnapshotDifference {
+  table: 'object_view' | 'task_view' | 'balance_view';
+  key: string;
+  live: unknown;
+  rebuilt: unknown;
+}
+
+const keyed = <T>(rows: readonly T[], key: (row: T) => string) => new Map(rows.map((r) => [key(r), r]));
+
+function diffTable<T>(table: SnapshotDifference['table'], live: readonly T[], rebuilt: readonly T[], key: (row: T) => string): SnapshotDifference[] {
+  const a = keyed(live, key);
+  const b = keyed(rebuilt, key);
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return keys
+    .filter((k) => JSON.stringify(a.get(k) ?? null) !== JSON.stringify(b.get(k) ?? null))
+    .map((k) => ({ table, key: k, live: a.get(k) ?? null, rebuilt: b.get(k) ?? null }));
+}
+
+/** Row-by-row differences between two read-model snapshots (empty when they are equal). */
+export function compareSnapshots(live: ReadModelSnapshot, rebuilt: ReadModelSnapshot): SnapshotDifference[] {
+  return [
+    ...diffTable('object_view', live.objects, rebuilt.objects, (r) => r.objectId),
+    ...diffTable('task_view', live.tasks, rebuilt.tasks, (r) => r.taskId),
+    ...diffTable('balance_view', live.balances, rebuilt.balances, (r) => r.accountId),
+  ];
+}
+
+export interface RebuildReport {
+  equal: boolean;
+  eventsReplayed: number;
+  rows: { objects: number; tasks: number; balances: number };
+  /** The first differences found (at most 20). */
+  differences: SnapshotDifference[];
+  differenceCount: number;
+}
+
+async function endOffsets(log: EventLog): Promise<Map<string, number>> {
+  const ends = new Map<string, number>();
+  for (const spec of TopicSpecs.filter((t) => READ_MODEL_TOPICS.includes(t.name))) {
+    for (let partition = 0; partition < spec.partitions; partition++) {
+      const end = await log.endOffset({ topic: spec.name, partition });
+      if (end > 0) ends.set(`${spec.name}/${partition}`, end);
+    }
+  }
+  return ends;
+}
+
+/**
+ * Replays the log from its beginning (a fresh consumer group) into fresh read-model tables
+ * (a scratch embedded database, whatever the live one is) with the same projections, then
+ * compares them with the live tables. Meaningful when nothing is being written meanwhile
+ * (the server stopped, or idle).
+ */
+export async function rebuildReadModels(options: { log: EventLog; live: RawSqlClient; timeoutMs?: number }): Promise<RebuildReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-api-rebuild-'));
+  const database = await openServiceDatabase({ service: 'api', mode: 'embedded', dataDir: dir });
+  const scratch = new PrismaClient({ adapter: database.adapter });
+  try {
+    const ends = await endOffsets(options.log);
+    let replayed = 0;
+    let caughtUp: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (caughtUp = resolve));
+    const progress = new Map<string, number>();
+    const check = () => {
+      if ([...ends].every(([tp, end]) => (progress.get(tp) ?? 0) >= end)) caughtUp();
+    };
+    const subscription = await new EventBus(options.log).subscribe({
+      groupId: `api-rebuild-${randomUUID()}`,
+      topics: READ_MODEL_TOPICS,
+      fromBeginning: true,
+      maxBatchSize: 2_000,
+      handle: async (events, ctx) => {
+        const outcome = await applyOnce(scratch, 'api-rebuild', events, (tx, fresh) => projectEvents(tx, fresh));
+        replayed += outcome.applied.length;
+        progress.set(`${ctx.topic}/${ctx.partition}`, ctx.lastOffset + 1);
+        check();
+      },
+    });
+    check();
+    const timeoutMs = options.timeoutMs ?? 600_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`rebuild: the log was not replayed within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([done, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      await subscription.stop();
+    }
+    const rebuilt = await snapshotReadModels(scratch);
+    const differences = compareSnapshots(await snapshotReadModels(options.live), rebuilt);
+    return {
+      equal: differences.length === 0,
+      eventsReplayed: replayed,
+      rows: { objects: rebuilt.objects.length, tasks: rebuilt.tasks.length, balances: rebuilt.balances.length },
+      differences: differences.slice(0, 20),
+      differenceCount: differences.length,
+    };
+  } finally {
+    await scratch.$disconnect();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
