@@ -1,0 +1,302 @@
+import type { Catalogue } from '@sluice/catalogue';
+import {
+  BatchDispatched,
+  createEvent,
+  ObjectAbandoned,
+  ObjectDispatched,
+  ObjectScheduled,
+  type EventContext,
+  type EventFactoryDeps,
+  type EventOf,
+  type Pricing,
+  type Routing,
+  type SluiceEvent,
+  type Work,
+} from '@sluice/events';
+import { planObject, retryDelayMs, type Plan } from '../planning/plan.planner';
+
+/** After this many dispatches a transient failure ends the object. */
+export const MAX_ATTEMPTS = 6;
+
+export type ScheduledStatus = 'awaiting_funds' | 'awaiting_submission' | 'scheduled' | 'dispatched' | 'completed' | 'abandoned';
+
+export interface ScheduledObject {
+  objectId: string;
+  accountId: string;
+  status: ScheduledStatus;
+  fundsReserved: boolean;
+  work: Work | null;
+  inputTokens: number;
+  slaMinutes: number | null;
+  deadlineAt: Date | null;
+  pricing: Pricing | null;
+  routing: Routing | null;
+  mode: 'live' | 'provider_batch' | null;
+  providerId: string | null;
+  dueAt: Date | null;
+  escalateAt: Date | null;
+  /** Dispatches so far. */
+  attempt: number;
+  avoidProviders: string[];
+  escalated: boolean;
+  correlationId: string;
+  traceparent: string | null;
+  /** The last event that changed the object: what the next produced event is caused by. */
+  lastEventId: string;
+}
+
+export interface DecideContext {
+  catalogue: Catalogue;
+  now: Date;
+  deps: EventFactoryDeps;
+}
+
+export interface Decision {
+  state: ScheduledObject | null;
+  events: SluiceEvent[];
+}
+
+/** The events the scheduler consumes; everything else leaves its state alone. */
+export type SchedulerInput = EventOf<
+  'ObjectSubmitted' | 'FundsReserved' | 'FundsDenied' | 'ObjectFailed' | 'QuoteRejected' | 'ObjectCompleted'
+>;
+
+const contextOf = (o: ScheduledObject): EventContext => ({
+  correlationId: o.correlationId,
+  causationId: o.lastEventId,
+  ...(o.traceparent ? { traceparent: o.traceparent } : {}),
+});
+
+const isOver = (o: ScheduledObject) => o.status === 'completed' || o.status === 'abandoned';
+
+function abandon(o: ScheduledObject, code: string, message: string, ctx: DecideContext): Decision {
+  const event = createEvent(
+    ObjectAbandoned,
+    { objectId: o.objectId, accountId: o.accountId, attempts: o.attempt, code, message },
+    contextOf(o),
+    ctx.deps,
+  );
+  return { state: { ...o, status: 'abandoned', dueAt: null, escalateAt: null }, events: [event] };
+}
+
+/** Plans the object from `from` on and records the plan as ObjectScheduled. */
+function schedule(o: ScheduledObject, from: Date, ctx: DecideContext, reasonPrefix = ''): Decision {
+  if (!o.work || !o.pricing || !o.deadlineAt) return { state: o, events: [] };
+  const plan: Plan = planObject(
+    ctx.catalogue,
+    {
+      model: o.work.model,
+      inputTokens: o.inputTokens,
+      outputTokens: o.work.maxOutputTokens,
+      slaMinutes: o.slaMinutes,
+      deadlineAt: o.deadlineAt,
+      pricing: o.pricing,
+      avoidProviders: o.avoidProviders,
+    },
+    from,
+  );
+  const event = createEvent(
+    ObjectScheduled,
+    {
+      objectId: o.objectId,
+      accountId: o.accountId,
+      runAt: plan.runAt.toISOString(),
+      mode: plan.mode,
+      ...(plan.providerId ? { providerId: plan.providerId } : {}),
+      estimatedProviderCostMicros: plan.estimatedProviderCostMicros,
+      reason: reasonPrefix + plan.reason,
+    },
+    contextOf(o),
+    ctx.deps,
+  );
+  const state: ScheduledObject = {
+    ...o,
+    status: 'scheduled',
+    mode: plan.mode,
+    providerId: plan.providerId ?? null,
+    dueAt: plan.runAt,
+    escalateAt: plan.escalateAt,
+    escalated: plan.escalated,
+  };
+  return { state, events: [event] };
+}
+
+function blank(objectId: string, accountId: string, event: SluiceEvent): ScheduledObject {
+  return {
+    objectId,
+    accountId,
+    status: 'awaiting_submission',
+    fundsReserved: false,
+    work: null,
+    inputTokens: 0,
+    slaMinutes: null,
+    deadlineAt: null,
+    pricing: null,
+    routing: null,
+    mode: null,
+    providerId: null,
+    dueAt: null,
+    escalateAt: null,
+    attempt: 0,
+    avoidProviders: [],
+    escalated: false,
+    correlationId: event.correlationId,
+    traceparent: event.traceparent ?? null,
+    lastEventId: event.eventId,
+  };
+}
+
+/**
+ * What the scheduler does with one consumed event. Pure: the clock, ids and catalogue come in
+ * with `ctx`. FundsReserved may overtake ObjectSubmitted (different topics), so either order plans.
+ */
+export function decide(current: ScheduledObject | null, event: SchedulerInput, ctx: DecideContext): Decision {
+  const base = current ?? blank(event.payload.objectId, event.payload.accountId, event);
+  const o: ScheduledObject = { ...base, lastEventId: event.eventId };
+  switch (event.type) {
+    case 'ObjectSubmitted': {
+      if (current && current.status !== 'awaiting_submission') return { state: current, events: [] };
+      const p = event.payload;
+      const submitted: ScheduledObject = {
+        ...o,
+        status: o.fundsReserved ? 'awaiting_submission' : 'awaiting_funds',
+        work: { model: p.model, input: p.input, maxOutputTokens: p.maxOutputTokens },
+        inputTokens: p.inputTokens,
+        slaMinutes: p.slaMinutes,
+        deadlineAt: new Date(p.deadlineAt),
+        pricing: p.pricing,
+        routing: p.routing ?? null,
+        correlationId: event.correlationId,
+        traceparent: event.traceparent ?? null,
+      };
+      return submitted.fundsReserved ? schedule(submitted, ctx.now, ctx) : { state: submitted, events: [] };
+    }
+    case 'FundsReserved': {
+      if (o.fundsReserved || isOver(o)) return { state: current, events: [] };
+      const reserved = { ...o, fundsReserved: true };
+      return reserved.status === 'awaiting_funds' ? schedule(reserved, ctx.now, ctx) : { state: reserved, events: [] };
+    }
+    case 'FundsDenied': {
+      if (isOver(o) || o.status === 'scheduled' || o.status === 'dispatched') return { state: current, events: [] };
+      return abandon(o, 'insufficient_balance', 'the wallet cannot cover this object', ctx);
+    }
+    case 'ObjectCompleted': {
+      if (isOver(o)) return { state: current, events: [] };
+      return { state: { ...o, status: 'completed', dueAt: null, escalateAt: null }, events: [] };
+    }
+    case 'ObjectFailed': {
+      const p = event.payload;
+      if (o.status !== 'dispatched' || p.attempt !== o.attempt) return { state: current, events: [] };
+      if (!p.transient) return abandon(o, p.code, p.message, ctx);
+      if (o.attempt >= MAX_ATTEMPTS) return abandon(o, p.code, `gave up after ${o.attempt} attempts: ${p.message}`, ctx);
+      const retryAt = new Date(ctx.now.getTime() + retryDelayMs(o.attempt, p.retryAfterMs));
+      if (o.deadlineAt && retryAt.getTime() >= o.deadlineAt.getTime()) {
+        return abandon(o, p.code, `no time left before the deadline to retry: ${p.message}`, ctx);
+      }
+      const avoid = p.providerId && !o.avoidProviders.includes(p.providerId) ? [...o.avoidProviders, p.providerId] : o.avoidProviders;
+      return schedule({ ...o, avoidProviders: avoid }, retryAt, ctx, `retry after ${p.code}: `);
+    }
+    case 'QuoteRejected': {
+      const p = event.payload;
+      if (o.status !== 'dispatched' || p.attempt !== o.attempt) return { state: current, events: [] };
+      if (o.pricing?.kind !== 'sla' || o.attempt >= MAX_ATTEMPTS) return abandon(o, p.code, p.message, ctx);
+      const retryAt = new Date(ctx.now.getTime() + retryDelayMs(o.attempt));
+      if (o.deadlineAt && retryAt.getTime() >= o.deadlineAt.getTime()) return abandon(o, p.code, p.message, ctx);
+      return schedule(o, retryAt, ctx, `retry after ${p.code}: `);
+    }
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
+  }
+}
+
+function dispatchLive(o: ScheduledObject, escalated: boolean, ctx: DecideContext): Decision {
+  if (!o.work || !o.pricing || !o.deadlineAt) return { state: o, events: [] };
+  const attempt = o.attempt + 1;
+  const event = createEvent(
+    ObjectDispatched,
+    {
+      objectId: o.objectId,
+      accountId: o.accountId,
+      attempt,
+      work: o.work,
+      deadlineAt: o.deadlineAt.toISOString(),
+      ...(o.routing ? { routing: o.routing } : {}),
+      pricing: o.pricing,
+      avoidProviders: o.avoidProviders,
+      escalated,
+    },
+    contextOf(o),
+    ctx.deps,
+  );
+  const state: ScheduledObject = {
+    ...o,
+    status: 'dispatched',
+    mode: 'live',
+    attempt,
+    escalated,
+    dueAt: null,
+    escalateAt: escalated ? null : o.escalateAt,
+    lastEventId: event.eventId,
+  };
+  return { state, events: [event] };
+}
+
+/**
+ * Dispatches what is due at `ctx.now`: escalations first (an unfinished object whose deadline
+ * nears, even one waiting on a batch job, goes live to the fastest provider), then due live
+ * objects, then provider batch groups by (provider, model) that are full or whose earliest
+ * member is due, each flushed as one BatchDispatched of at most `maxBatchItems` objects.
+ */
+export function dispatchDue(rows: readonly ScheduledObject[], ctx: DecideContext, maxBatchItems: number): { states: ScheduledObject[]; events: SluiceEvent[] } {
+  const now = ctx.now.getTime();
+  const states: ScheduledObject[] = [];
+  const events: SluiceEvent[] = [];
+  const groups = new Map<string, ScheduledObject[]>();
+  for (const o of rows) {
+    const active = o.status === 'scheduled' || o.status === 'dispatched';
+    if (active && !o.escalated && o.escalateAt && o.escalateAt.getTime() <= now) {
+      const d = dispatchLive(o, true, ctx);
+      states.push(d.state as ScheduledObject);
+      events.push(...d.events);
+    } else if (o.status === 'scheduled' && o.mode === 'provider_batch' && o.providerId && o.work) {
+      const key = `${o.providerId}\u0000${o.work.model}`;
+      groups.set(key, [...(groups.get(key) ?? []), o]);
+    } else if (o.status === 'scheduled' && o.dueAt && o.dueAt.getTime() <= now) {
+      const d = dispatchLive(o, o.escalated, ctx);
+      states.push(d.state as ScheduledObject);
+      events.push(...d.events);
+    }
+  }
+  for (const members of groups.values()) {
+    const ordered = [...members].sort((a, b) => (a.dueAt?.getTime() ?? 0) - (b.dueAt?.getTime() ?? 0));
+    for (let i = 0; i < ordered.length; i += maxBatchItems) {
+      const chunk = ordered.slice(i, i + maxBatchItems);
+      const due = chunk.length >= maxBatchItems || chunk.some((o) => o.dueAt !== null && o.dueAt.getTime() <= now);
+      if (!due) continue;
+      const batchId = ctx.deps.newId();
+      const first = chunk[0];
+      const event = createEvent(
+        BatchDispatched,
+        {
+          batchId,
+          providerId: first.providerId as string,
+          model: (first.work as Work).model,
+          items: chunk.map((o) => ({
+            objectId: o.objectId,
+            accountId: o.accountId,
+            attempt: o.attempt + 1,
+            work: o.work as Work,
+            pricing: o.pricing as Pricing,
+          })),
+        },
+        { correlationId: batchId, causationId: first.lastEventId, ...(first.traceparent ? { traceparent: first.traceparent } : {}) },
+        ctx.deps,
+      );
+      events.push(event);
+      for (const o of chunk) states.push({ ...o, status: 'dispatched', attempt: o.attempt + 1, dueAt: null, lastEventId: event.eventId });
+    }
+  }
+  return { states, events };
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Topics, type SluiceEvent } from '@sluice/events';
+import type { Subscription } from '@sluice/eventlog';
+import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { decide, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
+import { loadObjects, saveObjects } from './scheduled-object.store';
+
+const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
+const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type);
+
+/** Remembers objects, plans them once funds are reserved, retries failures, closes finished ones. */
+@Injectable()
+export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('SchedulingConsumer');
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly store: EventStore,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = await this.store.consume({
+      consumer: 'scheduler-scheduling',
+      topics: [Topics.objects, Topics.billing],
+      handle: (tx, events) => this.apply(tx, events),
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.subscription?.stop().catch((err: Error) => this.logger.warn(`stop: ${err.message}`));
+  }
+
+  private async apply(tx: Parameters<typeof loadObjects>[0], events: SluiceEvent[]): Promise<SluiceEvent[]> {
+    const inputs = events.filter(isInput);
+    if (inputs.length === 0) return [];
+    const objects = await loadObjects(tx, [...new Set(inputs.map((e) => e.payload.objectId))]);
+    const changed = new Map<string, ScheduledObject>();
+    const produced: SluiceEvent[] = [];
+    const ctx = { catalogue: this.runtime.catalogue, now: this.runtime.clock.now(), deps: { now: () => this.runtime.clock.now(), newId: randomUUID } };
+    for (const event of inputs) {
+      const decision = decide(objects.get(event.payload.objectId) ?? null, event, ctx);
+      if (decision.state) {
+        objects.set(decision.state.objectId, decision.state);
+        changed.set(decision.state.objectId, decision.state);
+      }
+      produced.push(...decision.events);
+    }
+    await saveObjects(tx, [...changed.values()]);
+    return produced;
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { createEvent, FundsDenied, FundsReserved, ObjectFailed, ObjectSubmitted, type EventOf } from '@sluice/events';
+import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
+import { schedulerService } from '../service';
+
+const basePrice = { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 };
+
+describe('scheduler service', () => {
+  let harness: ServiceHarness;
+  // 600 simulated seconds per real second: the 2 s backoff and the 5 min batch wait pass quickly.
+  beforeAll(async () => {
+    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600 });
+  }, 60_000);
+  afterAll(() => harness?.stop());
+
+  function submitted(slaMinutes: number | null, model = 'openai:gpt-4o'): EventOf<'ObjectSubmitted'> {
+    const now = harness.clock.now().getTime();
+    const taskId = randomUUID();
+    return createEvent(
+      ObjectSubmitted,
+      {
+        objectId: randomUUID(),
+        taskId,
+        accountId: 'acct-1',
+        index: 0,
+        model,
+        input: { text: 'Hello' },
+        inputTokens: 10,
+        maxOutputTokens: 200,
+        slaMinutes,
+        deadlineAt: new Date(now + (slaMinutes ?? 5) * 60_000).toISOString(),
+        pricing: { kind: 'sla', basePrice, priceFactor: slaMinutes === null ? 1 : 0.75 },
+      },
+      { correlationId: taskId },
+    );
+  }
+
+  const reserved = (o: EventOf<'ObjectSubmitted'>) =>
+    createEvent(FundsReserved, { accountId: o.payload.accountId, objectId: o.payload.objectId, amountMicros: 100, availableMicros: 1_000 }, { correlationId: o.correlationId });
+
+  const failed = (o: EventOf<'ObjectSubmitted'>, attempt: number, transient: boolean, code: string) =>
+    createEvent(
+      ObjectFailed,
+      { objectId: o.payload.objectId, accountId: o.payload.accountId, attempt, providerId: 'swift', transient, code, message: code },
+      { correlationId: o.correlationId },
+    );
+
+  const forObject = (o: EventOf<'ObjectSubmitted'>) => (e: { payload: { objectId: string } }) => e.payload.objectId === o.payload.objectId;
+
+  it('schedules a reserved object without SLA live at once and dispatches it', async () => {
+    const o = submitted(null);
+    await harness.bus.emit([o, reserved(o)]);
+    const scheduled = await harness.waitFor('ObjectScheduled', forObject(o));
+    expect(scheduled.payload.mode).toBe('live');
+    const dispatched = await harness.waitFor('ObjectDispatched', forObject(o));
+    expect(dispatched.payload).toMatchObject({ attempt: 1, escalated: false, work: { model: 'openai:gpt-4o', maxOutputTokens: 200 } });
+  });
+
+  it('plans even when the reservation overtakes the submission', async () => {
+    const o = submitted(null);
+    await harness.bus.emit([reserved(o)]);
+    await harness.bus.emit([o]);
+    expect((await harness.waitFor('ObjectDispatched', forObject(o))).payload.attempt).toBe(1);
+  });
+
+  it('abandons an object whose funds were denied, with insufficient_balance', async () => {
+    const o = submitted(60);
+    const denied = createEvent(FundsDenied, { accountId: 'acct-1', objectId: o.payload.objectId, requiredMicros: 100, availableMicros: 0 }, { correlationId: o.correlationId });
+    await harness.bus.emit([o, denied]);
+    const abandoned = await harness.waitFor('ObjectAbandoned', forObject(o));
+    expect(abandoned.payload).toMatchObject({ code: 'insufficient_balance', attempts: 0 });
+    expect(harness.eventsOf('ObjectDispatched').filter(forObject(o))).toHaveLength(0);
+  });
+
+  it('re-dispatches after a transient failure with attempt 2, avoiding the failed provider', async () => {
+    const o = submitted(null);
+    await harness.bus.emit([o, reserved(o)]);
+    await harness.waitFor('ObjectDispatched', forObject(o));
+    await harness.bus.emit([failed(o, 1, true, 'provider_rate_limited')]);
+    const retry = await harness.waitFor('ObjectDispatched', (e) => forObject(o)(e) && e.payload.attempt === 2);
+    expect(retry.payload.avoidProviders).toEqual(['swift']);
+    const rescheduled = harness.eventsOf('ObjectScheduled').filter(forObject(o));
+    expect(rescheduled).toHaveLength(2);
+    expect(new Date(rescheduled[1].payload.runAt).getTime() - new Date(rescheduled[1].occurredAt).getTime()).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('abandons on a permanent failure with its code, and dispatches nothing more', async () => {
+    const o = submitted(null);
+    await harness.bus.emit([o, reserved(o)]);
+    await harness.waitFor('ObjectDispatched', forObject(o));
+    await harness.bus.emit([failed(o, 1, false, 'context_length_exceeded')]);
+    const abandoned = await harness.waitFor('ObjectAbandoned', forObject(o));
+    expect(abandoned.payload).toMatchObject({ code: 'context_length_exceeded', attempts: 1 });
+    expect(harness.eventsOf('ObjectDispatched').filter(forObject(o))).toHaveLength(1);
+  });
+
+  it('dispatches once when the same events arrive twice', async () => {
+    const o = submitted(null);
+    const funds = reserved(o);
+    await harness.bus.emit([o, funds]);
+    await harness.bus.emit([o, funds]);
+    await harness.waitFor('ObjectDispatched', forObject(o));
+    await harness.clock.sleep(60_000);
+    expect(harness.eventsOf('ObjectScheduled').filter(forObject(o))).toHaveLength(1);
+    expect(harness.eventsOf('ObjectDispatched').filter(forObject(o))).toHaveLength(1);
+  });
+
+  it('groups SLA objects of one model into one provider batch job', async () => {
+    const objects = [submitted(60), submitted(60), submitted(60)];
+    await harness.bus.emit([...objects, ...objects.map(reserved)]);
+    const ids = new Set(objects.map((o) => o.payload.objectId));
+    const batch = await harness.waitFor('BatchDispatched', (e) => e.payload.items.some((i) => ids.has(i.objectId)), 20_000);
+    expect(batch.payload).toMatchObject({ providerId: 'openai-direct', model: 'openai:gpt-4o' });
+    expect(new Set(batch.payload.items.map((i) => i.objectId))).toEqual(ids);
+    expect(batch.payload.items.every((i) => i.attempt === 1)).toBe(true);
+    expect(harness.eventsOf('ObjectDispatched').filter((e) => ids.has(e.payload.objectId))).toHaveLength(0);
+  });
+});
