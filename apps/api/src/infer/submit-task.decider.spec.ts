@@ -1,0 +1,47 @@
+import { loadCatalogue } from '@sluice/catalogue';
+import { priceFactor } from '@sluice/pricing';
+import { UnknownModelError, ValidationError } from '../errors/api-error';
+import { submitTask, type SubmitTaskContext } from './submit-task.decider';
+
+const catalogue = loadCatalogue();
+let n = 0;
+const ctx = (): SubmitTaskContext => ({
+  catalogue,
+  accountId: 'acct-1',
+  now: new Date('2030-01-01T10:00:00.000Z'),
+  newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  priceFactor,
+});
+
+describe('submitTask', () => {
+  it('given items with and without an SLA, emits TaskSubmitted then ObjectSubmitted per item with their quotes', () => {
+    const task = submitTask([{ model: 'gpt-4o', input: 'Hello OpenAI, how are you?' }, { sla: 1440, model: 'deepseek:r1-32b', input: 'Hello model' }], ctx());
+    expect(task.events.map((e) => e.type)).toEqual(['TaskSubmitted', 'ObjectSubmitted', 'ObjectSubmitted']);
+    const [, now, later] = task.events;
+    expect(now.payload).toMatchObject({ index: 0, model: 'openai:gpt-4o', slaMinutes: null, deadlineAt: '2030-01-01T10:05:00.000Z', maxOutputTokens: 1024, pricing: { kind: 'sla', priceFactor: 1 } });
+    expect(later.payload).toMatchObject({ index: 1, model: 'deepseek:r1-32b', slaMinutes: 1440, deadlineAt: '2030-01-02T10:00:00.000Z' });
+    expect(task.objects[1].priceFactor).toBeLessThan(0.5);
+    expect(task.objects[1].priceFactor).toBeGreaterThanOrEqual(0.3);
+    expect(task.objects[0].inputTokens).toBe(8);
+    expect(task.events.every((e) => e.correlationId === task.taskId)).toBe(true);
+  });
+
+  it('given an unknown model, names it and its item', () => {
+    expect(() => submitTask([{ model: 'gpt-4o', input: 'a' }, { model: 'nope', input: 'b' }], ctx())).toThrow(new UnknownModelError('nope', 'items[1].model'));
+  });
+
+  it('given an input longer than the model\'s context, refuses the whole task naming the item', () => {
+    const huge = 'word '.repeat(40_000);
+    expect(() => submitTask([{ model: 'qwen-7b', input: 'ok' }, { model: 'qwen-7b', input: huge }], ctx())).toThrow(ValidationError);
+    const thrown = (() => {
+      try {
+        submitTask([{ model: 'qwen-7b', input: 'ok' }, { model: 'qwen-7b', input: huge }], ctx());
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect((thrown as ValidationError).fields.map((f) => f.field)).toEqual(['items[1].input']);
+  });
+});
