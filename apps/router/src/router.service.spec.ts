@@ -1,9 +1,9 @@
 import { countTokens, findProvider, providerPriceAt, tokenCostMicros } from '@sluice/catalogue';
 import { ObjectDispatched, createEvent, type EventOf, type Pricing, type Routing } from '@sluice/events';
-import { OpenAiCompatibleAdapter } from '@sluice/providers';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
-import { routerService } from './service';
+import { request } from 'node:http';
+import { createRouterService } from './service';
 
 jest.setTimeout(60_000);
 
@@ -46,8 +46,28 @@ describe('router service, live dispatch (demo market)', () => {
     return { accepted, done };
   };
 
+  // A plain one-shot request (no keep-alive pool left behind): what the provider answers when asked directly.
+  const askDirectly = (providerId: string, providerModel: string, input: string) =>
+    new Promise<{ text: string; inputTokens: number; outputTokens: number }>((resolve, reject) => {
+      const body = JSON.stringify({ model: providerModel, messages: [{ role: 'user', content: input }], max_tokens: 64 });
+      const req = request(
+        `${harness.market?.providers[providerId]}/chat/completions`,
+        { method: 'POST', agent: false, headers: { authorization: `Bearer ${harness.market?.apiKeys[providerId]}`, 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const answer = JSON.parse(Buffer.concat(chunks).toString()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number; completion_tokens: number } };
+            resolve({ text: answer.choices[0].message.content, inputTokens: answer.usage.prompt_tokens, outputTokens: answer.usage.completion_tokens });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+
   beforeAll(async () => {
-    harness = await startServiceHarness(routerService, { market: { latencyScale: 0 } });
+    harness = await startServiceHarness(createRouterService({ providerTimeoutMs: 1_000 }), { market: { latencyScale: 0 } });
   });
   afterAll(async () => {
     await harness?.stop();
@@ -59,12 +79,7 @@ describe('router service, live dispatch (demo market)', () => {
     const { accepted, done } = await outcomeOf(event.payload.objectId);
     expect(accepted.payload).toMatchObject({ providerId: 'bargain', providerModel: 'Qwen/Qwen2.5-7B-Instruct', mode: 'live' });
     expect(done.type).toBe('ObjectCompleted');
-    const direct = await new OpenAiCompatibleAdapter({ timeoutMs: 5_000 }).complete({
-      provider: { id: 'bargain', baseUrl: harness.market?.providers.bargain ?? '', apiKey: harness.market?.apiKeys.bargain ?? '' },
-      providerModel: 'Qwen/Qwen2.5-7B-Instruct',
-      input: 'Describe the process of photosynthesis.',
-      maxOutputTokens: 64,
-    });
+    const direct = await askDirectly('bargain', 'Qwen/Qwen2.5-7B-Instruct', 'Describe the process of photosynthesis.');
     const price = providerPriceAt(findProvider(harness.catalogue, 'bargain'), 'qwen-7b', new Date());
     expect(done.payload).toMatchObject({
       providerId: 'bargain',
@@ -173,6 +188,16 @@ describe('router service, live dispatch (demo market)', () => {
       expect(harness.market?.stats().bargain.chatCompletions).toBe(stats.bargain.chatCompletions);
       expect(harness.market?.stats().midway.serverErrors).toBe(stats.midway.serverErrors + 1);
       expect(harness.market?.stats().swift.serverErrors).toBe(stats.swift.serverErrors + 1);
+    });
+
+    it('a provider that hangs times out, and a real-time object fails over to the next quickest', async () => {
+      harness.market?.setFailures('swift', { rateTimeout: 1 });
+      const event = dispatch({ pricing: realtime, routing: { profile: 'fast', strategy: 'lowest_cost' } });
+      await harness.bus.emit([event]);
+      const { accepted, done } = await outcomeOf(event.payload.objectId);
+      expect(accepted.payload.providerId).toBe('midway');
+      expect(done.type).toBe('ObjectCompleted');
+      expect(harness.market?.stats().swift.timedOut).toBeGreaterThan(0);
     });
 
     it('a provider that failed the object before is tried last', async () => {
