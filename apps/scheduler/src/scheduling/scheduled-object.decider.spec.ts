@@ -1,0 +1,117 @@
+import { loadCatalogue } from '@sluice/catalogue';
+import { createEvent, ObjectCompleted, ObjectFailed, QuoteRejected, type EventFactoryDeps } from '@sluice/events';
+import { decide, dispatchDue, MAX_ATTEMPTS, type DecideContext, type ScheduledObject } from './scheduled-object.decider';
+
+const now = new Date('2026-03-04T10:00:00.000Z');
+const at = (ms: number) => new Date(now.getTime() + ms);
+let n = 0;
+const deps: EventFactoryDeps = { now: () => now, newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` };
+const ctx: DecideContext = { catalogue: loadCatalogue(), now, deps };
+
+const given = (patch: Partial<ScheduledObject> = {}): ScheduledObject => ({
+  objectId: 'obj-1',
+  accountId: 'acct-1',
+  status: 'dispatched',
+  fundsReserved: true,
+  work: { model: 'openai:gpt-4o', input: { text: 'hi' }, maxOutputTokens: 100 },
+  inputTokens: 10,
+  slaMinutes: 60,
+  deadlineAt: at(60 * 60_000),
+  pricing: { kind: 'sla', basePrice: { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 }, priceFactor: 0.6 },
+  routing: null,
+  mode: 'live',
+  providerId: 'midway',
+  dueAt: null,
+  escalateAt: at(59 * 60_000),
+  attempt: 1,
+  avoidProviders: [],
+  escalated: false,
+  correlationId: 'task-1',
+  traceparent: null,
+  lastEventId: 'e0',
+  ...patch,
+});
+
+const failure = (attempt: number, transient: boolean, retryAfterMs?: number) =>
+  createEvent(
+    ObjectFailed,
+    { objectId: 'obj-1', accountId: 'acct-1', attempt, providerId: 'midway', transient, code: transient ? 'provider_unavailable' : 'invalid_request', message: 'x', ...(retryAfterMs ? { retryAfterMs } : {}) },
+    { correlationId: 'task-1' },
+    deps,
+  );
+
+describe('scheduler decider: failures and outcomes', () => {
+  it('a transient failure reschedules after the backoff the provider asked for, avoiding it', () => {
+    const { state, events } = decide(given(), failure(1, true, 30_000), ctx);
+    expect(state).toMatchObject({ status: 'scheduled', avoidProviders: ['midway'], attempt: 1 });
+    expect(events.map((e) => e.type)).toEqual(['ObjectScheduled']);
+    expect(state?.dueAt?.getTime()).toBeGreaterThanOrEqual(at(30_000).getTime());
+  });
+
+  it('a failure of an older attempt is ignored', () => {
+    expect(decide(given({ attempt: 2 }), failure(1, true), ctx).events).toEqual([]);
+  });
+
+  it('a late failure after completion is ignored', () => {
+    expect(decide(given({ status: 'completed' }), failure(1, true), ctx)).toMatchObject({ state: { status: 'completed' }, events: [] });
+  });
+
+  it('a transient failure on the last allowed attempt abandons with its code', () => {
+    const { state, events } = decide(given({ attempt: MAX_ATTEMPTS }), failure(MAX_ATTEMPTS, true), ctx);
+    expect(state?.status).toBe('abandoned');
+    expect(events[0]).toMatchObject({ type: 'ObjectAbandoned', payload: { code: 'provider_unavailable', attempts: MAX_ATTEMPTS } });
+  });
+
+  it('a transient failure with no time left before the deadline abandons', () => {
+    const { events } = decide(given({ deadlineAt: at(1_000) }), failure(1, true), ctx);
+    expect(events[0]).toMatchObject({ type: 'ObjectAbandoned', payload: { code: 'provider_unavailable' } });
+  });
+
+  it('a rejected quote ends a real-time object at once and retries an SLA object later', () => {
+    const rejected = createEvent(QuoteRejected, { objectId: 'obj-1', accountId: 'acct-1', attempt: 1, code: 'price_cap_exceeded', message: 'x' }, { correlationId: 'task-1' }, deps);
+    const realtime = decide(given({ pricing: { kind: 'realtime', markupBps: 500 }, slaMinutes: null }), rejected, ctx);
+    expect(realtime.events[0]).toMatchObject({ type: 'ObjectAbandoned', payload: { code: 'price_cap_exceeded' } });
+    const slaItem = decide(given(), rejected, ctx);
+    expect(slaItem.state?.status).toBe('scheduled');
+    expect(slaItem.state?.dueAt?.getTime()).toBeGreaterThan(now.getTime());
+  });
+
+  it('completion ends the object: nothing more is due', () => {
+    const done = createEvent(
+      ObjectCompleted,
+      { objectId: 'obj-1', accountId: 'acct-1', attempt: 1, providerId: 'midway', mode: 'live', inputTokens: 10, outputTokens: 5, output: { text: 'ok' }, providerCostMicros: 1, latencyMs: 5 },
+      { correlationId: 'task-1' },
+      deps,
+    );
+    expect(decide(given(), done, ctx).state).toMatchObject({ status: 'completed', dueAt: null, escalateAt: null });
+  });
+});
+
+describe('scheduler decider: dispatching what is due', () => {
+  const batchMember = (id: string, dueAt: Date) =>
+    given({ objectId: id, status: 'scheduled', mode: 'provider_batch', providerId: 'openai-direct', attempt: 0, dueAt });
+
+  it('overtakes a batch job that is not back by its escalation time: live, escalated, next attempt', () => {
+    const { states, events } = dispatchDue([given({ mode: 'provider_batch', escalateAt: at(-1) })], ctx, 10);
+    expect(events[0]).toMatchObject({ type: 'ObjectDispatched', payload: { attempt: 2, escalated: true } });
+    expect(states[0]).toMatchObject({ status: 'dispatched', escalated: true, escalateAt: null });
+  });
+
+  it('holds a batch group that is neither due nor full', () => {
+    expect(dispatchDue([batchMember('a', at(60_000)), batchMember('b', at(90_000))], ctx, 10).events).toEqual([]);
+  });
+
+  it('flushes a batch group whose earliest member is due as one job, and a full group at once', () => {
+    const due = dispatchDue([batchMember('a', at(-1)), batchMember('b', at(90_000))], ctx, 10);
+    expect(due.events).toHaveLength(1);
+    expect(due.events[0]).toMatchObject({ type: 'BatchDispatched', payload: { providerId: 'openai-direct', items: [{ objectId: 'a', attempt: 1 }, { objectId: 'b', attempt: 1 }] } });
+    const full = dispatchDue(['a', 'b', 'c'].map((id) => batchMember(id, at(60_000))), ctx, 2);
+    expect(full.events.map((e) => e.type)).toEqual(['BatchDispatched']);
+    expect(full.states.map((s) => s.objectId)).toEqual(['a', 'b']);
+  });
+
+  it('dispatches a due live object and leaves one due later', () => {
+    const { events } = dispatchDue([given({ status: 'scheduled', attempt: 0, dueAt: at(-1) }), given({ objectId: 'later', status: 'scheduled', attempt: 0, dueAt: at(5_000) })], ctx, 10);
+    expect(events.map((e) => (e.payload as { objectId: string }).objectId)).toEqual(['obj-1']);
+  });
+});
