@@ -153,6 +153,18 @@ export class DispatchExecutor {
     throw new Error('unreachable: a route has at least one quote');
   }
 
+  /** A dispatch the router itself could not run (a bug, not the provider): transient, so the scheduler tries again. */
+  internalFailure(dispatch: Dispatch, err: unknown): DispatchOutcome {
+    const { objectId, accountId, attempt } = dispatch.payload;
+    const message = `the router could not run this dispatch: ${err instanceof Error ? err.message : String(err)}`;
+    return {
+      dispatch,
+      outcome: 'failed',
+      providerId: null,
+      events: [createEvent(ObjectFailed, { objectId, accountId, attempt, transient: true, code: 'router_internal_error', message }, causedBy(dispatch), this.deps.events)],
+    };
+  }
+
   private failedEvent(dispatch: Dispatch, error: ProviderError): SluiceEvent {
     const { objectId, accountId, attempt } = dispatch.payload;
     const retryAfterMs = 'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? Math.round(error.retryAfterMs) : undefined;

@@ -83,7 +83,7 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
     const handled = await alreadyHandled(this.db, dispatches);
     const fresh = dispatches.filter((d) => !handled.has(dispatchKey(d.payload.objectId, d.payload.attempt)));
     if (fresh.length === 0) return;
-    const outcomes = await mapBounded(fresh, this.options.concurrency, (d) => this.executor.execute(d));
+    const outcomes = await mapBounded(fresh, this.options.concurrency, (d) => this.executor.execute(d).catch((err: unknown) => this.executor.internalFailure(d, err)));
     await this.store.transact(async (tx) => {
       const inserted = await recordHandled(tx, outcomes);
       const events = outcomes.filter((o) => inserted.has(dispatchKey(o.dispatch.payload.objectId, o.dispatch.payload.attempt))).flatMap((o) => o.events);

@@ -1,0 +1,85 @@
+import { loadCatalogue } from '@sluice/catalogue';
+import { ObjectDispatched, createEvent, type Pricing } from '@sluice/events';
+import { ProviderAuthError, ProviderRejectedError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
+import { ProviderHealthBook } from '../quotes/provider-health';
+import { DispatchExecutor, type Dispatch } from './dispatch-execution';
+
+const catalogue = loadCatalogue();
+const endpoints = Object.fromEntries(catalogue.providers.map((p) => [p.id, { baseUrl: `http://127.0.0.1/${p.id}/v1`, apiKey: 'k' }]));
+const at = new Date('2025-03-04T10:00:00Z');
+let n = 0;
+const events = { now: () => at, newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` };
+const realtime: Pricing = { kind: 'realtime', markupBps: 500 };
+
+function executorWith(answer: (request: CompletionRequest) => Promise<CompletionResult>) {
+  const calls: string[] = [];
+  const executor = new DispatchExecutor({
+    catalogue,
+    endpoints,
+    health: new ProviderHealthBook(),
+    events,
+    adapter: { complete: (request) => (calls.push(request.provider.id), answer(request)) },
+  });
+  return { executor, calls };
+}
+
+const dispatch = (overrides: { model?: string; input?: { text: string } | { blobKey: string; bytes: number } } = {}): Dispatch =>
+  createEvent(
+    ObjectDispatched,
+    {
+      objectId: 'obj-1',
+      accountId: 'acct-1',
+      attempt: 3,
+      work: { model: overrides.model ?? 'qwen-7b', input: overrides.input ?? { text: 'hi' }, maxOutputTokens: 32 },
+      deadlineAt: at.toISOString(),
+      routing: { profile: 'economy', strategy: 'lowest_cost' },
+      pricing: realtime,
+      avoidProviders: [],
+      escalated: false,
+    },
+    { correlationId: 'task-1' },
+    events,
+  );
+
+const answered = async (): Promise<CompletionResult> => ({ text: 'ok', inputTokens: 10, outputTokens: 5, latencyMs: 12, finishReason: 'stop' });
+
+describe('dispatch execution', () => {
+  it('refuses an input stored by reference without calling a provider', async () => {
+    const { executor, calls } = executorWith(answered);
+    const outcome = await executor.execute(dispatch({ input: { blobKey: 'b/1', bytes: 3 } }));
+    expect(calls).toEqual([]);
+    expect(outcome.events.map((e) => [e.type, 'code' in e.payload ? e.payload.code : null])).toEqual([['ObjectFailed', 'input_by_reference_unsupported']]);
+  });
+
+  it('rejects an unknown model with no_provider_available', async () => {
+    const { executor, calls } = executorWith(answered);
+    const outcome = await executor.execute(dispatch({ model: 'no-such-model' }));
+    expect(calls).toEqual([]);
+    expect(outcome.events[0]).toMatchObject({ type: 'QuoteRejected', payload: { code: 'no_provider_available', attempt: 3 } });
+  });
+
+  it('does not fail over a request the provider refused as such (it would be refused anywhere)', async () => {
+    const { executor, calls } = executorWith(async (r) => Promise.reject(new ProviderRejectedError(r.provider.id, 'too long', 400, 'context_length_exceeded')));
+    const outcome = await executor.execute(dispatch());
+    expect(calls).toEqual(['bargain']);
+    expect(outcome.events.map((e) => e.type)).toEqual(['QuoteAccepted', 'ObjectFailed']);
+    expect(outcome.events[1].payload).toMatchObject({ transient: false, code: 'provider_rejected_request' });
+  });
+
+  it('fails over a provider that refuses our key, and charges nothing twice: one QuoteAccepted, one outcome', async () => {
+    const { executor, calls } = executorWith(async (r) => (r.provider.id === 'bargain' ? Promise.reject(new ProviderAuthError('bargain', 'bad key', 401)) : answered()));
+    const outcome = await executor.execute(dispatch());
+    expect(calls).toEqual(['bargain', 'midway']);
+    expect(outcome.events.map((e) => [e.type, 'providerId' in e.payload ? e.payload.providerId : null])).toEqual([
+      ['QuoteAccepted', 'midway'],
+      ['ObjectCompleted', 'midway'],
+    ]);
+    expect(outcome.events[1].payload).toMatchObject({ providerCostMicros: Math.ceil((15 * 90_000) / 1_000_000), inputTokens: 10, outputTokens: 5, latencyMs: 12 });
+  });
+
+  it('an unexpected error becomes a transient router_internal_error', () => {
+    const { executor } = executorWith(answered);
+    const outcome = executor.internalFailure(dispatch(), new Error('boom'));
+    expect(outcome.events[0]).toMatchObject({ type: 'ObjectFailed', payload: { transient: true, code: 'router_internal_error', attempt: 3 } });
+  });
+});
