@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import { PRISMA } from '@sluice/platform';
 import { z } from 'zod';
@@ -41,7 +42,7 @@ export class AdminAccountsController {
   @HttpCode(202)
   async credit(@Param('accountId') accountId: string, @Body() body: unknown) {
     const { amount_usd, reference } = parseBody(CreditBody, body);
-    const ref = reference ?? `admin-credit:${crypto.randomUUID()}`;
+    const ref = reference ?? `admin-credit:${randomUUID()}`;
     await this.accounts.requestCredit(accountId, toMicros(amount_usd), ref);
     return { account_id: accountId, amount_usd, reference: ref, status: 'requested' };
   }

@@ -73,15 +73,23 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const events: SluiceEvent[] = [
     createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: 'json' }, context, deps),
   ];
+  // Items of one task mostly repeat (model, window, size): quote each distinct one once.
+  const quotes = new Map<string, number>();
+  const quote = (model: ModelSpec, slaMinutes: number | null, inputTokens: number, maxOutputTokens: number) => {
+    const key = `${model.id}|${slaMinutes}|${inputTokens}|${maxOutputTokens}`;
+    let factor = quotes.get(key);
+    if (factor === undefined) {
+      const request = { model: model.id, slaMinutes, taskItems: items.length, expectedInputTokens: inputTokens, expectedOutputTokens: maxOutputTokens };
+      factor = ctx.priceFactor(ctx.catalogue, request, ctx.now);
+      quotes.set(key, factor);
+    }
+    return factor;
+  };
   const objects = items.map((item, index): SubmittedObject => {
     const model = models[index];
     const { inputTokens, maxOutputTokens } = sized[index];
     const slaMinutes = item.sla ?? null;
-    const factor = ctx.priceFactor(
-      ctx.catalogue,
-      { model: model.id, slaMinutes, taskItems: items.length, expectedInputTokens: inputTokens, expectedOutputTokens: maxOutputTokens },
-      ctx.now,
-    );
+    const factor = quote(model, slaMinutes, inputTokens, maxOutputTokens);
     const objectId = ctx.newId();
     const deadlineAt = new Date(ctx.now.getTime() + (slaMinutes ?? NO_SLA_DEADLINE_MINUTES) * 60_000).toISOString();
     events.push(
