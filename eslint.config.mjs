@@ -22,7 +22,7 @@ export default [
             ...services.map((s) => ({ sourceTag: `scope:${s}`, onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'] })),
             { sourceTag: 'scope:launcher', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:infra', 'type:contracts', 'type:testing'] },
-            { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:infra', 'type:contracts'] },
+            { sourceTag: 'type:launcher', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:infra', 'type:contracts', 'type:testing'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
             { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:domain', 'type:infra', 'type:contracts'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:contracts'] },

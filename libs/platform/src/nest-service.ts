@@ -33,10 +33,13 @@ export async function startWorkerService(runtime: ServiceRuntime, parts: Service
   return { stop: () => app.close() };
 }
 
-/** Starts a service that also serves HTTP (the API), on Fastify. */
+/**
+ * Starts a service that also serves HTTP (the API), on Fastify. The seed writes paths with a
+ * trailing slash (`POST /v0/infer/`) and people call them without: both route the same.
+ */
 export async function startHttpService(runtime: ServiceRuntime, parts: ServiceParts): Promise<RunningService> {
   if (!runtime.http) throw new Error(`${runtime.service}: no HTTP address configured`);
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ ignoreTrailingSlash: true, bodyLimit: 64 * 1024 * 1024 }), {
     logger: [...nestLogLevels],
   });
   await app.listen(runtime.http.port, runtime.http.host);

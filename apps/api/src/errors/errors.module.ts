@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiExceptionFilter } from './api-exception.filter';
-import { TrailingSlashRewrite } from './trailing-slash';
 
 /** Every error of every endpoint leaves through one filter, in one envelope; paths work with or without a trailing slash. */
-@Module({ providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }, TrailingSlashRewrite] })
+@Module({ providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }] })
 export class ErrorsModule {}

@@ -6,7 +6,7 @@ import { objectView } from '../read-models/views';
 import { InferRequestSchema } from './infer-request';
 import { InferService } from './infer.service';
 
-/** The SLA batch API of the seed; paths work with and without the trailing slash (TrailingSlashRewrite). */
+/** The SLA batch API of the seed; paths work with and without the trailing slash (the host's Fastify adapter ignores it). */
 @Controller('v0/infer')
 @UseGuards(AccountAuthGuard)
 export class InferController {
