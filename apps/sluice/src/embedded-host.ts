@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDemoMarket, type DemoMarket } from '@sluice/demo-market';
-import { TopicSpecs } from '@sluice/events';
+import { TopicSpecs, type ServiceName } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
 import {
   createClock,
@@ -26,10 +26,18 @@ export interface EmbeddedSluice {
 }
 
 /**
+ * Which log and databases the in-process services use. `npm start` runs on the embedded
+ * engine; the end-to-end suites also run the same process on real Kafka and PostgreSQL.
+ */
+export type Engine =
+  | { kind: 'embedded' }
+  | { kind: 'distributed'; brokers: string[]; databaseUrls: Readonly<Record<ServiceName, string>> };
+
+/**
  * All five services in one process on the embedded log and embedded databases in the data
  * folder, with the demo provider market on loopback unless real endpoints are configured.
  */
-export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSluice> {
+export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { kind: 'embedded' }): Promise<EmbeddedSluice> {
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
   const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
   const adminKey = embeddedAdminKey(config.SLUICE_DATA_DIR, config.SLUICE_ADMIN_KEY);
@@ -49,7 +57,11 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
     ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
     : providerEndpointsFrom(catalogue, config as Record<string, string | undefined>, config.SLUICE_PROVIDER_ENDPOINTS);
 
-  const log = await createEventLog({ kind: 'embedded', dir: join(config.SLUICE_DATA_DIR, 'log') });
+  const log = await createEventLog(
+    engine.kind === 'embedded'
+      ? { kind: 'embedded', dir: join(config.SLUICE_DATA_DIR, 'log') }
+      : { kind: 'kafka', brokers: engine.brokers, clientId: 'sluice' },
+  );
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);
   const running: RunningService[] = [];
@@ -67,7 +79,10 @@ export async function startEmbedded(config: EmbeddedConfig): Promise<EmbeddedSlu
           startedAt: new Date(),
           bus,
           heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-          database: { service: name, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR },
+          database:
+            engine.kind === 'embedded'
+              ? { service: name, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR }
+              : { service: name, mode: 'postgres', url: engine.databaseUrls[name], migrate: true },
           clock,
           catalogue,
           providerEndpoints,

@@ -32,6 +32,9 @@ export interface DispatchExecutionDeps {
   readonly events: EventFactoryDeps;
 }
 
+/** Deadlines closer than this leave no room for a retry round trip through the scheduler. */
+const URGENT_WITHIN_MS = 10 * 60_000;
+
 function asProviderError(providerId: string, err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   return new ProviderServerError(providerId, `call failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -92,7 +95,11 @@ export class DispatchExecutor {
     if (decision.kind === 'reject') {
       return { dispatch, outcome: 'rejected', providerId: null, events: [createEvent(QuoteRejected, { ...base, code: decision.code, message: decision.message }, ctx, make)] };
     }
-    const candidates = payload.pricing.kind === 'realtime' ? decision.ranked : decision.ranked.slice(0, 1);
+    // A real-time request, or an object whose deadline is too close for a retry through the
+    // scheduler (a no-SLA item: its customer is waiting), fails over to the next quote at once.
+    const urgent = Date.parse(payload.deadlineAt) - now.getTime() < URGENT_WITHIN_MS;
+    const failsOver = payload.pricing.kind === 'realtime' || urgent;
+    const candidates = failsOver ? decision.ranked : decision.ranked.slice(0, 1);
     const failures: ProviderError[] = [];
     for (const quote of candidates) {
       const accepted = createEvent(
@@ -131,10 +138,11 @@ export class DispatchExecutor {
       failures.push(result.error);
       // A request the provider refused as such would be refused anywhere: no failover.
       const requestRefused = result.error instanceof ProviderRejectedError;
-      if (payload.pricing.kind === 'sla' || requestRefused) {
+      const lastCandidate = quote === candidates[candidates.length - 1];
+      if (!failsOver || requestRefused || (lastCandidate && payload.pricing.kind === 'sla')) {
         return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, this.failedEvent(dispatch, result.error)] };
       }
-      if (quote === candidates[candidates.length - 1]) {
+      if (lastCandidate) {
         const failed = createEvent(
           ObjectFailed,
           {

@@ -3,9 +3,13 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { dispatchDue } from './scheduled-object.decider';
-import { loadDue, saveObjects } from './scheduled-object.store';
+import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
 
-/** Real milliseconds between polls for due work (simulated time may run faster). */
+/**
+ * Longest real wait between passes. The loop sleeps until the next due time when that is
+ * sooner (simulated time may run much faster than real time), and the consumer wakes it
+ * when it plans something.
+ */
 const POLL_INTERVAL_MS = 100;
 const ROWS_PER_TICK = 5_000;
 
@@ -56,13 +60,25 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
       } catch (err) {
         this.logger.error(`dispatch pass failed, will retry: ${(err as Error).message}`);
       }
-      if (produced === 0 && this.running) await this.pause();
+      if (produced === 0 && this.running) await this.pause(await this.realMsUntilNextWake());
     }
   }
 
-  private pause(): Promise<void> {
+  /** Wakes the loop now (new work was planned). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  private async realMsUntilNextWake(): Promise<number> {
+    const clock = this.runtime.clock;
+    const next = await this.store.transact(async (tx) => ({ result: await nextWakeAt(tx), events: [] })).catch(() => null);
+    if (!next) return POLL_INTERVAL_MS;
+    return Math.min(POLL_INTERVAL_MS, Math.max(1, clock.toRealMs(next.getTime() - clock.now().getTime())));
+  }
+
+  private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(), POLL_INTERVAL_MS);
+      const timer = setTimeout(() => resolve(), ms);
       this.wake = () => {
         clearTimeout(timer);
         resolve();

@@ -130,3 +130,12 @@ export async function saveObjects(tx: RawSqlClient, objects: readonly ScheduledO
       avoid_providers = EXCLUDED.avoid_providers, escalated = EXCLUDED.escalated, correlation_id = EXCLUDED.correlation_id,
       traceparent = EXCLUDED.traceparent, last_event_id = EXCLUDED.last_event_id`;
 }
+
+/** The earliest moment something may become due (a dispatch or an escalation), or null. */
+export async function nextWakeAt(tx: RawSqlClient): Promise<Date | null> {
+  const [row] = await tx.$queryRaw<{ at: Date | null }[]>`
+    SELECT min(least(CASE WHEN status = 'scheduled' THEN due_at END, CASE WHEN NOT escalated THEN escalate_at END)) AS at
+    FROM scheduled_object
+    WHERE status IN ('scheduled', 'dispatched')`;
+  return row?.at ? new Date(row.at) : null;
+}

@@ -4,6 +4,7 @@ import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { decide, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
+import { DispatchLoop } from './dispatch-loop';
 import { loadObjects, saveObjects } from './scheduled-object.store';
 
 const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
@@ -18,6 +19,7 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly store: EventStore,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly dispatchLoop: DispatchLoop,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -25,6 +27,7 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
       consumer: 'scheduler-scheduling',
       topics: [Topics.objects, Topics.billing],
       handle: (tx, events) => this.apply(tx, events),
+      afterCommit: () => this.dispatchLoop.notify(),
     });
   }
 
