@@ -46,6 +46,19 @@ describe('object projection', () => {
   it('keeps the latest instant as updatedAt whatever the order of cross-partition events', () => {
     expect(fold(submitted, denied).updatedAt).toBe(fold(denied, submitted).updatedAt);
   });
+
+  it('gives the same row whether a batch dispatch arrives before or after a live completion that overtook it', () => {
+    const liveFirst = fold(submitted, scheduled, dispatched(2, 4), completed(6), batch);
+    const batchFirst = fold(submitted, scheduled, batch, dispatched(2, 4), completed(6));
+    expect(liveFirst).toEqual(batchFirst);
+    expect(liveFirst).toMatchObject({ status: 'completed', providerId: 'p', mode: 'live' });
+  });
+
+  it('gives the same failure whether the denial or its abandonment is folded first', () => {
+    const abandonedForFunds = createEvent(E.ObjectAbandoned, { objectId: id, accountId: acct, attempts: 0, code: 'insufficient_balance', message: 'no funds' }, ctx, deps(9));
+    expect(fold(submitted, denied, abandonedForFunds)).toEqual(fold(submitted, abandonedForFunds, denied));
+    expect(fold(submitted, abandonedForFunds, denied).errorMessage).toMatch(/this item needs up to \$2/);
+  });
 });
 
 describe('task counters and status', () => {

@@ -8,6 +8,11 @@ export type ObjectStatus = 'submitted' | 'queued' | 'running' | 'completed' | 'f
 
 export const TERMINAL_STATUSES: readonly ObjectStatus[] = ['completed', 'failed'];
 
+const deniedTwice = (row: { status: ObjectStatus; errorCode: string | null }, code: string) =>
+  row.status === 'failed' && row.errorCode === 'insufficient_balance' && code === 'insufficient_balance';
+
+const earliest = (a: string | null, b: string) => (a !== null && a < b ? a : b);
+
 export function isTerminal(status: ObjectStatus): boolean {
   return status === 'completed' || status === 'failed';
 }
@@ -158,15 +163,19 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       };
     }
     case 'ObjectScheduled':
+      if (isTerminal(row.status)) return row;
       return { ...moveTo(row, 'queued'), mode: event.payload.mode };
     case 'ObjectDispatched':
       return { ...moveTo(row, 'running'), attempts: Math.max(row.attempts, event.payload.attempt) };
     case 'BatchDispatched': {
+      // Keyed by batch: it may arrive after the object finished live (an escalation overtook it).
       const item = event.payload.items.find((i) => i.objectId === objectId);
+      if (isTerminal(row.status)) return { ...row, attempts: Math.max(row.attempts, item?.attempt ?? 0) };
       const forward = row.status === 'submitted' || row.status === 'queued' ? moveTo(row, 'running') : row;
       return { ...forward, attempts: Math.max(row.attempts, item?.attempt ?? 0), providerId: event.payload.providerId, mode: 'provider_batch' };
     }
     case 'QuoteAccepted':
+      if (isTerminal(row.status)) return row;
       return { ...moveTo(row, 'running'), providerId: event.payload.providerId, mode: event.payload.mode };
     case 'QuoteRejected':
     case 'ObjectFailed':
@@ -189,6 +198,7 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       };
     }
     case 'ObjectAbandoned':
+      if (deniedTwice(row, event.payload.code)) return { ...row, finishedAt: earliest(row.finishedAt, event.occurredAt) };
       if (isTerminal(row.status)) return row;
       return {
         ...row,
@@ -198,15 +208,14 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
         errorMessage: event.payload.message,
         finishedAt: event.occurredAt,
       };
-    case 'FundsDenied':
+    case 'FundsDenied': {
+      // Billing's denial and the scheduler's abandonment of it arrive on different topics in
+      // either order: the denial's message (it has the amounts) and the earlier instant win.
+      const errorMessage = `the wallet holds $${usd(event.payload.availableMicros)}, this item needs up to $${usd(event.payload.requiredMicros)}; add funds and submit it again`;
+      if (deniedTwice(row, 'insufficient_balance')) return { ...row, errorMessage, finishedAt: earliest(row.finishedAt, event.occurredAt) };
       if (isTerminal(row.status)) return row;
-      return {
-        ...row,
-        status: 'failed',
-        errorCode: 'insufficient_balance',
-        errorMessage: `the wallet holds $${usd(event.payload.availableMicros)}, this item needs up to $${usd(event.payload.requiredMicros)}; add funds and submit it again`,
-        finishedAt: event.occurredAt,
-      };
+      return { ...row, status: 'failed', errorCode: 'insufficient_balance', errorMessage, finishedAt: event.occurredAt };
+    }
     default: {
       const never: never = event;
       throw new Error(`unhandled object event ${(never as SluiceEvent).type}`);

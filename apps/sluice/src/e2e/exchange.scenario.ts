@@ -95,7 +95,9 @@ export function exchangeScenarios(start: () => Promise<ExchangeHarness>, stop: (
     expect(submitted.body.total_items).toBe(items.length);
     return until('every object to finish', async () => {
       const task = await call<TaskView>(base, 'GET', `/v0/infer/task/${submitted.body.task_id}/`, key);
-      return task.body.objects.every((o) => o.status === 'completed' || o.status === 'failed') ? task.body : undefined;
+      const objects = task.body.objects ?? [];
+      const finished = objects.length === items.length && objects.every((o) => o.status === 'completed' || o.status === 'failed');
+      return finished ? task.body : undefined;
     }, 120_000);
   }
 
