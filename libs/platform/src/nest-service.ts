@@ -39,7 +39,7 @@ export async function startWorkerService(runtime: ServiceRuntime, parts: Service
  */
 export async function startHttpService(runtime: ServiceRuntime, parts: ServiceParts): Promise<RunningService> {
   if (!runtime.http) throw new Error(`${runtime.service}: no HTTP address configured`);
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ ignoreTrailingSlash: true, bodyLimit: 64 * 1024 * 1024 }), {
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024 }), {
     logger: [...nestLogLevels],
   });
   await app.listen(runtime.http.port, runtime.http.host);
