@@ -41,7 +41,9 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     const objects = await loadObjects(tx, [...new Set(inputs.map((e) => e.payload.objectId))]);
     const changed = new Map<string, ScheduledObject>();
     const produced: SluiceEvent[] = [];
-    const ctx = { catalogue: this.runtime.catalogue, now: this.runtime.clock.now(), deps: { now: () => this.runtime.clock.now(), newId: randomUUID } };
+    // One instant per batch: plans and the events that announce them agree on "now".
+    const now = this.runtime.clock.now();
+    const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: randomUUID } };
     for (const event of inputs) {
       const decision = decide(objects.get(event.payload.objectId) ?? null, event, ctx);
       if (decision.state) {
