@@ -17,7 +17,10 @@ describe('openServiceDatabase, embedded (PGlite)', () => {
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('creates and migrates the service database under <dataDir>/db/<service>, keeps data across reopen', async () => {
-    const initFolders = readdirSync(schemaLocationOf('billing').migrationsDir).filter((name) => name.endsWith('_init'));
+    const migrationFolders = readdirSync(schemaLocationOf('billing').migrationsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     const event = walletCredited();
 
     const first = await openServiceDatabase({ service: 'billing', mode: 'embedded', dataDir });
@@ -33,7 +36,7 @@ describe('openServiceDatabase, embedded (PGlite)', () => {
     await reopened.$disconnect();
     await second.close();
 
-    expect(first.appliedMigrations).toEqual(initFolders);
+    expect(first.appliedMigrations).toEqual(migrationFolders);
     expect(second.appliedMigrations).toEqual([]);
     expect(rows.map((row) => row.eventId)).toEqual([event.eventId]);
     expect(existsSync(join(embeddedDatabaseDir(dataDir, 'billing'), 'PG_VERSION'))).toBe(true);
