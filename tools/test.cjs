@@ -1,11 +1,12 @@
 // `npm test`: every jest project (unit, contract, integration), then the plain closing line
 // `N passed, N failed` that CI reads, whatever jest printed before it.
 const { spawnSync } = require('node:child_process');
-const { existsSync, readFileSync, rmSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const results = join(root, '.cache', 'jest-results.json');
+mkdirSync(join(root, '.cache'), { recursive: true });
 rmSync(results, { force: true });
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const run = spawnSync(process.execPath, [jest, '--json', `--outputFile=${results}`, ...process.argv.slice(2)], {

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { ColumnTypeEnum, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
 
 const CHAR_OID = 18;
@@ -7,11 +7,40 @@ const TEXT_OID = 25;
 
 type QueryResults = pg.QueryResult | pg.QueryResult[] | undefined;
 
+/** Names of the `"char"` columns of the latest result (the engine's queries run one at a time). */
+let lastCharColumns = new Set<string>();
+
 function reportCharAsText(result: QueryResults): QueryResults {
+  const charColumns = new Set<string>();
   for (const one of ([] as (pg.QueryResult | undefined)[]).concat(result)) {
-    for (const field of one?.fields ?? []) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+    for (const field of one?.fields ?? []) {
+      if (field.dataTypeID !== CHAR_OID) continue;
+      field.dataTypeID = TEXT_OID;
+      charColumns.add(field.name);
+    }
   }
+  lastCharColumns = charColumns;
   return result;
+}
+
+/**
+ * Gives the `"char"` columns back their type after adapter-pg read them as text: the schema
+ * describer reads e.g. a constraint's type as a character and panics on a string (seen with
+ * CHECK constraints). pglite-prisma-adapter maps OID 18 to Character natively.
+ */
+function restoreCharColumns(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  adapter.queryRaw = async (query) => {
+    lastCharColumns = new Set();
+    const result = await queryRaw(query);
+    const chars = lastCharColumns;
+    if (chars.size === 0) return result;
+    return {
+      ...result,
+      columnTypes: result.columnTypes.map((type, i) => (chars.has(result.columnNames[i]) ? ColumnTypeEnum.Character : type)),
+    };
+  };
+  return adapter;
 }
 
 /**
@@ -83,11 +112,11 @@ export function postgresMigrationAdapter(url: string): SqlMigrationAwareDriverAd
   return {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => restoreCharColumns(await main.connect()),
     async connectToShadowDb(): Promise<SqlDriverAdapter> {
       const name = `prisma_shadow_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
       await runAdmin(fields, `CREATE DATABASE "${name}"`);
-      const shadow = await migrationPg({ ...fields, database: name }).connect();
+      const shadow = restoreCharColumns(await migrationPg({ ...fields, database: name }).connect());
       const dispose = shadow.dispose.bind(shadow);
       shadow.dispose = async () => {
         await dispose();
