@@ -5,9 +5,10 @@ import { PrismaClient } from './generated/prisma/client';
 import { HealthModule } from './health/health.module';
 import { InferModule } from './infer/infer.module';
 import { ReadModelsModule } from './read-models/read-models.module';
+import { RealtimeModule } from './realtime/realtime.module';
 
 export const apiService: ServiceDefinition = {
   name: 'api',
   start: (runtime) =>
-    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, InferModule] }),
+    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, InferModule, RealtimeModule] }),
 };

@@ -3,6 +3,8 @@ export type ApiErrorType =
   | 'authentication_error'
   | 'not_found_error'
   | 'invalid_request_error'
+  | 'insufficient_funds_error'
+  | 'provider_error'
   | 'api_error';
 
 export interface FieldError {
@@ -68,5 +70,39 @@ export class ValidationError extends ApiError {
 
   constructor(readonly fields: FieldError[]) {
     super(fields.map((f) => `${f.field}: ${f.message}`).join('; '));
+  }
+}
+
+/** 402: the wallet cannot cover the request's conservative bound (pre-check) or billing denied the reservation. */
+export class InsufficientBalanceError extends ApiError {
+  readonly status = 402;
+  readonly type = 'insufficient_funds_error';
+  readonly code = 'insufficient_balance';
+}
+
+export class IdempotencyKeyReusedError extends ApiError {
+  readonly status = 422;
+  readonly type = 'invalid_request_error';
+  readonly code = 'idempotency_key_reused_with_different_request';
+
+  constructor(key: string) {
+    super(`Idempotency-Key "${key}" was already used with a different request body; use a new key for a new request`);
+  }
+}
+
+/**
+ * A real-time request that ended without an answer. The customer's own caps (price,
+ * latency) are 422: the request can succeed with another cap; the market's state is 503.
+ */
+export class RealtimeFailedError extends ApiError {
+  readonly type: ApiErrorType;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.type = status === 422 ? 'invalid_request_error' : status === 504 ? 'api_error' : 'provider_error';
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { SluiceEvent } from '@sluice/events';
 
-/** Events after which an object may have reached a final status. */
+/** Events after which an object may have reached a final status (or, real-time, got its charge). */
 export function possiblyFinishedObjectIds(events: readonly SluiceEvent[]): string[] {
-  return events.flatMap((e) => (e.type === 'ObjectCompleted' || e.type === 'ObjectAbandoned' || e.type === 'FundsDenied' ? [e.payload.objectId] : []));
+  return events.flatMap((e) => (e.type === 'ObjectCompleted' || e.type === 'ObjectAbandoned' || e.type === 'FundsDenied' || e.type === 'Charged' ? [e.payload.objectId] : []));
 }
 
 /**

@@ -43,6 +43,11 @@ export interface ObjectRow {
   slaMissed: boolean;
   finishedAt: string | null;
   updatedAt: string;
+  customerRef: string | null;
+  /** The submission's metadata as JSON text. */
+  metadata: string | null;
+  chargedMicros: number | null;
+  balanceAfterMicros: number | null;
 }
 
 /** The events that change an object row. */
@@ -57,6 +62,7 @@ export type ObjectEvent = EventOf<
   | 'ObjectFailed'
   | 'ObjectAbandoned'
   | 'FundsDenied'
+  | 'Charged'
 >;
 
 const OBJECT_EVENT_TYPES = new Set<string>([
@@ -70,6 +76,7 @@ const OBJECT_EVENT_TYPES = new Set<string>([
   'ObjectFailed',
   'ObjectAbandoned',
   'FundsDenied',
+  'Charged',
 ]);
 
 export function isObjectEvent(event: SluiceEvent): event is ObjectEvent {
@@ -107,6 +114,10 @@ function blank(objectId: string, accountId: string, at: string): ObjectRow {
     slaMissed: false,
     finishedAt: null,
     updatedAt: at,
+    customerRef: null,
+    metadata: null,
+    chargedMicros: null,
+    balanceAfterMicros: null,
   };
 }
 
@@ -160,6 +171,8 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
         slaMinutes: p.slaMinutes,
         deadlineAt: p.deadlineAt,
         submittedAt: event.occurredAt,
+        customerRef: p.customerRef ?? null,
+        metadata: p.metadata === undefined ? null : JSON.stringify(p.metadata),
       };
     }
     case 'ObjectScheduled':
@@ -216,6 +229,9 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       if (isTerminal(row.status)) return row;
       return { ...row, status: 'failed', errorCode: 'insufficient_balance', errorMessage, finishedAt: event.occurredAt };
     }
+    case 'Charged':
+      // Keyed by account: it may arrive before or after the object's last event; it changes no status.
+      return { ...row, chargedMicros: event.payload.amountMicros, balanceAfterMicros: event.payload.availableMicros ?? null };
     default: {
       const never: never = event;
       throw new Error(`unhandled object event ${(never as SluiceEvent).type}`);

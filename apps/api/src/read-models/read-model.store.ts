@@ -38,6 +38,10 @@ interface ObjectRecord {
   sla_missed: boolean;
   finished_at: Date | null;
   updated_at: Date;
+  customer_ref: string | null;
+  metadata: string | null;
+  charged_micros: bigint | number | null;
+  balance_after_micros: bigint | number | null;
 }
 
 export function toObjectRow(r: ObjectRecord): ObjectRow {
@@ -66,6 +70,10 @@ export function toObjectRow(r: ObjectRecord): ObjectRow {
     slaMissed: r.sla_missed,
     finishedAt: iso(r.finished_at),
     updatedAt: iso(r.updated_at) ?? '',
+    customerRef: r.customer_ref,
+    metadata: r.metadata,
+    chargedMicros: r.charged_micros === null ? null : Number(r.charged_micros),
+    balanceAfterMicros: r.balance_after_micros === null ? null : Number(r.balance_after_micros),
   };
 }
 
@@ -111,7 +119,8 @@ async function loadObjects(tx: RawSqlClient, ids: string[]): Promise<Map<string,
   const rows = await tx.$queryRaw<ObjectRecord[]>`
     SELECT object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
       max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
-      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at, customer_ref, metadata, charged_micros,
+      balance_after_micros
     FROM object_view WHERE object_id = ANY(${ids}::text[]) FOR UPDATE`;
   return new Map(rows.map((r) => [r.object_id, toObjectRow(r)]));
 }
@@ -122,7 +131,8 @@ async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO object_view (object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
       max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
-      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at)
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at, customer_ref, metadata, charged_micros,
+      balance_after_micros)
     SELECT * FROM unnest(
       ${col('objectId')}::text[], ${col('accountId')}::text[], ${col('taskId')}::text[], ${col('itemIndex')}::int[],
       ${col('itemKey')}::text[], ${col('model')}::text[], ${col('status')}::text[], ${col('inputTokens')}::int[],
@@ -130,7 +140,8 @@ async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
       ${col('deadlineAt')}::text[]::timestamptz[], ${col('submittedAt')}::text[]::timestamptz[], ${col('attempts')}::int[],
       ${col('providerId')}::text[], ${col('mode')}::text[], ${col('outputTokens')}::int[], ${col('outputText')}::text[],
       ${col('outputBlobKey')}::text[], ${col('errorCode')}::text[], ${col('errorMessage')}::text[], ${col('slaMissed')}::bool[],
-      ${col('finishedAt')}::text[]::timestamptz[], ${col('updatedAt')}::text[]::timestamptz[])
+      ${col('finishedAt')}::text[]::timestamptz[], ${col('updatedAt')}::text[]::timestamptz[], ${col('customerRef')}::text[],
+      ${col('metadata')}::text[], ${col('chargedMicros')}::int8[], ${col('balanceAfterMicros')}::int8[])
     ON CONFLICT (object_id) DO UPDATE SET
       account_id = excluded.account_id, task_id = excluded.task_id, item_index = excluded.item_index,
       item_key = excluded.item_key, model = excluded.model, status = excluded.status, input_tokens = excluded.input_tokens,
@@ -139,7 +150,8 @@ async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
       provider_id = excluded.provider_id, mode = excluded.mode, output_tokens = excluded.output_tokens,
       output_text = excluded.output_text, output_blob_key = excluded.output_blob_key, error_code = excluded.error_code,
       error_message = excluded.error_message, sla_missed = excluded.sla_missed, finished_at = excluded.finished_at,
-      updated_at = excluded.updated_at`;
+      updated_at = excluded.updated_at, customer_ref = excluded.customer_ref, metadata = excluded.metadata,
+      charged_micros = excluded.charged_micros, balance_after_micros = excluded.balance_after_micros`;
 }
 
 async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, TaskRow>> {
@@ -234,7 +246,8 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
   const objects = await client.$queryRaw<ObjectRecord[]>`
     SELECT object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
       max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
-      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at
+      output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at, customer_ref, metadata, charged_micros,
+      balance_after_micros
     FROM object_view ORDER BY object_id`;
   const tasks = await client.$queryRaw<TaskRecord[]>`
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted

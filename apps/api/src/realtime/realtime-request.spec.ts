@@ -1,0 +1,29 @@
+import { promptOf, RealtimeRequestSchema } from './realtime-request';
+
+describe('promptOf', () => {
+  it.each([
+    [{ input: 'a' }, 'a'],
+    [{ input: '', prompt: 'legacy' }, 'legacy'],
+    [{ prompt: 'legacy' }, 'legacy'],
+    [{ input: 'a', prompt: 'a' }, 'a'],
+    [{ input: 'a', prompt: 'b' }, 'a\n\nb'],
+    [{ input: ' ', prompt: '' }, ''],
+  ])('given %j it is %j', (body, expected) => {
+    expect(promptOf(body)).toBe(expected);
+  });
+});
+
+describe('RealtimeRequestSchema', () => {
+  it('defaults the profile to balanced and the strategy to lowest_cost', () => {
+    expect(RealtimeRequestSchema.parse({ model: 'qwen-7b', prompt: 'hi', max_output_tokens: 8 })).toMatchObject({
+      performance_profile: 'balanced',
+      routing_strategy: 'lowest_cost',
+    });
+  });
+
+  it('refuses unknown fields and a body without any text', () => {
+    const result = RealtimeRequestSchema.safeParse({ model: 'qwen-7b', max_output_tokens: 8, temperature: 1 });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['input', 'unrecognized_keys']);
+  });
+});
