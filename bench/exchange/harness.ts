@@ -1,0 +1,132 @@
+/**
+ * What the exchange benchmarks share: Sluice (all five services, embedded log and databases,
+ * demo provider market) started in this process on loopback in a throwaway data folder, an
+ * account opened through the admin endpoint, a small JSON client, percentiles, and items.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
+import type { LogRecord, Subscription } from '@sluice/eventlog';
+import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
+import { startEmbedded, type EmbeddedSluice } from '../../apps/sluice/src/embedded-host';
+
+const ADMIN_KEY = 'sk_admin_bench_exchange_0123456789';
+
+export interface Exchange {
+  sluice: EmbeddedSluice;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts Sluice with the given settings (SLUICE_TIME_SCALE, SLUICE_DEMO_LATENCY_SCALE, ...). */
+export async function startExchange(env: Record<string, string> = {}): Promise<Exchange> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-exchange-'));
+  const sluice = await startEmbedded(
+    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', ...env }),
+  );
+  return {
+    sluice,
+    url: sluice.url,
+    stop: async () => {
+      await sluice.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Follows the objects topic as one more consumer group (from its start, or only what comes
+ * next), handing over each parsed event with the log record it came in (append timestamp).
+ */
+export function watchObjects(
+  ex: Exchange,
+  fromBeginning: boolean,
+  onEvent: (event: SluiceEvent, record: LogRecord, receivedAt: number) => void,
+): Promise<Subscription> {
+  return ex.sluice.log.subscribe({
+    groupId: `bench-watch-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    topics: [Topics.objects],
+    fromBeginning,
+    deadLetterTopic: Topics.deadLetter,
+    handleBatch: async (batch) => {
+      const receivedAt = Date.now();
+      for (const record of batch.records) onEvent(decodeEvent(record), record, receivedAt);
+    },
+  });
+}
+
+export interface Reply<T> {
+  status: number;
+  body: T;
+  /** Real milliseconds from sending the request to having parsed the answer. */
+  ms: number;
+}
+
+export async function call<T>(url: string, method: string, path: string, key: string, body?: unknown): Promise<Reply<T>> {
+  const started = performance.now();
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = (await res.json()) as T;
+  return { status: res.status, body: parsed, ms: performance.now() - started };
+}
+
+/** Opens an account with credit and waits until the credit is in its wallet. */
+export async function openAccount(ex: Exchange, name: string, creditUsd: number): Promise<{ key: string; accountId: string }> {
+  const created = await call<{ api_key: string; account_id: string }>(ex.url, 'POST', '/v0/admin/accounts', ADMIN_KEY, { name, credit_usd: creditUsd });
+  if (created.status !== 201) throw new Error(`account not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const key = created.body.api_key;
+  for (let i = 0; i < 300; i++) {
+    const balance = await call<{ current_balance_usd: number }>(ex.url, 'GET', '/v1/balance', key);
+    if (balance.body.current_balance_usd > 0) return { key, accountId: created.body.account_id };
+    await sleep(100);
+  }
+  throw new Error('the credit never reached the wallet');
+}
+
+export interface TaskView {
+  status: string;
+  task_id: string;
+  total_items: number;
+  objects: Array<{ object_id: string; status: string; error?: { code: string } }>;
+}
+
+export const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+export const round = (n: number, digits = 1): number => +n.toFixed(digits);
+
+export function latencySummary(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { n: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) };
+}
+
+export const DEMO_MODELS = ['qwen-7b', 'llama-3.1-8b', 'deepseek:r1-32b', 'openai:gpt-4o-mini', 'openai:gpt-4o'] as const;
+
+const SUBJECTS = ['the water cycle', 'photosynthesis', 'batch inference', 'prime numbers', 'a Margherita pizza', 'tidal power', 'event sourcing', 'the Roman calendar'];
+const ASKS = ['Summarise', 'Explain to a child', 'Write a haiku about', 'List three facts about', 'Describe the history of'];
+
+/** A distinct prompt of roughly 15–25 tokens (distinct so the demo market's answers vary in length). */
+export const prompt = (i: number): string =>
+  `${ASKS[i % ASKS.length]} ${SUBJECTS[Math.floor(i / ASKS.length) % SUBJECTS.length]} in a few sentences, please. Request number ${i}.`;
+
+/** `count` items over the demo models in turn, all with the same SLA (null = run at once). */
+export function items(count: number, sla: number | null, offset = 0, models: readonly string[] = DEMO_MODELS) {
+  return Array.from({ length: count }, (_, k) => {
+    const i = offset + k;
+    return { ...(sla === null ? {} : { sla }), model: models[i % models.length], input: prompt(i) };
+  });
+}
+
+/** Runs `fn` for each index in [0, n) with at most `concurrency` in flight. */
+export async function pool(n: number, concurrency: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+}

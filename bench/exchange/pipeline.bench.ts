@@ -1,0 +1,104 @@
+/**
+ * Pipeline benchmark: objects per second completed end to end — POST /v0/infer/ → api →
+ * billing (reservation) → scheduler → router → demo provider → billing → read model — with
+ * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
+ * short one with --sla), over the demo models in turn.
+ *
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>]
+ *
+ * All bodies are posted at once (at most --clients in flight); the clock stops when GET
+ * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
+ * ObjectCompleted reached the log, seen by a log subscriber, is reported too). Prints one JSON line.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { call, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView } from './harness';
+
+const { values: args } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '5000' },
+    items: { type: 'string', default: '1000' },
+    clients: { type: 'string', default: '5' },
+    sla: { type: 'string', default: 'none' },
+    'timeout-s': { type: 'string', default: '900' },
+  },
+});
+const OBJECTS = Number(args.objects);
+const ITEMS = Math.min(OBJECTS, Number(args.items));
+const CLIENTS = Number(args.clients);
+const SLA = args.sla === 'none' ? null : Number(args.sla);
+const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+
+async function main() {
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1' });
+  try {
+    const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
+    let completed = 0;
+    let lastCompletedAt = 0;
+    const sub = await watchObjects(ex, false, (event, record) => {
+      if (event.type === 'ObjectCompleted' && event.payload.accountId === accountId) {
+        completed += 1;
+        lastCompletedAt = Math.max(lastCompletedAt, record.timestamp);
+      }
+    });
+
+    const bodies = Array.from({ length: Math.ceil(OBJECTS / ITEMS) }, (_, b) => items(Math.min(ITEMS, OBJECTS - b * ITEMS), SLA, b * ITEMS));
+    const taskIds: string[] = [];
+    const postMs: number[] = [];
+    const started = Date.now();
+    await pool(bodies.length, CLIENTS, async (b) => {
+      const reply = await call<TaskView>(ex.url, 'POST', '/v0/infer/', key, bodies[b]);
+      if (reply.status !== 200) throw new Error(`POST answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
+      taskIds.push(reply.body.task_id);
+      postMs.push(reply.ms);
+    });
+    const postedAt = Date.now();
+
+    // Poll the tasks until each is finished (completed or failed) as the customer sees it.
+    const statuses: Record<string, number> = {};
+    const open = new Set(taskIds);
+    while (open.size > 0 && Date.now() - started < TIMEOUT_MS) {
+      for (const taskId of [...open]) {
+        const task = await call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskId}`, key);
+        if (task.body.status === 'completed' || task.body.status === 'failed') {
+          open.delete(taskId);
+          for (const o of task.body.objects) {
+            const s = o.error?.code ?? o.status;
+            statuses[s] = (statuses[s] ?? 0) + 1;
+          }
+        }
+      }
+      if (open.size > 0) await sleep(1_000);
+    }
+    const finishedAt = Date.now();
+    await sub.stop();
+    const seconds = (finishedAt - started) / 1000;
+    console.log(
+      JSON.stringify({
+        bench: 'pipeline',
+        objects: OBJECTS,
+        bodies: bodies.length,
+        clients: CLIENTS,
+        sla: SLA,
+        timedOut: open.size > 0,
+        seconds: round(seconds, 2),
+        objectsPerSec: round(OBJECTS / seconds, 1),
+        postsDoneSeconds: round((postedAt - started) / 1000, 2),
+        lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
+        completedEventsSeen: completed,
+        objectStatuses: statuses,
+        postMs: latencySummary(postMs),
+      }),
+    );
+  } finally {
+    await ex.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
