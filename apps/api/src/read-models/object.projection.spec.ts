@@ -61,6 +61,28 @@ describe('object projection', () => {
   });
 });
 
+describe('object projection of real-time fields', () => {
+  const realtime = createEvent(E.ObjectSubmitted, {
+    ...submitted.payload, slaMinutes: null, pricing: { kind: 'realtime', markupBps: 1_000 },
+    routing: { profile: 'fast', strategy: 'lowest_cost' }, customerRef: 'order-1', metadata: { env: 'staging' },
+  }, ctx, deps(0));
+  const charged = createEvent(E.Charged, { accountId: acct, objectId: id, amountMicros: 41, reservedMicros: 90, availableMicros: 959 }, ctx, deps(11));
+
+  it('keeps the customer fields and the charge with the wallet after it', () => {
+    expect(fold(realtime, dispatched(1, 2), completed(10), charged)).toMatchObject({
+      status: 'completed', customerRef: 'order-1', metadata: '{"env":"staging"}', chargedMicros: 41, balanceAfterMicros: 959,
+    });
+  });
+
+  it('gives the same row whether the charge (billing partition) is folded before or after the completion', () => {
+    expect(fold(realtime, dispatched(1, 2), charged, completed(10))).toEqual(fold(realtime, dispatched(1, 2), completed(10), charged));
+  });
+
+  it('leaves the charge empty until billing charges', () => {
+    expect(fold(realtime, dispatched(1, 2), completed(10))).toMatchObject({ chargedMicros: null, balanceAfterMicros: null });
+  });
+});
+
 describe('task counters and status', () => {
   it('counts an object once, when it is both final and known to belong to the task', () => {
     const deniedOnly = fold(denied);
