@@ -4,14 +4,14 @@
  * with 100% SLA attainment.
  *
  *   npm run bench:cost -- [--objects 300] [--workloads 60:600,1440:3000] [--latency-scale 0.01]
- *                         [--origin 2026-01-14T12:00:00.000Z]
+ *                         [--origin 2026-01-14T12:00:00.000Z] [--models qwen-7b,llama-3.1-8b,...]
  *
  * Each workload `sla:timeScale` starts a fresh Sluice with SLUICE_TIME_SCALE=timeScale (simulated
  * time runs that much faster), the demo market at SLUICE_DEMO_LATENCY_SCALE=--latency-scale and
  * the simulated clock starting at --origin (noon UTC by default: peak prices, the off-peak window
  * 4.5 h later; but the clock starts with the process, so the start-up delay × timeScale passes
  * before the POST: `submittedAtSim` reports when it landed). It posts --objects items with that
- * SLA over the five demo models in turn (one body; each input padded with a shared ~250-token
+ * SLA over the demo models (or --models) in turn (one body; each input padded with a shared ~250-token
  * context so per-object costs are tens of micro-dollars and rounding up to whole micros, as
  * providers bill, hardly matters; outputs are the demo market's 16–143 tokens), follows the objects topic from its start, and waits until every object has completed or
  * been abandoned (bounded: the SLA in real time plus a margin).
@@ -30,7 +30,7 @@
 import { loadCatalogue, providerPriceAt, providersFor, tokenCostMicros } from '@sluice/catalogue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { call, items, openAccount, round, startExchange, watchObjects } from './harness';
+import { DEMO_MODELS, call, items, openAccount, round, startExchange, watchObjects } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,10 +38,12 @@ const { values: args } = parseArgs({
     workloads: { type: 'string', default: '60:600,1440:3000' },
     'latency-scale': { type: 'string', default: '0.01' },
     origin: { type: 'string', default: '2026-01-14T12:00:00.000Z' },
+    models: { type: 'string', default: DEMO_MODELS.join(',') },
   },
 });
 const OBJECTS = Number(args.objects);
 const LATENCY_SCALE = args['latency-scale'];
+const MODELS = args.models!.split(',');
 const catalogue = loadCatalogue();
 const CONTEXT = Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1}: the exchange routes each request to a provider whose price and latency fit the profile.`).join(' ');
 
@@ -90,7 +92,7 @@ async function runWorkload(sla: number, timeScale: number) {
     });
 
     const startedReal = Date.now();
-    const reply = await call(ex.url, 'POST', '/v0/infer/', key, items(OBJECTS, sla).map((it) => ({ ...it, input: `${CONTEXT}\n\n${it.input}` })));
+    const reply = await call(ex.url, 'POST', '/v0/infer/', key, items(OBJECTS, sla, 0, MODELS).map((it) => ({ ...it, input: `${CONTEXT}\n\n${it.input}` })));
     if (reply.status !== 200) throw new Error(`POST answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
     // The window lasts sla/timeScale real minutes; allow twice that plus two minutes.
     const giveUpAt = startedReal + (2 * sla * 60_000) / timeScale + 120_000;
@@ -144,7 +146,7 @@ async function main() {
     const [sla, scale] = w.split(':').map(Number);
     workloads.push(await runWorkload(sla, scale));
   }
-  console.log(JSON.stringify({ bench: 'cost', latencyScale: Number(LATENCY_SCALE), origin: args.origin, onDemand: 'median provider live list price at submission', workloads }));
+  console.log(JSON.stringify({ bench: 'cost', latencyScale: Number(LATENCY_SCALE), origin: args.origin, models: MODELS, onDemand: 'median provider live list price at submission', workloads }));
 }
 
 main().then(
