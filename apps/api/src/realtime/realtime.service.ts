@@ -59,6 +59,8 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
+/** The slowest re-read of a waiting request's object (real time). */
+const MAX_POLL_MS = 2_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Injectable()
@@ -168,10 +170,14 @@ export class RealtimeService {
     return rows[0] ? toObjectRow(rows[0]) : null;
   }
 
-  /** Waits (real time, bounded) until the object is charged or failed in the read model. */
+  /**
+   * Waits (real time, bounded) until the object is charged or failed in the read model. This
+   * instance's projection wakes it at once; the backing-off poll covers partitions another
+   * instance projects without loading the database with every waiting request.
+   */
   private async waitForAnswer(objectId: string, deadline: number): Promise<ObjectRow> {
     const ids = new Set([objectId]);
-    for (;;) {
+    for (let pause = 100; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
       const row = await this.objectRow(objectId);
       if (row && isAnswerable(row)) return row;
       if (row?.status === 'failed') throw failureOf(row);
@@ -179,7 +185,7 @@ export class RealtimeService {
       if (left <= 0) {
         throw new RealtimeFailedError(504, 'inference_timeout', `inference ${objectId} has not finished yet; read it later with GET /v1/inference/${objectId}`);
       }
-      await this.notifier.next(ids, Math.min(250, left));
+      await this.notifier.next(ids, Math.min(pause, left));
     }
   }
 }
