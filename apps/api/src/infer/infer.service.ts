@@ -6,7 +6,7 @@ import { NotFoundError } from '../errors/api-error';
 import { PrismaClient } from '../generated/prisma/client';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
-import { toObjectRow, toTaskRow } from '../read-models/read-model.store';
+import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
 import { summariseTask } from '../read-models/task.projection';
 import { taskObjectView, taskView } from '../read-models/views';
 import type { InferItem } from './infer-request';
@@ -37,9 +37,11 @@ export class InferService {
       newId: randomUUID,
       priceFactor,
     });
-    await this.eventStore.transact(async () => ({ result: undefined, events: task.events }));
+    await this.eventStore.transact(async (tx) => {
+      await recordSubmittedTask(tx, task.taskSubmitted);
+      return { result: undefined, events: task.events };
+    });
 
-    await this.waitUntilVisible(task.taskId, waitMs);
     const immediate = task.objects.filter((o) => o.slaMinutes === null).map((o) => o.objectId);
     const finished = immediate.length > 0 ? await this.waitForFinished(immediate, waitMs) : new Map<string, ObjectRow>();
     const objects = task.objects.map((o) => {
@@ -80,19 +82,6 @@ export class InferService {
     const rows = await this.prisma.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE object_id = ANY(${objectIds}::text[]) AND status IN ('completed', 'failed')`;
     return rows.map(toObjectRow).filter((r) => isTerminal(r.status));
-  }
-
-  /**
-   * Read-your-writes: answers only once this task is in the read model (bounded), so the
-   * GET that follows a POST never answers 404 for a task the customer was just given.
-   */
-  private async waitUntilVisible(taskId: string, waitMs: number): Promise<void> {
-    const deadline = Date.now() + waitMs;
-    for (let pause = 2; Date.now() < deadline; pause = Math.min(pause * 2, 50)) {
-      const rows = await this.prisma.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM task_view WHERE task_id = ${taskId}`;
-      if (rows.length > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
   }
 
   /** Waits (real time, bounded) until the objects are final in the read model; returns those that are. */

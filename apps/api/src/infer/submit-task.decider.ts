@@ -1,5 +1,5 @@
 import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
-import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type SluiceEvent } from '@sluice/events';
+import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
 import type { PriceFactorRequest } from '@sluice/pricing';
 import { UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
 import type { InferItem } from './infer-request';
@@ -30,6 +30,7 @@ export interface SubmittedObject {
 export interface SubmittedTask {
   taskId: string;
   objects: SubmittedObject[];
+  taskSubmitted: EventOf<'TaskSubmitted'>;
   /** TaskSubmitted then one ObjectSubmitted per item, in item order. */
   events: SluiceEvent[];
 }
@@ -70,9 +71,8 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const taskId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
   const context = { correlationId: taskId };
-  const events: SluiceEvent[] = [
-    createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: 'json' }, context, deps),
-  ];
+  const taskSubmitted = createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: 'json' }, context, deps);
+  const events: SluiceEvent[] = [taskSubmitted];
   // Items of one task mostly repeat (model, window, size): quote each distinct one once.
   const quotes = new Map<string, number>();
   const quote = (model: ModelSpec, slaMinutes: number | null, inputTokens: number, maxOutputTokens: number) => {
@@ -114,5 +114,5 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     );
     return { objectId, index, slaMinutes, inputTokens, priceFactor: factor };
   });
-  return { taskId, objects, events };
+  return { taskId, objects, taskSubmitted, events };
 }

@@ -1,4 +1,4 @@
-import type { SluiceEvent } from '@sluice/events';
+import type { EventOf, SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
@@ -160,6 +160,20 @@ async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, T
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
     FROM task_view WHERE task_id = ANY(${ids}::text[]) FOR UPDATE`;
   return new Map(rows.map((r) => [r.task_id, toTaskRow(r)]));
+}
+
+/**
+ * Read-your-writes for POST /v0/infer/: the submitting transaction writes the task row the
+ * projection will derive from the same TaskSubmitted (evolveTask is a pure function of it), so
+ * the GET that follows never answers 404; the projection's later upsert yields the same row.
+ */
+export async function recordSubmittedTask(tx: RawSqlClient, event: EventOf<'TaskSubmitted'>): Promise<void> {
+  const row = evolveTask(null, event);
+  await tx.$executeRaw`
+    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted)
+    VALUES (${row.taskId}, ${row.accountId}, ${row.totalItems}, ${row.outputFormat}, ${row.fileId}, ${row.submittedAt}::timestamptz,
+      ${row.completedItems}, ${row.failedItems}, ${row.completionEmitted})
+    ON CONFLICT (task_id) DO NOTHING`;
 }
 
 async function saveTasks(tx: RawSqlClient, rows: TaskRow[]): Promise<void> {

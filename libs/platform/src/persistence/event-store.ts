@@ -19,6 +19,13 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
 }
 
 /**
+ * How long a transaction may wait for a connection and run. The embedded database has one
+ * connection: under a burst (a few 1,000-item submissions at once) work queues for it, and
+ * queueing is right where Prisma's default 2 s wait would fail the request.
+ */
+const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+/**
  * The write side of a service in one place: every state change commits together with the
  * events it produces (outbox), and every consumed event is applied exactly once (processed
  * ids in the same transaction). The relay then publishes; nothing is saved-then-sent.
@@ -36,7 +43,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
       const outcome = await change(tx);
       await appendToOutbox(tx, outcome.events);
       return outcome;
-    });
+    }, TRANSACTION_OPTIONS);
     if (events.length > 0) this.relay.notify();
     return result;
   }
@@ -53,7 +60,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
           const produced = await options.handle(tx, fresh);
           await appendToOutbox(tx, produced);
           return produced;
-        });
+        }, TRANSACTION_OPTIONS);
         const produced = outcome.result ?? [];
         if (produced.length > 0) this.relay.notify();
         if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
