@@ -50,7 +50,8 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     : await startDemoMarket(catalogue, {
         seed: config.SLUICE_DEMO_SEED,
         latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
-        turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE / config.SLUICE_TIME_SCALE,
+        // Batch jobs age on the simulated clock (`now`), so their turnaround is not divided again.
+        turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE,
         now: () => clock.now().getTime(),
       });
   const providerEndpoints: Record<string, ProviderEndpoint> = market
