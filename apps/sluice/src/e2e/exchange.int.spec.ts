@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceName } from '@sluice/events';
-import { createTestDatabase, testKafkaBrokers } from '@sluice/testing';
+import { createTestDatabase, startKafkaBroker, type KafkaBroker } from '@sluice/testing';
 import { loadEmbeddedConfig } from '../config';
 import { startEmbedded } from '../embedded-host';
 import { exchangeScenarios, type ExchangeHarness } from './exchange.scenario';
@@ -15,10 +15,14 @@ const SERVICES: ServiceName[] = ['api', 'scheduler', 'router', 'billing', 'files
 
 describe('the exchange end to end on real Kafka and PostgreSQL', () => {
   let dataDir: string;
+  // A broker of its own: the rebuild replays every event on the topics, and other suites'
+  // deployments on the shared broker publish to the same topic names.
+  let broker: KafkaBroker;
   exchangeScenarios(
     async (): Promise<ExchangeHarness> => {
       dataDir = mkdtempSync(join(tmpdir(), 'sluice-exchange-dist-'));
-      const brokers = testKafkaBrokers();
+      broker = await startKafkaBroker();
+      const brokers = broker.brokers;
       const databaseUrls = Object.fromEntries(
         await Promise.all(SERVICES.map(async (s) => [s, await createTestDatabase(`exchange_${s}`)] as const)),
       ) as Record<ServiceName, string>;
@@ -43,6 +47,7 @@ describe('the exchange end to end on real Kafka and PostgreSQL', () => {
     },
     async (h) => {
       await h.sluice.stop();
+      await broker.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   );
