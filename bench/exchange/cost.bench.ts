@@ -30,7 +30,7 @@
 import { loadCatalogue, providerPriceAt, providersFor, tokenCostMicros } from '@sluice/catalogue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DEMO_MODELS, call, items, openAccount, round, startExchange, watchObjects } from './harness';
+import { DEMO_MODELS, call, items, openAccount, round, startExchange, watchObjects, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -149,10 +149,4 @@ async function main() {
   console.log(JSON.stringify({ bench: 'cost', latencyScale: Number(LATENCY_SCALE), origin: args.origin, models: MODELS, onDemand: 'median provider live list price at submission', workloads }));
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

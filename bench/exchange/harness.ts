@@ -130,3 +130,14 @@ export async function pool(n: number, concurrency: number, fn: (i: number) => Pr
   };
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
 }
+
+/** Runs a benchmark's main and exits: 0 when it finished, 1 with the error otherwise. */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

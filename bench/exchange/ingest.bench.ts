@@ -11,7 +11,7 @@
  * ones are reported by status and code). POST latency covers accepted bodies. Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, pool, round, startExchange, type TaskView } from './harness';
+import { call, items, latencySummary, openAccount, pool, round, startExchange, type TaskView, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -73,10 +73,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView } from './harness';
+import { call, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,10 +95,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

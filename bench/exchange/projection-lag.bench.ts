@@ -20,7 +20,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, startExchange, watchObjects } from './harness';
+import { call, items, latencySummary, openAccount, startExchange, watchObjects, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -116,10 +116,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

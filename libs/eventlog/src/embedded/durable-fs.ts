@@ -1,5 +1,8 @@
-import { closeSync, fsyncSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+
+const fdatasyncAsync = promisify(fdatasync);
 
 /** Makes a file creation or rename in `dir` survive a crash (the entry lives in the directory). */
 export function fsyncDir(dir: string): void {
@@ -42,4 +45,14 @@ export function closeQuietly(fd: number | null): void {
   } catch {
     // already closed: nothing left to release
   }
+}
+
+/**
+ * Writes all of `bytes` at `position` and waits for fdatasync. The write is synchronous on
+ * purpose (it is a page-cache copy); only the sync goes to libuv's thread pool.
+ */
+export async function writeAllAndSync(fd: number, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
+  await fdatasyncAsync(fd);
 }

@@ -1,11 +1,9 @@
-import { constants, fdatasync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { constants, fsyncSync, ftruncateSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { TopicPartition } from '../event-log.port';
-import { closeQuietly, writeFileDurably } from './durable-fs';
+import { closeQuietly, writeAllAndSync, writeFileDurably } from './durable-fs';
 import { encodeFrame, scanFrames } from './frame';
 
-const fdatasyncAsync = promisify(fdatasync);
 
 interface OffsetEntry {
   g: string;
@@ -113,9 +111,7 @@ export class OffsetsStore {
     const entries = batch.flatMap((commit) => commit.entries);
     const bytes = Buffer.concat(entries.map((entry) => encodeFrame(Buffer.from(JSON.stringify(entry), 'utf8'))));
     try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, this.fileBytes + written);
-      await fdatasyncAsync(fd);
+      await writeAllAndSync(fd, bytes, this.fileBytes);
     } catch (err) {
       this.failure = err;
       for (const commit of [...batch, ...this.queue]) commit.reject(err);

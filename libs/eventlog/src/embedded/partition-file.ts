@@ -1,12 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { constants, fdatasync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { constants, fsyncSync, ftruncateSync, openSync } from 'node:fs';
 import type { LogRecord, OutgoingRecord } from '../event-log.port';
-import { closeQuietly, readFully } from './durable-fs';
+import { closeQuietly, readFully, writeAllAndSync } from './durable-fs';
 import { encodeFrame, framesIn, scanFrames } from './frame';
 import { decodeRecordBody, encodeRecordBody, offsetOfRecordBody } from './record-codec';
 
-const fdatasyncAsync = promisify(fdatasync);
 
 /** Upper bound of one read, so a replay of big records does not load a whole file. */
 const DEFAULT_MAX_READ_BYTES = 4 * 1024 * 1024;
@@ -142,9 +140,7 @@ export class PartitionFile {
     const frames = batch.flatMap((append) => append.frames);
     const bytes = Buffer.concat(frames);
     try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, this.durableBytes + written);
-      await fdatasyncAsync(fd);
+      await writeAllAndSync(fd, bytes, this.durableBytes);
     } catch (err) {
       // What reached the disk is unknown now; refuse further appends rather than guess.
       // Reopening the log cuts whatever partial frame the failed write left.
