@@ -1,0 +1,61 @@
+/**
+ * The two JSONL line formats a batch file may use, one per file:
+ * - `sluice`: the seed's Gemini-like `{"key", "request": {"contents": [{"parts": [{"text"}]}], "generation_config", "model"}}`;
+ * - `openai`: OpenAI Batch `{"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {"model", "messages", …}}`.
+ */
+export type LineFormat = 'sluice' | 'openai';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'developer';
+  content: string;
+}
+
+export interface LineRequest {
+  /** seed: `key`; openai: `custom_id` */
+  key: string;
+  /** As written (an alias or a model id): the caller resolves it. */
+  model: string;
+  /** seed → all parts' texts joined with "\n"; openai → the messages, array-of-text-parts contents joined. */
+  input: { text: string } | { messages: ChatMessage[] };
+  maxOutputTokens?: number;
+  temperature?: number;
+}
+
+export type LineErrorCode = 'invalid_json' | 'invalid_line' | 'format_mismatch';
+
+export type ParsedLine =
+  | { ok: true; lineNo: number; request: LineRequest }
+  /** `message` names the line and the field, e.g. "line 7: request.contents[0].parts[0].text is required". */
+  | { ok: false; lineNo: number; key?: string; code: LineErrorCode; message: string };
+
+/** What a user calls each format in messages. */
+export const FORMAT_NAMES: Record<LineFormat, string> = {
+  sluice: 'the Sluice/Gemini format ({"key", "request"})',
+  openai: 'the OpenAI Batch format ({"custom_id", "method", "url", "body"})',
+};
+
+/** The field that carries a line's key in each format. */
+export const KEY_FIELDS: Record<LineFormat, 'key' | 'custom_id'> = { sluice: 'key', openai: 'custom_id' };
+
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The format a parsed line is written in, from the fields that name it: `custom_id` (openai) before
+ * `key`/`request` (sluice) before `body` (openai). Null when it is not an object or has none of them.
+ */
+export function detectFormat(value: unknown): LineFormat | null {
+  if (!isJsonObject(value)) return null;
+  if ('custom_id' in value) return 'openai';
+  if ('key' in value || 'request' in value) return 'sluice';
+  if ('body' in value) return 'openai';
+  return null;
+}
+
+/** The line's key as written in `format`, when it is a non-empty string. */
+export function keyOf(value: unknown, format: LineFormat): string | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const key = value[KEY_FIELDS[format]];
+  return typeof key === 'string' && key.length > 0 ? key : undefined;
+}

@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import {
+  detectFormat,
+  FORMAT_NAMES,
+  isJsonObject,
+  keyOf,
+  type LineErrorCode,
+  type LineFormat,
+  type LineRequest,
+  type ParsedLine,
+} from './line-format';
+import type { ReadLine } from './read-lines';
+import { fieldErrorMap, fieldPath, openaiLineSchema, sluiceLineSchema, type OpenaiLine, type SluiceLine } from './line-schemas';
+
+const failed = (lineNo: number, code: LineErrorCode, message: string, key?: string): ParsedLine =>
+  key === undefined ? { ok: false, lineNo, code, message: `line ${lineNo}: ${message}` } : { ok: false, lineNo, key, code, message: `line ${lineNo}: ${message}` };
+
+/**
+ * Validates one line of a file whose format is `format` (from FileScanner). A failure keeps the line's
+ * key when it has one, so the caller can report the failed object under it.
+ */
+export function parseLine(text: string, lineNo: number, format: LineFormat): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return failed(lineNo, 'invalid_json', `not valid JSON (${(err as Error).message})`);
+  }
+  if (!isJsonObject(value)) {
+    return failed(lineNo, 'invalid_line', `must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  const lineFormat = detectFormat(value);
+  if (lineFormat !== null && lineFormat !== format) {
+    return failed(
+      lineNo,
+      'format_mismatch',
+      `is in ${FORMAT_NAMES[lineFormat]} but this file is in ${FORMAT_NAMES[format]}; a file uses one format throughout`,
+      keyOf(value, lineFormat),
+    );
+  }
+  const key = keyOf(value, format);
+  const schema = format === 'sluice' ? sluiceLineSchema : openaiLineSchema;
+  const result = schema.safeParse(value, { error: fieldErrorMap });
+  if (!result.success) return failed(lineNo, 'invalid_line', describeIssue(result.error.issues[0]), key);
+  const request = format === 'sluice' ? fromSluice(result.data as SluiceLine) : fromOpenai(result.data as OpenaiLine);
+  return { ok: true, lineNo, request };
+}
+
+/** A line from readLines: one over the size limit fails without being parsed. */
+export function parseReadLine(line: ReadLine, format: LineFormat): ParsedLine {
+  if (line.tooLong) return failed(line.lineNo, 'invalid_line', `is ${line.tooLong.bytes} bytes long, over the limit of ${line.tooLong.limit} bytes for one line`);
+  return parseLine(line.text, line.lineNo, format);
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (issue === undefined) return 'is not valid';
+  const path = fieldPath(issue.path);
+  return path === '' ? issue.message : `${path} ${issue.message}`;
+}
+
+const defined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+
+function withOptions(request: LineRequest, maxOutputTokens: number | undefined, temperature: number | undefined): LineRequest {
+  if (maxOutputTokens !== undefined) request.maxOutputTokens = maxOutputTokens;
+  if (temperature !== undefined) request.temperature = temperature;
+  return request;
+}
+
+function fromSluice(line: SluiceLine): LineRequest {
+  const { request } = line;
+  const text = request.contents.map((c) => c.parts.map((p) => p.text).join('\n')).join('\n');
+  const config = request.generation_config ?? request.generationConfig ?? {};
+  return withOptions(
+    { key: line.key, model: request.model, input: { text } },
+    defined(config.max_output_tokens ?? config.maxOutputTokens),
+    defined(config.temperature),
+  );
+}
+
+function fromOpenai(line: OpenaiLine): LineRequest {
+  const { body } = line;
+  const messages = body.messages.map((m) => ({
+    role: m.role,
+    content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('\n'),
+  }));
+  // max_completion_tokens replaces the deprecated max_tokens when both are sent.
+  return withOptions(
+    { key: line.custom_id, model: body.model, input: { messages } },
+    defined(body.max_completion_tokens ?? body.max_tokens),
+    defined(body.temperature),
+  );
+}
