@@ -51,6 +51,21 @@ describe('readLines', () => {
     expect(await collect(inChunks(file, ...byByte))).toEqual(await collect(inChunks(file)));
   });
 
+  it('keeps an unfinished line intact when the source reuses its chunk buffer', async () => {
+    const file = Buffer.from('{"a":"xyz"}\n{"b":"uvw"}\n');
+    async function* reusing() {
+      const chunk = new Uint8Array(5);
+      for (let i = 0; i < file.length; i += chunk.length) {
+        chunk.fill(0x20).set(file.subarray(i, i + chunk.length));
+        yield i + chunk.length <= file.length ? chunk : chunk.subarray(0, file.length - i);
+      }
+    }
+    expect(texts(await collect(reusing()))).toEqual([
+      [1, '{"a":"xyz"}'],
+      [2, '{"b":"uvw"}'],
+    ]);
+  });
+
   it('reads string chunks, offsets counted in UTF-8 bytes', async () => {
     async function* strings() {
       yield '{"t":"é"}\n{"t"';
