@@ -1,1 +1,4 @@
-export {};
+export * from './blob-store.port';
+export * from './create-blob-store';
+export * from './blob-store.env';
+export { assertValidKey } from './keys';
