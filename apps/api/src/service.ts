@@ -1,6 +1,8 @@
 import { startHttpService, type ServiceDefinition } from '@sluice/platform';
 import { AccountsModule } from './accounts/accounts.module';
 import { ErrorsModule } from './errors/errors.module';
+import { FilesModule } from './files/files.module';
+import { registerUploadParsers } from './files/upload-parsers';
 import { PrismaClient } from './generated/prisma/client';
 import { HealthModule } from './health/health.module';
 import { InferModule } from './infer/infer.module';
@@ -10,5 +12,5 @@ import { RealtimeModule } from './realtime/realtime.module';
 export const apiService: ServiceDefinition = {
   name: 'api',
   start: (runtime) =>
-    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, InferModule, RealtimeModule] }),
+    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule], configureHttp: registerUploadParsers }),
 };

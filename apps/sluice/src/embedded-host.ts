@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBlobStore, type BlobStoreConfig } from '@sluice/blobstore';
 import { startDemoMarket, type DemoMarket } from '@sluice/demo-market';
 import { TopicSpecs, type ServiceName } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
@@ -31,7 +32,7 @@ export interface EmbeddedSluice {
  */
 export type Engine =
   | { kind: 'embedded' }
-  | { kind: 'distributed'; brokers: string[]; databaseUrls: Readonly<Record<ServiceName, string>> };
+  | { kind: 'distributed'; brokers: string[]; databaseUrls: Readonly<Record<ServiceName, string>>; blobs?: BlobStoreConfig };
 
 /**
  * All five services in one process on the embedded log and embedded databases in the data
@@ -65,10 +66,12 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   );
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);
+  const blobs = createBlobStore((engine.kind === 'distributed' ? engine.blobs : undefined) ?? { kind: 'fs', dir: join(config.SLUICE_DATA_DIR, 'blobs') });
   const running: RunningService[] = [];
   const stop = async () => {
     for (const service of running.reverse()) await service.stop();
     await log.close();
+    await blobs.close();
     await market?.stop();
   };
   try {
@@ -87,7 +90,8 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
           clock,
           catalogue,
           providerEndpoints,
-          http: name === 'api' ? { host: config.HOST, port: config.PORT, adminKey } : undefined,
+          http: name === 'api' ? { host: config.HOST, port: config.PORT, adminKey, maxUploadBytes: config.SLUICE_MAX_UPLOAD_BYTES } : undefined,
+          blobs,
         }),
       );
     }

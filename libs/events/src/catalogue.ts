@@ -12,13 +12,14 @@ import {
   WalletTopUpRequested,
   chargedV1ToV2,
 } from './catalogue/billing.events';
-import { FileStored, TaskOutputReady } from './catalogue/file.events';
+import { FileExpanded, FileStored, TaskOutputReady } from './catalogue/file.events';
 import {
   BatchDispatched,
   ObjectAbandoned,
   ObjectCompleted,
   ObjectDispatched,
   ObjectFailed,
+  ObjectRejected,
   ObjectScheduled,
   ObjectSubmitted,
   QuoteAccepted,
@@ -31,6 +32,7 @@ export const Catalogue = {
   TaskSubmitted,
   TaskCompleted,
   ObjectSubmitted,
+  ObjectRejected,
   ObjectScheduled,
   ObjectDispatched,
   QuoteAccepted,
@@ -46,6 +48,7 @@ export const Catalogue = {
   WalletCredited,
   WalletTopUpRequested,
   FileStored,
+  FileExpanded,
   TaskOutputReady,
   ServiceHeartbeat,
 } as const;

@@ -51,4 +51,6 @@ export const HttpEnv = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** The operator's key for admin endpoints (accounts, credits); at least 24 characters. */
   SLUICE_ADMIN_KEY: z.string().min(24).optional(),
+  /** Uploads larger than this are refused (413 file_too_large); default 1 GiB. */
+  SLUICE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().optional(),
 });

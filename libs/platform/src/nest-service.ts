@@ -10,6 +10,8 @@ import type { RunningService, ServiceRuntime } from './service';
 export interface ServiceParts {
   prisma: PrismaClientClass;
   features: Type[];
+  /** For an HTTP service: adjusts the Fastify app before it listens (e.g. body parsers). */
+  configureHttp?: (app: NestFastifyApplication) => void;
 }
 
 function rootModule(runtime: ServiceRuntime, parts: ServiceParts): DynamicModule {
@@ -42,6 +44,7 @@ export async function startHttpService(runtime: ServiceRuntime, parts: ServicePa
   const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024 }), {
     logger: [...nestLogLevels],
   });
+  parts.configureHttp?.(app);
   await app.listen(runtime.http.port, runtime.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : runtime.http.port;

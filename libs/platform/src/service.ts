@@ -3,6 +3,7 @@ import type { EventBus } from '@sluice/eventlog';
 import type { ServiceDatabaseOptions } from '@sluice/persistence';
 import type { Catalogue } from '@sluice/catalogue';
 import type { Clock } from './clock';
+import type { BlobStore } from '@sluice/blobstore';
 
 /** What a service gets from its host, whichever engine runs it. */
 export interface ServiceRuntime {
@@ -18,8 +19,10 @@ export interface ServiceRuntime {
   catalogue: Catalogue;
   /** Where each provider is reached and with which key (the demo market's loopback URLs, or real ones). */
   providerEndpoints: Readonly<Record<string, ProviderEndpoint>>;
-  /** Set for the API: where it listens, and the operator's admin key (admin endpoints). */
-  http?: { host: string; port: number; adminKey?: string };
+  /** Set for the API: where it listens, the operator's admin key (admin endpoints), the upload size limit. */
+  http?: { host: string; port: number; adminKey?: string; maxUploadBytes?: number };
+  /** Uploaded files and output files: a folder in the data folder, or S3 when services run apart. */
+  blobs: BlobStore;
 }
 
 export interface RunningService {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TopicSpecs } from '@sluice/events';
 import { EventBus, createEventLog } from '@sluice/eventlog';
+import { blobStoreConfigFromEnv, createBlobStore } from '@sluice/blobstore';
 import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
 import { loadCatalogueOrFail, providerEndpointsFrom } from './providers-setup';
@@ -28,6 +29,7 @@ export async function runStandalone(
     clientId: env.KAFKA_CLIENT_ID ?? `sluice-${definition.name}`,
   });
   await log.ensureTopics(TopicSpecs);
+  const blobs = createBlobStore(blobStoreConfigFromEnv(env as Record<string, string | undefined>));
   const running = await definition.start({
     service: definition.name,
     instanceId,
@@ -39,10 +41,12 @@ export async function runStandalone(
     catalogue,
     providerEndpoints,
     http,
+    blobs,
   });
   const stop = async () => {
     await running.stop();
     await log.close();
+    await blobs.close();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
@@ -54,14 +58,14 @@ export async function runStandalone(
 /** The body of every service's `main.ts`: read config, run, exit with the reason on failure. */
 export function mainStandalone(
   definition: ServiceDefinition,
-  loadConfig: () => DistributedServiceEnv & { PORT?: number; HOST?: string; SLUICE_ADMIN_KEY?: string },
+  loadConfig: () => DistributedServiceEnv & { PORT?: number; HOST?: string; SLUICE_ADMIN_KEY?: string; SLUICE_MAX_UPLOAD_BYTES?: number },
 ): void {
   Promise.resolve()
     .then(() => {
       const config = loadConfig();
       const http =
         config.PORT !== undefined && config.HOST
-          ? { host: config.HOST, port: config.PORT, adminKey: config.SLUICE_ADMIN_KEY }
+          ? { host: config.HOST, port: config.PORT, adminKey: config.SLUICE_ADMIN_KEY, maxUploadBytes: config.SLUICE_MAX_UPLOAD_BYTES }
           : undefined;
       return runStandalone(definition, config, http);
     })

@@ -1,2 +1,3 @@
 export * from './cheapest-option';
 export * from './price-factor';
+export * from './submission';

@@ -8,10 +8,22 @@ export interface ProviderEndpoint {
   readonly apiKey: string;
 }
 
+/** One message of a conversation, as the chat-completions wire format carries it. */
+export interface PromptMessage {
+  readonly role: 'system' | 'developer' | 'user' | 'assistant';
+  readonly content: string;
+}
+/** Plain text is sent as one user message. */
+export type Prompt = string | readonly PromptMessage[];
+
+function messagesOf(prompt: Prompt): OpenAI.Chat.ChatCompletionMessageParam[] {
+  return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((m) => ({ role: m.role, content: m.content }));
+}
+
 export interface CompletionRequest {
   readonly provider: ProviderEndpoint;
   readonly providerModel: string;
-  readonly input: string;
+  readonly input: Prompt;
   readonly maxOutputTokens: number;
 }
 
@@ -26,7 +38,7 @@ export interface CompletionResult {
 export interface BatchItem {
   readonly customId: string;
   readonly providerModel: string;
-  readonly input: string;
+  readonly input: Prompt;
   readonly maxOutputTokens: number;
 }
 
@@ -98,7 +110,7 @@ export class OpenAiCompatibleAdapter {
     const completion = await this.call(request.provider, (client) =>
       client.chat.completions.create({
         model: request.providerModel,
-        messages: [{ role: 'user', content: request.input }],
+        messages: messagesOf(request.input),
         max_tokens: request.maxOutputTokens,
       }),
     );
@@ -122,7 +134,7 @@ export class OpenAiCompatibleAdapter {
           custom_id: item.customId,
           method: 'POST',
           url: '/v1/chat/completions',
-          body: { model: item.providerModel, messages: [{ role: 'user', content: item.input }], max_tokens: item.maxOutputTokens },
+          body: { model: item.providerModel, messages: messagesOf(item.input), max_tokens: item.maxOutputTokens },
         }),
       )
       .join('\n');

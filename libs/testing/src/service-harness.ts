@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createBlobStore, type BlobStore } from '@sluice/blobstore';
 import { loadCatalogue, type Catalogue } from '@sluice/catalogue';
 import { startDemoMarket, type DemoMarket, type DemoMarketOptions } from '@sluice/demo-market';
 import { Topics, TopicSpecs, type EventType, type SluiceEvent } from '@sluice/events';
@@ -14,6 +15,8 @@ export interface ServiceHarness {
   clock: Clock;
   catalogue: Catalogue;
   market?: DemoMarket;
+  /** The service's blob store (a folder in the harness's temp dir). */
+  blobs: BlobStore;
   /** The HTTP address when the service listens (the API). */
   url?: string;
   /** Every event seen on the log so far, in arrival order. */
@@ -51,6 +54,7 @@ export async function startServiceHarness(definition: ServiceDefinition, options
   const log = await createEventLog({ kind: 'embedded', dir: join(dir, 'log') });
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);
+  const blobs = createBlobStore({ kind: 'fs', dir: join(dir, 'blobs') });
   const seen: SluiceEvent[] = [];
   const listeners = new Set<() => void>();
   const recorder: Subscription = await bus.subscribe({
@@ -76,6 +80,7 @@ export async function startServiceHarness(definition: ServiceDefinition, options
         ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
         : {},
       http: options.http ? { host: '127.0.0.1', port: 0, adminKey: options.adminKey ?? TEST_ADMIN_KEY } : undefined,
+      blobs,
     });
   } catch (err) {
     await recorder.stop();
@@ -90,6 +95,7 @@ export async function startServiceHarness(definition: ServiceDefinition, options
     clock,
     catalogue,
     market,
+    blobs,
     url: running.url,
     events: () => [...seen],
     eventsOf,

@@ -106,3 +106,16 @@ export class RealtimeFailedError extends ApiError {
     this.type = status === 422 ? 'invalid_request_error' : status === 504 ? 'api_error' : 'provider_error';
   }
 }
+
+/** A request the API refuses for a reason of its own (a file too large, a duplicate key, …): status and code say which. */
+export class RequestError extends ApiError {
+  readonly type: ApiErrorType = 'invalid_request_error';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

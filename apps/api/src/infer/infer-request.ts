@@ -3,10 +3,12 @@ import { z } from 'zod';
 /** Items one POST may carry; larger work goes through a file. */
 export const MAX_ITEMS_PER_REQUEST = 50_000;
 
+/** Minutes; absent or null runs the item at once. */
+const Sla = z.int('sla must be a whole number of minutes').positive('sla must be at least 1 minute').max(525_600, 'sla is at most one year (525600 minutes)').nullish();
+
 /** One item of POST /v0/infer/ as the seed writes it. */
 export const InferItemSchema = z.strictObject({
-  /** Minutes; absent or null runs the item at once. */
-  sla: z.int('sla must be a whole number of minutes').positive('sla must be at least 1 minute').max(525_600, 'sla is at most one year (525600 minutes)').nullish(),
+  sla: Sla,
   model: z.string('model is required').trim().min(1, 'model is required'),
   input: z.string('input is required: the text to run').min(1, 'input is required: the text to run'),
 });
@@ -16,3 +18,23 @@ export const InferRequestSchema = z
   .array(InferItemSchema, 'the body must be a JSON array of items {sla?, model, input}')
   .min(1, 'the body must hold at least one item')
   .max(MAX_ITEMS_PER_REQUEST, `at most ${MAX_ITEMS_PER_REQUEST} items per request; upload a file for more`);
+
+/** The seed's file form: `[{file_id, sla}]`, one uploaded file whose lines are the items. */
+export const FileInferRequestSchema = z
+  .array(z.strictObject({ file_id: z.string('file_id is required').min(1, 'file_id is required'), sla: Sla }), 'the body must be a JSON array')
+  .length(1, 'a request names one file: [{"file_id", "sla"}]; send another request for another file');
+export type FileInferItem = z.infer<typeof FileInferRequestSchema>[number];
+
+/** True when the body is the file form (an item carries `file_id`); its schema then names what is wrong. */
+export const isFileRequest = (body: unknown): boolean =>
+  Array.isArray(body) && body.some((item) => typeof item === 'object' && item !== null && 'file_id' in item);
+
+/** The `Output-Format` header: `jsonl` asks for the results as a file (`output_url`); default `json`. */
+export const OutputFormatSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['json', 'jsonl'], 'Output-Format is json (default) or jsonl'))
+  .optional()
+  .transform((v) => v ?? 'json');
+export type OutputFormat = 'json' | 'jsonl';

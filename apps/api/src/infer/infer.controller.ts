@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
 import { parseBody } from '../errors/parse-body';
 import { objectView } from '../read-models/views';
-import { InferRequestSchema } from './infer-request';
+import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema } from './infer-request';
 import { InferService } from './infer.service';
 
 /** The SLA batch API of the seed; paths work with and without the trailing slash (the host's Fastify adapter ignores it). */
@@ -14,17 +15,26 @@ export class InferController {
 
   @Post()
   @HttpCode(200)
-  submit(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown) {
-    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'));
+  submit(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown, @Headers('output-format') outputFormat: string | undefined, @Req() request: FastifyRequest) {
+    const format = parseBody(OutputFormatSchema, outputFormat, 'Output-Format');
+    if (isFileRequest(body)) {
+      return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], format, baseUrlOf(request));
+    }
+    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request) });
   }
 
   @Get('task/:taskId')
-  task(@CurrentAccount() account: AuthenticatedAccount, @Param('taskId') taskId: string) {
-    return this.infer.task(account.accountId, taskId);
+  task(@CurrentAccount() account: AuthenticatedAccount, @Param('taskId') taskId: string, @Req() request: FastifyRequest) {
+    return this.infer.task(account.accountId, taskId, baseUrlOf(request));
   }
 
   @Get('object/:objectId')
   async object(@CurrentAccount() account: AuthenticatedAccount, @Param('objectId') objectId: string) {
     return objectView(await this.infer.object(account.accountId, objectId));
   }
+}
+
+/** Where the caller reached the API (output_url points back there). */
+export function baseUrlOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
 }

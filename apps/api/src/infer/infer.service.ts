@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
-import { NotFoundError } from '../errors/api-error';
+import { NotFoundError, RequestError } from '../errors/api-error';
+import { findFile, outputFileOfTask } from '../files/file-view.store';
 import { PrismaClient } from '../generated/prisma/client';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
 import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
 import { summariseTask } from '../read-models/task.projection';
 import { taskObjectView, taskView } from '../read-models/views';
-import type { InferItem } from './infer-request';
+import { createEvent, TaskSubmitted } from '@sluice/events';
+import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
+import { jsonlTaskView } from './jsonl-task.view';
 import { submitTask } from './submit-task.decider';
 
 /** How long (real time) POST /v0/infer/ waits for its no-SLA items before answering without them. */
@@ -29,18 +33,24 @@ export class InferService {
   ) {}
 
   /** Submits the items as one task (all events in one outbox transaction); waits for the no-SLA ones. */
-  async submit(accountId: string, items: readonly InferItem[], waitMs = NO_SLA_WAIT_MS) {
+  async submit(accountId: string, items: readonly InferItem[], options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number } = {}) {
+    const waitMs = options.waitMs ?? NO_SLA_WAIT_MS;
     const task = submitTask(items, {
       catalogue: this.runtime.catalogue,
       accountId,
       now: this.runtime.clock.now(),
       newId: randomUUID,
       priceFactor,
+      outputFormat: options.outputFormat,
     });
     await this.eventStore.transact(async (tx) => {
       await recordSubmittedTask(tx, task.taskSubmitted);
       return { result: undefined, events: task.events };
     });
+    if (options.outputFormat === 'jsonl') {
+      const immediate = task.objects.every((o) => o.slaMinutes === null);
+      return this.jsonlAnswer(accountId, task.taskId, immediate ? waitMs : 0, options.baseUrl ?? '');
+    }
 
     const immediate = task.objects.filter((o) => o.slaMinutes === null).map((o) => o.objectId);
     const finished = immediate.length > 0 ? await this.waitForFinished(immediate, waitMs) : new Map<string, ObjectRow>();
@@ -58,13 +68,48 @@ export class InferService {
     };
   }
 
-  async task(accountId: string, taskId: string) {
+  /**
+   * `[{file_id, sla}]`: one task over the file's lines; the files service expands it into
+   * objects. Its total_items is the file's line count, known since the upload.
+   */
+  async submitFile(accountId: string, item: FileInferItem, outputFormat: OutputFormat, baseUrl: string, waitMs = NO_SLA_WAIT_MS) {
+    const file = await findFile(this.prisma, item.file_id);
+    if (!file || file.accountId !== accountId) throw new NotFoundError('file', item.file_id);
+    if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
+    const taskId = randomUUID();
+    const slaMinutes = item.sla ?? null;
+    const submitted = createEvent(
+      TaskSubmitted,
+      { taskId, accountId, totalItems: file.items, outputFormat, fileId: file.fileId, slaMinutes },
+      { correlationId: taskId },
+      { now: () => this.runtime.clock.now(), newId: randomUUID },
+    );
+    await this.eventStore.transact(async (tx) => {
+      await recordSubmittedTask(tx, submitted);
+      return { result: undefined, events: [submitted] };
+    });
+    if (outputFormat === 'jsonl') return this.jsonlAnswer(accountId, taskId, slaMinutes === null ? waitMs : 0, baseUrl);
+    return { status: 'submitted', task_id: taskId, total_items: file.items };
+  }
+
+  /** A jsonl task's answer; without an SLA, waits (bounded) for its results file first. */
+  private async jsonlAnswer(accountId: string, taskId: string, waitMs: number, baseUrl: string) {
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline && !(await outputFileOfTask(this.prisma, taskId))) await sleep(Math.min(POLL_MS, deadline - Date.now()));
+    return this.task(accountId, taskId, baseUrl);
+  }
+
+  async task(accountId: string, taskId: string, baseUrl = '') {
     const tasks = await this.prisma.$queryRaw<TaskRecord[]>`
       SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
       FROM task_view WHERE task_id = ${taskId}`;
+    const task = tasks[0] ? toTaskRow(tasks[0]) : null;
+    if (task?.outputFormat === 'jsonl') {
+      if (task.accountId !== accountId) throw new NotFoundError('task', taskId);
+      return jsonlTaskView(task, await outputFileOfTask(this.prisma, taskId), baseUrl);
+    }
     const objects = await this.prisma.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE task_id = ${taskId} ORDER BY item_index`;
-    const task = tasks[0] ? toTaskRow(tasks[0]) : null;
     const owner = task?.accountId ?? objects[0]?.account_id;
     if (owner !== accountId) throw new NotFoundError('task', taskId);
     return taskView(task, taskId, objects.map(toObjectRow));

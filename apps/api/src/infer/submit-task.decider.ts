@@ -1,13 +1,8 @@
 import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
 import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
-import type { PriceFactorRequest } from '@sluice/pricing';
+import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
 import { UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
 import type { InferItem } from './infer-request';
-
-/** What a provider may produce per item, unless the model allows less. */
-export const DEFAULT_MAX_OUTPUT_TOKENS = 1_024;
-/** How long an item without an SLA may take before it counts as late. */
-export const NO_SLA_DEADLINE_MINUTES = 5;
 
 export type PriceFactorFn = (catalogue: Catalogue, request: PriceFactorRequest, now: Date) => number;
 
@@ -17,6 +12,8 @@ export interface SubmitTaskContext {
   now: Date;
   newId: () => string;
   priceFactor: PriceFactorFn;
+  /** `jsonl`: the results become a file (the files service collects them). */
+  outputFormat?: 'json' | 'jsonl';
 }
 
 export interface SubmittedObject {
@@ -57,7 +54,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const sized = items.map((item, i) => {
     const model = models[i];
     const inputTokens = countTokensWith(model.tokenizer, item.input);
-    const maxOutputTokens = Math.min(DEFAULT_MAX_OUTPUT_TOKENS, model.maxOutputTokens);
+    const maxOutputTokens = outputTokenBudget(model);
     if (inputTokens + maxOutputTokens > model.contextTokens) {
       tooLong.push({
         field: `items[${i}].input`,
@@ -71,7 +68,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const taskId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
   const context = { correlationId: taskId };
-  const taskSubmitted = createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: 'json' }, context, deps);
+  const taskSubmitted = createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: ctx.outputFormat ?? 'json' }, context, deps);
   const events: SluiceEvent[] = [taskSubmitted];
   // Items of one task mostly repeat (model, window, size): quote each distinct one once.
   const quotes = new Map<string, number>();
@@ -91,7 +88,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     const slaMinutes = item.sla ?? null;
     const factor = quote(model, slaMinutes, inputTokens, maxOutputTokens);
     const objectId = ctx.newId();
-    const deadlineAt = new Date(ctx.now.getTime() + (slaMinutes ?? NO_SLA_DEADLINE_MINUTES) * 60_000).toISOString();
+    const deadlineAt = deadlineOf(ctx.now, slaMinutes);
     events.push(
       createEvent(
         ObjectSubmitted,
@@ -107,6 +104,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
           slaMinutes,
           deadlineAt,
           pricing: { kind: 'sla', basePrice: model.basePrice, priceFactor: factor },
+          ...(ctx.outputFormat === 'jsonl' ? { collectOutput: true } : {}),
         },
         context,
         deps,

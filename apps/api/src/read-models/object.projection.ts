@@ -53,6 +53,7 @@ export interface ObjectRow {
 /** The events that change an object row. */
 export type ObjectEvent = EventOf<
   | 'ObjectSubmitted'
+  | 'ObjectRejected'
   | 'ObjectScheduled'
   | 'ObjectDispatched'
   | 'BatchDispatched'
@@ -67,6 +68,7 @@ export type ObjectEvent = EventOf<
 
 const OBJECT_EVENT_TYPES = new Set<string>([
   'ObjectSubmitted',
+  'ObjectRejected',
   'ObjectScheduled',
   'ObjectDispatched',
   'BatchDispatched',
@@ -173,6 +175,21 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
         submittedAt: event.occurredAt,
         customerRef: p.customerRef ?? null,
         metadata: p.metadata === undefined ? null : JSON.stringify(p.metadata),
+      };
+    }
+    case 'ObjectRejected': {
+      // A file line that cannot run: failed from the start, with its line number in the message.
+      const p = event.payload;
+      return {
+        ...row,
+        taskId: p.taskId,
+        itemIndex: p.index,
+        itemKey: p.itemKey ?? null,
+        status: 'failed',
+        errorCode: p.code,
+        errorMessage: p.message,
+        submittedAt: event.occurredAt,
+        finishedAt: event.occurredAt,
       };
     }
     case 'ObjectScheduled':

@@ -2,6 +2,8 @@ import type { EventOf, SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
+import { fileRowOf, isFileEvent, type FileRow } from '../files/file.projection';
+import { saveFiles, snapshotFiles } from '../files/file-view.store';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
 
 export interface ProjectedBatch {
@@ -243,6 +245,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await saveObjects(tx, changedObjects);
   await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
   await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
+  await saveFiles(tx, events.filter(isFileEvent).map(fileRowOf));
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
@@ -253,6 +256,7 @@ export interface ReadModelSnapshot {
   objects: ObjectRow[];
   tasks: TaskRow[];
   balances: BalanceRow[];
+  files: FileRow[];
 }
 
 /** Every read-model row, in key order (the rebuild compares two of these). */
@@ -267,5 +271,5 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
-  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow) };
+  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client) };
 }

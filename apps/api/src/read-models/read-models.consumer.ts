@@ -9,7 +9,7 @@ import { projectEvents } from './read-model.store';
 import type { TaskRow } from './task.projection';
 
 export const READ_MODELS_CONSUMER = 'api-read-models';
-export const READ_MODEL_TOPICS: TopicName[] = [Topics.tasks, Topics.objects, Topics.billing];
+export const READ_MODEL_TOPICS: TopicName[] = [Topics.tasks, Topics.objects, Topics.billing, Topics.files];
 
 export function taskCompletedEvents(tasks: readonly TaskRow[], now: () => Date): SluiceEvent[] {
   return tasks.map((task) =>

@@ -10,7 +10,7 @@ import { READ_MODEL_TOPICS } from './read-models.consumer';
 import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
 
 export interface SnapshotDifference {
-  table: 'object_view' | 'task_view' | 'balance_view';
+  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view';
   key: string;
   live: unknown;
   rebuilt: unknown;
@@ -33,6 +33,7 @@ export function compareSnapshots(live: ReadModelSnapshot, rebuilt: ReadModelSnap
     ...diffTable('object_view', live.objects, rebuilt.objects, (r) => r.objectId),
     ...diffTable('task_view', live.tasks, rebuilt.tasks, (r) => r.taskId),
     ...diffTable('balance_view', live.balances, rebuilt.balances, (r) => r.accountId),
+    ...diffTable('file_view', live.files, rebuilt.files, (r) => r.fileId),
   ];
 }
 

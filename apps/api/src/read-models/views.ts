@@ -9,6 +9,8 @@ export interface UsageView {
 
 export interface ObjectView {
   object_id: string;
+  /** The line's key (`key` / `custom_id`) when the object came from a file. */
+  key?: string;
   status: string;
   usage: UsageView;
   error: { code: string; message: string } | null;
@@ -33,6 +35,7 @@ export function objectView(row: ObjectRow): ObjectView {
         : { type: 'text' as const, text: row.outputText ?? '' };
   return {
     object_id: row.objectId,
+    ...(row.itemKey !== null ? { key: row.itemKey } : {}),
     status: row.status,
     usage: usageOf(row),
     error: row.status === 'failed' ? { code: row.errorCode ?? 'failed', message: row.errorMessage ?? '' } : null,

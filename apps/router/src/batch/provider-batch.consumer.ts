@@ -1,10 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ModelNotFoundError, countTokens, findModel, findProvider, offerFor, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
-import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, type EventOf, type SluiceEvent } from '@sluice/events';
+import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFor, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
+import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError } from '@sluice/providers';
+import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError, type Prompt } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { customerPriceMicros } from '../quotes/quote';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -81,8 +81,8 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
     const model = findModel(this.runtime.catalogue, dispatched.payload.model)?.id ?? dispatched.payload.model;
     const ctx = causedBy(dispatched);
     const now = this.runtime.clock.now();
-    const byReference = items.filter((i) => !('text' in i.work.input));
-    const runnable = items.filter((i) => 'text' in i.work.input);
+    const byReference = items.filter((i) => promptOf(i.work.input) === null);
+    const runnable = items.filter((i) => promptOf(i.work.input) !== null);
     const refused = byReference.map((i) =>
       createEvent(
         ObjectFailed,
@@ -134,7 +134,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
   }
 
   private quoteAccepted(dispatched: BatchDispatched, item: BatchDispatchItem, provider: ProviderSpec, providerModel: string, price: TokenPrice): SluiceEvent {
-    const inputTokens = countTokens(this.runtime.catalogue, dispatched.payload.model, textOf(item));
+    const inputTokens = countPromptTokens(this.runtime.catalogue, dispatched.payload.model, textOf(item));
     const providerCost = tokenCostMicros(price, inputTokens, item.work.maxOutputTokens);
     return createEvent(
       QuoteAccepted,
@@ -155,6 +155,6 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
   }
 }
 
-function textOf(item: BatchDispatchItem): string {
-  return 'text' in item.work.input ? item.work.input.text : '';
+function textOf(item: BatchDispatchItem): Prompt {
+  return promptOf(item.work.input) ?? '';
 }

@@ -1,4 +1,4 @@
-import { countTokens, expectedLatencyMs, findProvider, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokens, expectedLatencyMs, findProvider, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import {
   ObjectCompleted,
   ObjectFailed,
@@ -6,11 +6,12 @@ import {
   QuoteRejected,
   causedBy,
   createEvent,
+  promptOf,
   type EventFactoryDeps,
   type EventOf,
   type SluiceEvent,
 } from '@sluice/events';
-import { ProviderError, ProviderRejectedError, ProviderServerError, type OpenAiCompatibleAdapter, type ProviderEndpoint } from '@sluice/providers';
+import { ProviderError, ProviderRejectedError, ProviderServerError, type OpenAiCompatibleAdapter, type Prompt, type ProviderEndpoint } from '@sluice/providers';
 import type { ProviderHealthBook } from '../quotes/provider-health';
 import { chooseRoute, quotesFor, type Quote, type QuoteRequest } from '../quotes/quote';
 
@@ -64,8 +65,8 @@ export class DispatchExecutor {
     const ctx = causedBy(dispatch);
     const make = this.deps.events;
     const now = make.now();
-    const input = payload.work.input;
-    if (!('text' in input)) {
+    const input = promptOf(payload.work.input);
+    if (input === null) {
       return {
         dispatch,
         outcome: 'failed',
@@ -78,7 +79,7 @@ export class DispatchExecutor {
     const model = findModel(this.deps.catalogue, payload.work.model);
     const request: QuoteRequest = {
       model: payload.work.model,
-      inputTokens: model ? countTokens(this.deps.catalogue, model.id, input.text) : 0,
+      inputTokens: model ? countPromptTokens(this.deps.catalogue, model.id, input) : 0,
       maxOutputTokens: payload.work.maxOutputTokens,
       pricing: payload.pricing,
       routing: payload.routing,
@@ -116,7 +117,7 @@ export class DispatchExecutor {
         ctx,
         make,
       );
-      const result = await this.call(quote, input.text, payload.work.maxOutputTokens);
+      const result = await this.call(quote, input, payload.work.maxOutputTokens);
       if (result.ok) {
         const completed = createEvent(
           ObjectCompleted,
@@ -193,7 +194,7 @@ export class DispatchExecutor {
     );
   }
 
-  private async call(quote: Quote, text: string, maxOutputTokens: number) {
+  private async call(quote: Quote, text: Prompt, maxOutputTokens: number) {
     const provider = findProvider(this.deps.catalogue, quote.providerId);
     try {
       const result = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: text, maxOutputTokens });

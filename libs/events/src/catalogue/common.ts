@@ -10,6 +10,26 @@ export const TextOrRef = z.union([
   z.object({ text: z.string() }),
   z.object({ blobKey: z.string().min(1), bytes: z.number().int().nonnegative() }),
 ]);
+/** One chat message of a request that came as a conversation (an OpenAI Batch line). */
+export const ChatMessage = z.object({ role: z.enum(['system', 'developer', 'user', 'assistant']), content: z.string() });
+export type ChatMessage = z.infer<typeof ChatMessage>;
+/** What a provider is asked: plain text (sent as one user message), a conversation, or a claim check. */
+export const WorkInput = z.union([TextOrRef, z.object({ messages: z.array(ChatMessage).min(1) })]);
+export type WorkInput = z.infer<typeof WorkInput>;
+
+/** What a provider is sent: the text, or the conversation; null for a claim check (not runnable inline). */
+export function promptOf(input: WorkInput): string | ChatMessage[] | null {
+  if ('text' in input) return input.text;
+  if ('messages' in input) return input.messages;
+  return null;
+}
+
+/** The prompt as one text (a conversation's contents joined by newlines); null for a claim check. */
+export function promptTextOf(input: WorkInput): string | null {
+  if ('text' in input) return input.text;
+  if ('messages' in input) return input.messages.map((m) => m.content).join('\n');
+  return null;
+}
 export const ExecutionMode = z.enum(['live', 'provider_batch']);
 
 /** Integer micro-dollars per million tokens, input and output. */
@@ -39,7 +59,7 @@ export type Routing = z.infer<typeof Routing>;
 /** What a provider needs to run one object. */
 export const Work = z.object({
   model: z.string().min(1),
-  input: TextOrRef,
+  input: WorkInput,
   maxOutputTokens: z.number().int().positive(),
 });
 export type Work = z.infer<typeof Work>;

@@ -3,6 +3,9 @@ import { defineEvent } from '../define-event';
 import { Topics } from '../topics';
 import { Id } from './common';
 
+/** `sluice`: the seed's (Gemini-like) `{key, request}` lines; `openai`: OpenAI Batch `{custom_id, body}` lines. */
+export const LineFormat = z.enum(['sluice', 'openai']);
+
 const fileKey = (p: { fileId: string }) => p.fileId;
 
 export const FileStored = defineEvent({
@@ -18,13 +21,42 @@ export const FileStored = defineEvent({
     mimeType: z.string().min(1),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     blobKey: z.string().min(1),
+    /** Non-blank lines: the objects a task on this file will hold. */
+    items: z.number().int().nonnegative(),
+    /** The line format detected from the first line that parses (null when none does). */
+    format: LineFormat.nullable(),
   }),
 });
 
+/** The files service turned every line of a file task into ObjectSubmitted or ObjectRejected. */
+export const FileExpanded = defineEvent({
+  type: 'FileExpanded',
+  version: 1,
+  topic: Topics.files,
+  key: fileKey,
+  schema: z.object({
+    fileId: Id,
+    taskId: Id,
+    accountId: Id,
+    submitted: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+  }),
+});
+
+/** A task's results as a JSONL file (Output-Format: jsonl), stored under a file id of their own. */
 export const TaskOutputReady = defineEvent({
   type: 'TaskOutputReady',
   version: 1,
   topic: Topics.files,
   key: fileKey,
-  schema: z.object({ fileId: Id, taskId: Id, accountId: Id, blobKey: z.string().min(1), lines: z.number().int() }),
+  schema: z.object({
+    fileId: Id,
+    taskId: Id,
+    accountId: Id,
+    fileName: z.string().min(1),
+    blobKey: z.string().min(1),
+    lines: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event';
 import { Topics } from '../topics';
-import { ExecutionMode, Id, Micros, Pricing, Routing, TextOrRef, Work } from './common';
+import { ExecutionMode, Id, Micros, Pricing, Routing, TextOrRef, Work, WorkInput } from './common';
 
 const objectKey = (p: { objectId: string }) => p.objectId;
 
@@ -26,7 +26,7 @@ export const ObjectSubmitted = defineEvent({
     itemKey: z.string().optional(),
     /** The model's canonical id (aliases are resolved at the edge). */
     model: z.string().min(1),
-    input: TextOrRef,
+    input: WorkInput,
     inputTokens: z.number().int().nonnegative(),
     /** Output tokens the reservation covers and the provider may produce. */
     maxOutputTokens: z.number().int().positive(),
@@ -38,6 +38,32 @@ export const ObjectSubmitted = defineEvent({
     /** Customer fields of the real-time API, kept on the object. */
     customerRef: z.string().optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
+    /** The task wants its results as a JSONL file: the files service keeps this object's result. */
+    collectOutput: z.boolean().optional(),
+  }),
+});
+
+/**
+ * A line of an uploaded file that cannot run (broken JSON, unknown model, missing text): the
+ * object exists, failed from the start, so the task accounts for every line. Nothing is reserved
+ * or charged for it.
+ */
+export const ObjectRejected = defineEvent({
+  type: 'ObjectRejected',
+  version: 1,
+  topic: Topics.objects,
+  key: objectKey,
+  schema: z.object({
+    objectId: Id,
+    taskId: Id,
+    accountId: Id,
+    index: z.number().int().nonnegative(),
+    itemKey: z.string().optional(),
+    /** 1-based line of the file. */
+    lineNo: z.number().int().positive(),
+    code: z.string().min(1),
+    message: z.string(),
+    collectOutput: z.boolean().optional(),
   }),
 });
 

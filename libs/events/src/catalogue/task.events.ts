@@ -13,7 +13,10 @@ export const TaskSubmitted = defineEvent({
     accountId: Id,
     totalItems: z.number().int().nonnegative(),
     outputFormat: z.enum(['json', 'jsonl']),
+    /** Set when the items are the lines of an uploaded file: the files service expands it. */
     fileId: Id.optional(),
+    /** The SLA window of a file's lines, in minutes (null: run at once). */
+    slaMinutes: z.number().int().positive().nullable().optional(),
   }),
 });
 

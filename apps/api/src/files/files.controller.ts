@@ -1,0 +1,40 @@
+import { Controller, Get, HttpCode, Param, Put, Req, StreamableFile, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedAccount } from '../accounts/accounts.repository';
+import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
+import { fileView } from './file.projection';
+import { FilesService } from './files.service';
+
+/**
+ * The seed's file upload and, beyond it, metadata and download. Downloads (also a task's
+ * `output_url`) need the owner's key: `Authorization: Bearer <key>`.
+ */
+@Controller('v0/files')
+@UseGuards(AccountAuthGuard)
+export class FilesController {
+  constructor(private readonly files: FilesService) {}
+
+  @Put(':name')
+  @HttpCode(200)
+  async upload(@CurrentAccount() account: AuthenticatedAccount, @Param('name') name: string, @Req() request: FastifyRequest) {
+    return fileView(await this.files.upload(account.accountId, name, request.raw));
+  }
+
+  /** `PUT /v0/files/` with a multipart body: the part's filename names the file. */
+  @Put()
+  @HttpCode(200)
+  async uploadNamedByPart(@CurrentAccount() account: AuthenticatedAccount, @Req() request: FastifyRequest) {
+    return fileView(await this.files.upload(account.accountId, null, request.raw));
+  }
+
+  @Get(':fileId')
+  async file(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
+    return fileView(await this.files.file(account.accountId, fileId));
+  }
+
+  @Get(':fileId/content')
+  async content(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
+    const { row, stream } = await this.files.content(account.accountId, fileId);
+    return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: `attachment; filename="${row.fileName.replace(/"/g, '')}"` });
+  }
+}

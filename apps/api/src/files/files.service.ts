@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BlobTooLargeError } from '@sluice/blobstore';
+import { describeDuplicate, FileScanner } from '@sluice/batch-formats';
+import { createEvent, FileStored } from '@sluice/events';
+import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import { NotFoundError, RequestError } from '../errors/api-error';
+import { fileRowOf, type FileRow } from './file.projection';
+import { findFile, saveFiles } from './file-view.store';
+import { uploadSource } from './upload-source';
+
+/** Uploads beyond this are refused with 413 `file_too_large` unless the operator sets SLUICE_MAX_UPLOAD_BYTES. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+const JSONL_NAME = /\.(jsonl|ndjson|jsonlines)$/i;
+const FILE_NAME = /^[^/\\\u0000-\u001f]{1,255}$/;
+
+const blobKeyOf = (accountId: string, fileId: string) => `files/${accountId}/${fileId}`;
+
+/**
+ * PUT /v0/files/{name}: streams the body into the blob store while a scanner counts its lines,
+ * detects the line format and looks for a duplicate key; then records the file and announces
+ * FileStored in one transaction. Nothing is kept of a refused upload.
+ */
+@Injectable()
+export class FilesService {
+  constructor(
+    private readonly eventStore: EventStore,
+    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async upload(accountId: string, pathName: string | null, request: IncomingMessage): Promise<FileRow> {
+    const source = await uploadSource(request);
+    const fileName = (pathName ?? source.fileName ?? '').trim();
+    if (!FILE_NAME.test(fileName)) {
+      source.stream.resume();
+      throw new RequestError(400, 'invalid_file_name', 'name the file in the path (PUT /v0/files/data.jsonl) or in the multipart part: 1 to 255 characters, no slashes');
+    }
+    const fileId = randomUUID();
+    const blobKey = blobKeyOf(accountId, fileId);
+    const scanner = new FileScanner();
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        scanner.write(chunk);
+        done(null, chunk);
+      },
+    });
+    source.stream.on('error', (err) => tap.destroy(err));
+    const maxBytes = this.runtime.http?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    const mimeType = JSONL_NAME.test(fileName) ? 'application/jsonl' : (source.mimeType ?? 'application/octet-stream');
+    let stored;
+    try {
+      stored = await this.runtime.blobs.put(blobKey, source.stream.pipe(tap), { contentType: mimeType, maxBytes });
+    } catch (err) {
+      source.stream.unpipe(tap);
+      source.stream.resume();
+      if (err instanceof BlobTooLargeError) throw new RequestError(413, 'file_too_large', `the file is larger than the limit of ${maxBytes} bytes`);
+      throw err;
+    }
+    const scan = scanner.end();
+    const refuse = async (code: string, message: string) => {
+      await this.runtime.blobs.delete(blobKey);
+      return new RequestError(422, code, message);
+    };
+    if (scan.duplicate) throw await refuse('duplicate_key', describeDuplicate(scan.duplicate, scan.format ?? 'sluice'));
+    if (scan.items === 0) throw await refuse('empty_file', 'the file holds no lines: one JSON request per line');
+
+    const event = createEvent(
+      FileStored,
+      { fileId, accountId, fileName, bytes: stored.bytes, mimeType, sha256: stored.sha256, blobKey, items: scan.items, format: scan.format },
+      { correlationId: fileId },
+      { now: () => this.runtime.clock.now(), newId: randomUUID },
+    );
+    const row = fileRowOf(event);
+    await this.eventStore.transact(async (tx) => {
+      await saveFiles(tx, [row]);
+      return { result: undefined, events: [event] };
+    });
+    return row;
+  }
+
+  /** The account's own file (another account's is 404, as for tasks). */
+  async file(accountId: string, fileId: string): Promise<FileRow> {
+    const row = await findFile(this.db, fileId);
+    if (!row || row.accountId !== accountId) throw new NotFoundError('file', fileId);
+    return row;
+  }
+
+  async content(accountId: string, fileId: string): Promise<{ row: FileRow; stream: Readable }> {
+    const row = await this.file(accountId, fileId);
+    return { row, stream: await this.runtime.blobs.get(row.blobKey) };
+  }
+}

@@ -1,0 +1,99 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
+import { createEvent, FileExpanded, Topics } from '@sluice/events';
+import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { priceFactor } from '@sluice/pricing';
+import { randomUUID } from 'node:crypto';
+import { BackgroundLoop } from '../background-loop';
+import { LineExpander, type LineEvent } from './expand-line.decider';
+import { markExpanded, pendingExpansions, saveCheckpoint, type Checkpoint, type PendingExpansion } from './expansion.repository';
+
+/** Lines published per chunk; the checkpoint moves after each chunk is on the log. */
+export const EXPANSION_CHUNK_LINES = 2_000;
+const IDLE_MS = 500;
+
+/**
+ * Expands file tasks into objects by streaming the file from the blob store: each chunk of
+ * lines becomes ObjectSubmitted / ObjectRejected events published straight to the log, then
+ * the checkpoint (byte offset, line, index) is saved. A crash between the two republishes the
+ * chunk with the same ids (see LineExpander), which every consumer drops as already seen; so
+ * nothing is lost or invented without writing a million outbox rows. Memory stays flat: one
+ * chunk at a time.
+ */
+@Injectable()
+export class ExpansionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('FileExpansion');
+  private readonly loop = new BackgroundLoop(this.logger, IDLE_MS, (isRunning) => this.round(isRunning));
+
+  constructor(
+    private readonly store: EventStore,
+    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  private async round(isRunning: () => boolean): Promise<void> {
+    for (const job of await pendingExpansions(this.db, 10)) {
+      if (!isRunning()) return;
+      await this.expand(job, isRunning);
+    }
+  }
+
+  private async expand(job: PendingExpansion, isRunning: () => boolean): Promise<void> {
+    const expander = new LineExpander(
+      { taskId: job.taskId, accountId: job.accountId, totalItems: job.totalItems, slaMinutes: job.slaMinutes, collectOutput: job.collectOutput, submittedAt: job.submittedAt },
+      { catalogue: this.runtime.catalogue, priceFactor, now: () => this.runtime.clock.now() },
+    );
+    const format: LineFormat = job.format === 'openai' ? 'openai' : 'sluice';
+    const at: Checkpoint = { nextOffset: job.nextOffset, nextLineNo: job.nextLineNo, nextIndex: job.nextIndex, submitted: job.submitted, rejected: job.rejected };
+    const source = await this.runtime.blobs.get(job.blobKey, job.nextOffset > 0 ? { start: job.nextOffset } : undefined);
+    let chunk: LineEvent[] = [];
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await this.runtime.bus.publish(Topics.objects, chunk);
+      await saveCheckpoint(this.db, job.taskId, at);
+      chunk = [];
+    };
+    try {
+      for await (const line of readLines(source, { startLineNo: job.nextLineNo, startOffset: job.nextOffset })) {
+        const event = expander.expand(parseReadLine(line, format), at.nextIndex);
+        chunk.push(event);
+        if (event.type === 'ObjectSubmitted') at.submitted += 1;
+        else at.rejected += 1;
+        at.nextIndex += 1;
+        at.nextLineNo = line.lineNo + 1;
+        at.nextOffset = line.endOffset;
+        if (chunk.length >= EXPANSION_CHUNK_LINES) {
+          await flush();
+          if (!isRunning()) return;
+        }
+      }
+      await flush();
+    } finally {
+      source.destroy();
+    }
+    await this.store.transact(async (tx) => {
+      const first = await markExpanded(tx, job.taskId);
+      const done = createEvent(
+        FileExpanded,
+        { fileId: job.fileId, taskId: job.taskId, accountId: job.accountId, submitted: at.submitted, rejected: at.rejected },
+        { correlationId: job.taskId },
+        { now: () => this.runtime.clock.now(), newId: randomUUID },
+      );
+      return { result: undefined, events: first ? [done] : [] };
+    });
+    this.logger.log(`task ${job.taskId}: ${at.submitted} objects submitted, ${at.rejected} lines rejected from file ${job.fileId}`);
+  }
+}

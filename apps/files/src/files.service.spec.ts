@@ -1,0 +1,96 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createEvent, FileStored, ObjectAbandoned, ObjectCompleted, TaskSubmitted, Topics, type EventOf } from '@sluice/events';
+import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
+import { EXPANSION_CHUNK_LINES } from './expansion/expansion.worker';
+import { filesService } from './service';
+
+jest.setTimeout(60_000);
+
+const seed = (key: string, text: string, model = 'qwen-7b') => JSON.stringify({ key, request: { contents: [{ parts: [{ text }] }], model } });
+const ctx = () => ({ correlationId: randomUUID() });
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('the files service: expands a file task into objects and writes its results as JSONL', () => {
+  let h: ServiceHarness;
+  beforeAll(async () => {
+    h = await startServiceHarness(filesService, { market: false });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function storeFile(accountId: string, content: string, items: number): Promise<string> {
+    const fileId = randomUUID();
+    const blobKey = `files/${accountId}/${fileId}`;
+    const stored = await h.blobs.put(blobKey, content);
+    await h.bus.publish(Topics.files, [
+      createEvent(FileStored, { fileId, accountId, fileName: 'data.jsonl', bytes: stored.bytes, mimeType: 'application/jsonl', sha256: stored.sha256, blobKey, items, format: 'sluice' }, ctx()),
+    ]);
+    return fileId;
+  }
+
+  async function submitTask(accountId: string, fileId: string, totalItems: number, outputFormat: 'json' | 'jsonl') {
+    const taskId = randomUUID();
+    await h.bus.publish(Topics.tasks, [createEvent(TaskSubmitted, { taskId, accountId, totalItems, outputFormat, fileId, slaMinutes: 60 }, { correlationId: taskId })]);
+    return taskId;
+  }
+
+  it('turns every line into ObjectSubmitted or ObjectRejected in line order, then writes the results in input order', async () => {
+    const accountId = randomUUID();
+    const content = [seed('a', 'first'), 'not json', '', seed('c', 'third'), seed('d', 'fourth', 'nope')].join('\r\n');
+    const fileId = await storeFile(accountId, content, 4);
+    const taskId = await submitTask(accountId, fileId, 4, 'jsonl');
+
+    const expanded = await h.waitFor('FileExpanded', (e) => e.payload.taskId === taskId);
+    expect(expanded.payload).toMatchObject({ fileId, submitted: 2, rejected: 2 });
+    // Objects are keyed by id, so they spread over partitions: the recorder sees them in any order.
+    const byIndex = <E extends { payload: { index: number } }>(events: E[]) => events.sort((x, y) => x.payload.index - y.payload.index);
+    const submitted = byIndex(h.eventsOf('ObjectSubmitted').filter((e) => e.payload.taskId === taskId));
+    const rejected = byIndex(h.eventsOf('ObjectRejected').filter((e) => e.payload.taskId === taskId));
+    expect(submitted.map((e) => [e.payload.index, e.payload.itemKey])).toEqual([[0, 'a'], [2, 'c']]);
+    expect(rejected.map((e) => [e.payload.index, e.payload.lineNo, e.payload.code])).toEqual([[1, 2, 'invalid_json'], [3, 5, 'unknown_model']]);
+
+    // The results arrive in any order; the file keeps the input order.
+    const [a, c] = submitted;
+    await h.bus.publish(Topics.objects, [
+      createEvent(ObjectAbandoned, { objectId: c.payload.objectId, accountId, attempts: 4, code: 'provider_unavailable', message: 'no provider answered' }, ctx()),
+      createEvent(ObjectCompleted, { objectId: a.payload.objectId, accountId, attempt: 1, providerId: 'bargain', mode: 'live', inputTokens: 3, outputTokens: 5, output: { text: 'answer "a"\n' }, providerCostMicros: 1, latencyMs: 1 }, ctx()),
+    ]);
+    const ready: EventOf<'TaskOutputReady'> = await h.waitFor('TaskOutputReady', (e) => e.payload.taskId === taskId);
+    const text = await readAll(await h.blobs.get(ready.payload.blobKey));
+    expect(text.split('\n').slice(0, -1).map((l) => JSON.parse(l))).toEqual([
+      { key: 'a', output: { type: 'text', text: 'answer "a"\n' } },
+      { key: 'line-2', error: { code: 'invalid_json', message: expect.stringContaining('line 2') } },
+      { key: 'c', error: { code: 'provider_unavailable', message: 'no provider answered' } },
+      { key: 'd', error: { code: 'unknown_model', message: "line 5: unknown model 'nope'" } },
+    ]);
+    expect(ready.payload).toMatchObject({ lines: 4, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
+  });
+
+  it('streams a file of several chunks, numbering items across chunk boundaries, and writes no output file for a json task', async () => {
+    const accountId = randomUUID();
+    const lines = EXPANSION_CHUNK_LINES * 2 + 7;
+    const content = Readable.from((function* () {
+      for (let i = 0; i < lines; i++) yield `${seed(`k${i}`, `question ${i}`)}\n`;
+    })());
+    const fileId = randomUUID();
+    const stored = await h.blobs.put(`files/${accountId}/${fileId}`, content);
+    await h.bus.publish(Topics.files, [
+      createEvent(FileStored, { fileId, accountId, fileName: 'big.jsonl', bytes: stored.bytes, mimeType: 'application/jsonl', sha256: stored.sha256, blobKey: `files/${accountId}/${fileId}`, items: lines, format: 'sluice' }, ctx()),
+    ]);
+    const taskId = await submitTask(accountId, fileId, lines, 'json');
+    await h.waitFor('FileExpanded', (e) => e.payload.taskId === taskId, 30_000);
+    const submitted = h.eventsOf('ObjectSubmitted').filter((e) => e.payload.taskId === taskId);
+    expect(submitted).toHaveLength(lines);
+    expect(new Set(submitted.map((e) => e.payload.index)).size).toBe(lines);
+    const last = submitted.find((e) => e.payload.index === lines - 1);
+    expect(last?.payload).toMatchObject({ itemKey: `k${lines - 1}`, input: { text: `question ${lines - 1}` } });
+    expect(submitted.every((e) => e.payload.collectOutput === undefined)).toBe(true);
+  });
+});

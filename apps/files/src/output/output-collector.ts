@@ -1,0 +1,56 @@
+import type { SluiceEvent } from '@sluice/events';
+import type { RawSqlClient } from '@sluice/persistence';
+import { countFinalItems, finishOutputItems, insertOutputItems, type FinalResult, type NewOutputItem } from './output.repository';
+
+export interface CollectedResults {
+  items: NewOutputItem[];
+  finals: FinalResult[];
+}
+
+/**
+ * What a batch of object events means for output files (pure): the items of tasks that want a
+ * JSONL file (their submission or rejection carries `collectOutput`) and how objects ended. An
+ * object's first end in log order wins, as in the API's read model; an inline item without a
+ * line key is keyed by its object id.
+ */
+export function collectResults(events: readonly SluiceEvent[]): CollectedResults {
+  const items: NewOutputItem[] = [];
+  const finals = new Map<string, FinalResult>();
+  const end = (result: FinalResult) => {
+    if (!finals.has(result.objectId)) finals.set(result.objectId, result);
+  };
+  for (const event of events) {
+    switch (event.type) {
+      case 'ObjectSubmitted': {
+        const p = event.payload;
+        if (p.collectOutput) items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? p.objectId, status: 'pending', errorCode: null, errorMessage: null });
+        break;
+      }
+      case 'ObjectRejected': {
+        const p = event.payload;
+        if (p.collectOutput) items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? `line-${p.lineNo}`, status: 'failed', errorCode: p.code, errorMessage: p.message });
+        break;
+      }
+      case 'ObjectCompleted': {
+        const output = event.payload.output;
+        end({ objectId: event.payload.objectId, status: 'completed', text: 'text' in output ? output.text : null, errorCode: null, errorMessage: null });
+        break;
+      }
+      case 'ObjectAbandoned':
+        end({ objectId: event.payload.objectId, status: 'failed', text: null, errorCode: event.payload.code, errorMessage: event.payload.message });
+        break;
+      default:
+        break;
+    }
+  }
+  return { items, finals: [...finals.values()] };
+}
+
+/** Applies a batch of object events to the output items and the tasks' counters of ended items. */
+export async function collectOutputs(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<void> {
+  const { items, finals } = collectResults(events);
+  // Submissions first: an object submitted and finished within one batch is inserted, then ended.
+  const endedAtOnce = await insertOutputItems(tx, items);
+  const ended = await finishOutputItems(tx, finals);
+  await countFinalItems(tx, [...endedAtOnce, ...ended]);
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Topics, type SluiceEvent } from '@sluice/events';
+import type { Subscription } from '@sluice/eventlog';
+import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
+import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
+import { ExpansionWorker } from '../expansion/expansion.worker';
+import { collectOutputs } from '../output/output-collector';
+import { recordOutputTask } from '../output/output.repository';
+import { OutputAssembler } from '../output/output-assembler.worker';
+
+async function recordFiles(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
+  for (const e of events) {
+    if (e.type !== 'FileStored') continue;
+    const p = e.payload;
+    await recordStoredFile(tx, { fileId: p.fileId, accountId: p.accountId, fileName: p.fileName, blobKey: p.blobKey, bytes: p.bytes, items: p.items, format: p.format, storedAt: new Date(e.occurredAt) });
+  }
+  return [];
+}
+
+async function recordTasks(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
+  for (const e of events) {
+    if (e.type !== 'TaskSubmitted') continue;
+    const p = e.payload;
+    const collectOutput = p.outputFormat === 'jsonl';
+    if (p.fileId) {
+      await recordExpansion(tx, { taskId: p.taskId, fileId: p.fileId, accountId: p.accountId, slaMinutes: p.slaMinutes ?? null, collectOutput, totalItems: p.totalItems, submittedAt: new Date(e.occurredAt) });
+    }
+    if (collectOutput) await recordOutputTask(tx, p.taskId, p.accountId, p.totalItems);
+  }
+  return [];
+}
+
+const OUTPUT_EVENTS = new Set(['ObjectSubmitted', 'ObjectRejected', 'ObjectCompleted', 'ObjectAbandoned']);
+const mayConcernOutputs = (e: SluiceEvent) => OUTPUT_EVENTS.has(e.type);
+
+/**
+ * The files service's consumers: uploads (files topic) and tasks over files or wanting a
+ * JSONL output (tasks topic) become rows the workers act on; object results of those tasks
+ * (objects topic) are kept for the output file.
+ */
+@Injectable()
+export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly expansion: ExpansionWorker,
+    private readonly assembler: OutputAssembler,
+    @Inject(PRISMA) private readonly db: TransactionalClient,
+    @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.subscriptions.push(
+      await this.store.consume({ consumer: 'files-registry', topics: [Topics.files], handle: recordFiles, afterCommit: () => this.expansion.wake() }),
+      await this.store.consume({ consumer: 'files-tasks', topics: [Topics.tasks], handle: recordTasks, afterCommit: () => (this.expansion.wake(), this.assembler.wake()) }),
+      // Idempotent by itself (inserts skip known objects, an end applies only to a pending item and
+      // only a changed row counts), so it needs no processed-ids bookkeeping for every object event.
+      await this.runtime.bus.subscribe({
+        groupId: 'files-outputs',
+        topics: [Topics.objects],
+        fromBeginning: true,
+        maxBatchSize: 2_000,
+        handle: async (events) => {
+          if (!events.some(mayConcernOutputs)) return;
+          await this.db.$transaction((tx) => collectOutputs(tx, events), { maxWait: 30_000, timeout: 60_000 });
+          this.assembler.wake();
+        },
+      }),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.stop()));
+  }
+}

@@ -1,0 +1,180 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmbeddedSluice } from '../embedded-host';
+
+/**
+ * Files as a customer uses them, end to end through HTTP with all five services: upload
+ * (multipart and raw), both line formats with bad lines, a `{file_id, sla}` task, the results as
+ * a JSONL file. The same scenarios run on the embedded engine and on Kafka + PostgreSQL + S3.
+ */
+export interface FilesHarness {
+  sluice: EmbeddedSluice;
+  adminKey: string;
+  /** The upload limit the engine was started with (SLUICE_MAX_UPLOAD_BYTES). */
+  maxUploadBytes: number;
+}
+
+interface FileBody {
+  file_id: string;
+  file_name: string;
+  bytes: number;
+  mime_type: string;
+  sha256: string;
+  items: number;
+  format: string | null;
+  error?: { code: string; message: string };
+}
+
+interface JsonlTaskBody {
+  status: string;
+  task_id: string;
+  total_items: number;
+  completed_items: number;
+  failed_items: number;
+  output_url?: string;
+  error?: { code: string; message: string };
+}
+
+interface TaskBody {
+  status: string;
+  task_id: string;
+  total_items: number;
+  objects: Array<{ object_id: string; key?: string; status: string; error?: { code: string; message: string }; output?: { text: string } }>;
+}
+
+export const seedLine = (key: string, text: string, model = 'qwen-7b') =>
+  JSON.stringify({ key, request: { contents: [{ parts: [{ text }] }], generation_config: { temperature: 0.7 }, model } });
+export const openaiLine = (customId: string, content: string, model = 'llama-3.1-8b') =>
+  JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content }], max_tokens: 64 } });
+
+/** A seed-format file with three bad lines among good ones (and a blank line, which is no item); a line whose key cannot be read is keyed `line-<n>`. */
+export const SEED_FILE = [
+  seedLine('object-1', 'Describe the process of photosynthesis.', 'deepseek:r1-32b'),
+  seedLine('object-2', 'What are the main ingredients in a Margherita pizza?', 'openai:gpt-4o'),
+  '{"key": "broken", "request": {',
+  seedLine('object-4', 'Hello?', 'no-such-model'),
+  '',
+  JSON.stringify({ key: 'object-6', request: { contents: [{ parts: [{}] }], model: 'qwen-7b' } }),
+  seedLine('object-7', 'Name three prime numbers.'),
+].join('\n');
+
+export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: FilesHarness) => Promise<void>) {
+  let h: FilesHarness;
+  let base: string;
+
+  async function call<T>(method: string, path: string, key: string, body?: string | FormData, headers: Record<string, string> = {}) {
+    const res = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...headers }, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // a download is JSONL, not JSON
+    }
+    return { status: res.status, body: parsed as T, text };
+  }
+  const postJson = <T>(path: string, key: string, body: unknown, headers: Record<string, string> = {}) =>
+    call<T>('POST', path, key, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+
+  async function openAccount(name: string, creditUsd: number): Promise<string> {
+    const created = await postJson<{ api_key: string }>('/v0/admin/accounts', h.adminKey, { name, credit_usd: creditUsd });
+    expect(created.status).toBe(201);
+    const key = created.body.api_key;
+    await until('the credit to reach the wallet', async () => ((await call<{ current_balance_usd: number }>('GET', '/v1/balance', key)).body.current_balance_usd > 0 ? true : undefined), 30_000);
+    return key;
+  }
+
+  async function uploadMultipart(key: string, name: string, content: string) {
+    const form = new FormData();
+    form.append('file', new Blob([content]), name);
+    return call<FileBody>('PUT', `/v0/files/${name}`, key, form);
+  }
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await sleep(250);
+    }
+  }
+
+  let alice: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    h = await start();
+    base = h.sluice.url;
+    alice = await openAccount('files-alice', 50);
+    bob = await openAccount('files-bob', 1);
+  });
+  afterAll(async () => {
+    if (h) await stop(h);
+  });
+
+  it('uploads a file as the seed does (multipart), shows its metadata and content to its owner only', async () => {
+    const up = await uploadMultipart(alice, 'mydata.jsonl', SEED_FILE);
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ file_name: 'mydata.jsonl', bytes: Buffer.byteLength(SEED_FILE), mime_type: 'application/jsonl', items: 6, format: 'sluice' });
+    expect(up.body.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const meta = await call<FileBody>('GET', `/v0/files/${up.body.file_id}`, alice);
+    expect(meta.body).toMatchObject({ file_id: up.body.file_id, bytes: up.body.bytes, sha256: up.body.sha256 });
+    const content = await call('GET', `/v0/files/${up.body.file_id}/content`, alice);
+    expect(content.status).toBe(200);
+    expect(content.text).toBe(SEED_FILE);
+    expect((await call('GET', `/v0/files/${up.body.file_id}`, bob)).status).toBe(404);
+    expect((await call('GET', `/v0/files/${up.body.file_id}/content`, bob)).status).toBe(404);
+  });
+
+  it('runs a seed-format file with bad lines: the good lines complete, each bad one fails with its line and reason, results as JSONL in input order', async () => {
+    const up = await uploadMultipart(alice, 'mixed.jsonl', SEED_FILE);
+    const submitted = await postJson<JsonlTaskBody>('/v0/infer/', alice, [{ file_id: up.body.file_id, sla: null }], { 'output-format': 'jsonl' });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.total_items).toBe(6);
+    const task = await until('the output file', async () => {
+      const t = await call<JsonlTaskBody>('GET', `/v0/infer/task/${submitted.body.task_id}`, alice);
+      return t.body.output_url ? t.body : undefined;
+    }, 120_000);
+    expect(task).toMatchObject({ status: 'completed', total_items: 6, completed_items: 3, failed_items: 3 });
+    const url = new URL(task.output_url!);
+    const output = await call('GET', url.pathname, alice);
+    expect(output.status).toBe(200);
+    const lines = output.text.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.key)).toEqual(['object-1', 'object-2', 'line-3', 'object-4', 'object-6', 'object-7']);
+    for (const i of [0, 1, 5]) expect(lines[i]).toEqual({ key: lines[i].key, output: { type: 'text', text: expect.stringMatching(/\S/) } });
+    expect(lines[2].error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('line 3') });
+    expect(lines[3].error).toMatchObject({ code: 'unknown_model', message: expect.stringContaining('line 4') });
+    expect(lines[4].error).toMatchObject({ code: 'invalid_line', message: expect.stringMatching(/line 6: .*text/) });
+    expect((await call('GET', url.pathname, bob)).status).toBe(404);
+  });
+
+  it('runs an OpenAI Batch file uploaded as a raw body, with an SLA, and shows each object with its custom_id', async () => {
+    const file = [openaiLine('req-1', 'Name a colour.'), openaiLine('req-2', 'Name a fruit.'), JSON.stringify({ custom_id: 'req-3', method: 'GET', url: '/v1/chat/completions', body: {} })].join('\n') + '\n';
+    const up = await call<FileBody>('PUT', '/v0/files/batch.jsonl', alice, file, { 'content-type': 'application/octet-stream' });
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ items: 3, format: 'openai' });
+    const submitted = await postJson<{ task_id: string; total_items: number; status: string }>('/v0/infer/', alice, [{ file_id: up.body.file_id, sla: 60 }]);
+    expect(submitted.body).toMatchObject({ status: 'submitted', total_items: 3 });
+    const task = await until('the task to complete', async () => {
+      const t = await call<TaskBody>('GET', `/v0/infer/task/${submitted.body.task_id}`, alice);
+      return t.body.status === 'completed' && t.body.objects.length === 3 ? t.body : undefined;
+    }, 120_000);
+    expect(task.objects.map((o) => [o.key, o.status])).toEqual([['req-1', 'completed'], ['req-2', 'completed'], ['req-3', 'failed']]);
+    expect(task.objects[2].error).toMatchObject({ code: 'invalid_line', message: expect.stringContaining('line 3') });
+  });
+
+  it('refuses a file over the size limit (413 file_too_large), one with a duplicate key, and another account\'s file_id', async () => {
+    const big = 'x'.repeat(h.maxUploadBytes + 1024);
+    const tooLarge = await call<FileBody>('PUT', '/v0/files/big.jsonl', alice, big, { 'content-type': 'application/octet-stream' });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error?.code).toBe('file_too_large');
+
+    const dup = await uploadMultipart(alice, 'dup.jsonl', [seedLine('a', 'one'), seedLine('b', 'two'), seedLine('a', 'three')].join('\n'));
+    expect(dup.status).toBe(422);
+    expect(dup.body.error).toMatchObject({ code: 'duplicate_key', message: expect.stringMatching(/"a".*lines 1 and 3/) });
+
+    const bobs = await uploadMultipart(bob, 'bob.jsonl', seedLine('k', 'hello'));
+    const stolen = await postJson<{ error: { code: string } }>('/v0/infer/', alice, [{ file_id: bobs.body.file_id, sla: 60 }]);
+    expect(stolen.status).toBe(404);
+  });
+}
