@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs on a fresh Debian machine what the integration test servers need and is missing:
 # Java 17 and Maven (the Kafka broker runs from Maven Central jars), PostgreSQL (initdb and
-# pg_ctl for a throwaway cluster). Then pre-fetches the Kafka jars into ~/.cache/sluice.
+# pg_ctl for a throwaway cluster). Then pre-fetches the Kafka jars and the S3 test server
+# (Adobe S3Mock's executable jar, also from Maven Central) into ~/.cache/sluice.
 # Idempotent: present tools are skipped, so a second run installs nothing. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,19 +36,28 @@ else
 fi
 
 # Needs only Node's built-ins and @swc-node/register when present; before `npm ci` it is
-# not, so the jars are fetched with mvn directly into the same cache folder the tests use.
-if [[ -d node_modules/@swc-node/register ]]; then
-  node -r ./tools/register.cjs libs/testing/src/kafka/fetch-kafka.cli.ts
-else
-  version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' libs/testing/kafka/pom.xml)
-  hash=$(sha256sum libs/testing/kafka/pom.xml | cut -c1-10)
-  libs="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/kafka-${version}-${hash}/libs"
+# not, so the jars are fetched with mvn directly into the same cache folders the tests use.
+# fetch_with_mvn NAME POM VERSION_TAG CACHE_PREFIX: the fallback for one pom.
+fetch_with_mvn() {
+  local name=$1 pom=$2 tag=$3 prefix=$4 version hash libs partial
+  version=$(sed -n "s:.*<${tag}>\(.*\)</${tag}>.*:\1:p" "$pom")
+  hash=$(sha256sum "$pom" | cut -c1-10)
+  libs="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/${prefix}-${version}-${hash}/libs"
   if [[ -d "$libs" ]]; then
-    echo "install-prereqs: Apache Kafka ${version} jars already cached: $libs"
+    echo "install-prereqs: ${name} ${version} already cached: $libs"
   else
     partial="${libs}.partial-$$"
-    mvn -B -q -Dstyle.color=never -f libs/testing/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime "-DoutputDirectory=${partial}"
+    mvn -B -q -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime "-DoutputDirectory=${partial}"
     mv "$partial" "$libs"
-    echo "install-prereqs: Apache Kafka ${version} jars downloaded: $libs"
+    echo "install-prereqs: ${name} ${version} downloaded: $libs"
   fi
+}
+
+if [[ -d node_modules/@swc-node/register ]]; then
+  node -r ./tools/register.cjs libs/testing/src/kafka/fetch-kafka.cli.ts
+  # S3Mock: the S3-compatible server the blob store's integration suite runs against.
+  node -r ./tools/register.cjs libs/testing/src/s3/fetch-s3-server.cli.ts
+else
+  fetch_with_mvn 'Apache Kafka jars' libs/testing/kafka/pom.xml kafka.version kafka
+  fetch_with_mvn 'S3Mock' libs/testing/s3/pom.xml s3mock.version s3mock
 fi

@@ -4,5 +4,7 @@ export * from './kafka/kafka-broker';
 export * from './kafka/kafka-distribution';
 export * from './postgres/postgres-server';
 export * from './postgres/create-database';
+export * from './s3/s3-server';
+export * from './s3/s3-distribution';
 export * from './jest/test-servers';
 export * from './service-harness';

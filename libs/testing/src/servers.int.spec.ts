@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { createTestDatabase, testKafkaBrokers } from './jest/test-servers';
+import { createTestDatabase, testKafkaBrokers, testS3Endpoint } from './jest/test-servers';
 
 describe('test servers started by the integration global setup', () => {
   it('the Kafka broker stores a record in a new topic and serves it to a consumer', async () => {
@@ -54,5 +54,14 @@ describe('test servers started by the integration global setup', () => {
     } finally {
       await client.end();
     }
+  });
+
+  it('the S3 server stores an object in a new bucket and serves a byte range of it', async () => {
+    const bucketUrl = `${testS3Endpoint()}/smoke-${randomUUID().slice(0, 8)}`;
+    expect((await fetch(bucketUrl, { method: 'PUT' })).status).toBe(200);
+    expect((await fetch(`${bucketUrl}/files/a`, { method: 'PUT', body: 'hello object store' })).status).toBe(200);
+    const ranged = await fetch(`${bucketUrl}/files/a`, { headers: { Range: 'bytes=6-11' } });
+    expect({ status: ranged.status, body: await ranged.text() }).toEqual({ status: 206, body: 'object' });
+    expect((await fetch(`${bucketUrl}/files/missing`)).status).toBe(404);
   });
 });
