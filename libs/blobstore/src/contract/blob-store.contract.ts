@@ -166,6 +166,18 @@ export function describeBlobStoreContract(name: string, harness: BlobStoreHarnes
         expect(await harness.leftovers()).toEqual([]);
       });
 
+      it('a body destroyed midway without an error (the client went away) rejects the put and leaves nothing', async () => {
+        const key = uniqueKey();
+        const source = manualSource();
+        const put = store.put(key, source.stream);
+        source.push('x'.repeat(100_000));
+        await tick();
+        source.stream.destroy();
+        await expect(put).rejects.toThrow();
+        expect(await store.head(key)).toBeNull();
+        expect(await harness.leftovers()).toEqual([]);
+      });
+
       it('a failed overwrite keeps the previous blob whole', async () => {
         const key = uniqueKey();
         await store.put(key, 'version one');
