@@ -1,0 +1,28 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { DEMO_MODELS, prompt } from '../exchange/harness';
+
+/** Writes a seed-format JSONL file of `lines` requests (keys `object-<i>`, the demo models in turn); returns its size. */
+export async function writeSeedFile(path: string, lines: number, models: readonly string[] = DEMO_MODELS): Promise<number> {
+  const out = createWriteStream(path);
+  let bytes = 0;
+  let buffer = '';
+  for (let i = 0; i < lines; i++) {
+    buffer += `${JSON.stringify({ key: `object-${i}`, request: { contents: [{ parts: [{ text: prompt(i) }] }], generation_config: { temperature: 0.7 }, model: models[i % models.length] } })}\n`;
+    if (buffer.length > 1 << 20 || i === lines - 1) {
+      bytes += Buffer.byteLength(buffer);
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  return bytes;
+}
+
+/** VmHWM of this process: its peak resident set, in MB. */
+export function peakRssMb(): number {
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
