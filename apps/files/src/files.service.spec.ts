@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createEvent, FileStored, ObjectAbandoned, ObjectCompleted, TaskSubmitted, Topics, type EventOf } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
@@ -92,5 +95,45 @@ describe('the files service: expands a file task into objects and writes its res
     const last = submitted.find((e) => e.payload.index === lines - 1);
     expect(last?.payload).toMatchObject({ itemKey: `k${lines - 1}`, input: { text: `question ${lines - 1}` } });
     expect(submitted.every((e) => e.payload.collectOutput === undefined)).toBe(true);
+  });
+});
+
+describe('the files service stopped in the middle of a file', () => {
+  it('resumes from its checkpoint on restart: every line ends up submitted once, a repeated chunk carries the same event ids', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-files-restart-'));
+    const accountId = randomUUID();
+    const fileId = randomUUID();
+    const taskId = randomUUID();
+    const lines = EXPANSION_CHUNK_LINES * 15 + 3;
+    let first: ServiceHarness | undefined;
+    let second: ServiceHarness | undefined;
+    try {
+      first = await startServiceHarness(filesService, { market: false, dataDir });
+      const content = Readable.from((function* () {
+        for (let i = 0; i < lines; i++) yield `${seed(`k${i}`, `question ${i}`)}\n`;
+      })());
+      const blobKey = `files/${accountId}/${fileId}`;
+      const stored = await first.blobs.put(blobKey, content);
+      await first.bus.publish(Topics.files, [createEvent(FileStored, { fileId, accountId, fileName: 'f.jsonl', bytes: stored.bytes, mimeType: 'application/jsonl', sha256: stored.sha256, blobKey, items: lines, format: 'sluice' }, ctx())]);
+      await first.bus.publish(Topics.tasks, [createEvent(TaskSubmitted, { taskId, accountId, totalItems: lines, outputFormat: 'json', fileId, slaMinutes: 60 }, { correlationId: taskId })]);
+      await first.waitFor('ObjectSubmitted', (e) => e.payload.taskId === taskId, 30_000);
+      await first.stop();
+      const beforeRestart = first.eventsOf('ObjectSubmitted').filter((e) => e.payload.taskId === taskId).length;
+      expect(beforeRestart).toBeLessThan(lines);
+
+      second = await startServiceHarness(filesService, { market: false, dataDir });
+      const done = await second.waitFor('FileExpanded', (e) => e.payload.taskId === taskId, 30_000);
+      expect(done.payload).toMatchObject({ submitted: lines, rejected: 0 });
+      const all = second.eventsOf('ObjectSubmitted').filter((e) => e.payload.taskId === taskId);
+      const byEventId = new Map(all.map((e) => [e.eventId, e]));
+      expect(byEventId.size).toBe(lines);
+      expect(new Set(all.map((e) => e.payload.index)).size).toBe(lines);
+      for (const e of all) expect(byEventId.get(e.eventId)?.payload).toEqual(e.payload);
+      const last = all.find((e) => e.payload.index === lines - 1);
+      expect(last?.payload).toMatchObject({ itemKey: `k${lines - 1}`, input: { text: `question ${lines - 1}` } });
+    } finally {
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,8 @@ export interface ServiceHarness {
 }
 
 export interface ServiceHarnessOptions {
+  /** Runs on this folder (log, database, blobs) and keeps it on stop: a second harness on it is the service restarted. */
+  dataDir?: string;
   /** Start the demo market and hand its endpoints to the service. */
   market?: DemoMarketOptions | false;
   timeScale?: number;
@@ -44,7 +46,7 @@ export const TEST_ADMIN_KEY = 'sk_admin_test_0123456789';
  * asserts on the events it produces.
  */
 export async function startServiceHarness(definition: ServiceDefinition, options: ServiceHarnessOptions = {}): Promise<ServiceHarness> {
-  const dir = mkdtempSync(join(tmpdir(), `sluice-${definition.name}-`));
+  const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), `sluice-${definition.name}-`));
   const catalogue = loadCatalogue();
   const clock = createClock({ scale: options.timeScale ?? 1 });
   const market =
@@ -120,7 +122,7 @@ export async function startServiceHarness(definition: ServiceDefinition, options
       await recorder.stop();
       await log.close();
       await market?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
