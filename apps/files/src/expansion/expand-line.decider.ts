@@ -2,7 +2,7 @@ import { countPromptTokensWith, findModel, type Catalogue, type ModelSpec } from
 import type { ParsedLine } from '@sluice/batch-formats';
 import { createEvent, ObjectRejected, ObjectSubmitted, type EventOf } from '@sluice/events';
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
-import { stableUuid } from './stable-id';
+import { stableUuidPair } from './stable-id';
 
 export type PriceFactorFn = (catalogue: Catalogue, request: PriceFactorRequest, now: Date) => number;
 
@@ -26,8 +26,8 @@ export interface ExpansionDeps {
 export type LineEvent = EventOf<'ObjectSubmitted'> | EventOf<'ObjectRejected'>;
 
 /** Object and event ids of a file task's item: a pure function of (task, index). */
-export const fileObjectId = (taskId: string, index: number) => stableUuid(taskId, 'object', index);
-const fileEventId = (taskId: string, index: number) => stableUuid(taskId, 'event', index);
+const fileIds = (taskId: string, index: number) => stableUuidPair(taskId, 'item', index);
+export const fileObjectId = (taskId: string, index: number) => fileIds(taskId, index)[0];
 
 /**
  * Expands a file task's lines into objects (pure: the clock and catalogue come in). A line that
@@ -39,17 +39,20 @@ const fileEventId = (taskId: string, index: number) => stableUuid(taskId, 'event
 export class LineExpander {
   private readonly quotes = new Map<string, number>();
   private readonly models = new Map<string, ModelSpec | undefined>();
+  private readonly deadlineAt: string;
 
   constructor(
     private readonly task: FileTask,
     private readonly deps: ExpansionDeps,
-  ) {}
+  ) {
+    this.deadlineAt = deadlineOf(task.submittedAt, task.slaMinutes);
+  }
 
   expand(line: ParsedLine, index: number): LineEvent {
     const { task } = this;
-    const eventDeps = { now: this.deps.now, newId: () => fileEventId(task.taskId, index) };
+    const [objectId, eventId] = fileIds(task.taskId, index);
+    const eventDeps = { now: this.deps.now, newId: () => eventId };
     const context = { correlationId: task.taskId };
-    const objectId = fileObjectId(task.taskId, index);
     const reject = (code: string, message: string, itemKey?: string) =>
       createEvent(
         ObjectRejected,
@@ -85,7 +88,7 @@ export class LineExpander {
         inputTokens,
         maxOutputTokens,
         slaMinutes: task.slaMinutes,
-        deadlineAt: deadlineOf(task.submittedAt, task.slaMinutes),
+        deadlineAt: this.deadlineAt,
         pricing: { kind: 'sla', basePrice: model.basePrice, priceFactor: this.quote(model, inputTokens, maxOutputTokens) },
         ...(task.collectOutput ? { collectOutput: true } : {}),
       },

@@ -65,7 +65,7 @@ describe('a 100,000-line file end to end on the embedded engine', () => {
 
     let view: { status: string; completed_items: number; failed_items: number; output_url?: string };
     for (;;) {
-      view = await (await fetch(`${base}/v0/infer/task/${task.task_id}`, { headers: auth })).json();
+      view = (await (await fetch(`${base}/v0/infer/task/${task.task_id}`, { headers: auth })).json()) as typeof view;
       if (view.output_url) break;
       await sleep(2_000);
     }
