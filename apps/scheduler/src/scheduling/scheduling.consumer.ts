@@ -26,6 +26,7 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     this.subscription = await this.store.consume({
       consumer: 'scheduler-scheduling',
       topics: [Topics.objects, Topics.billing],
+      accepts: isInput,
       handle: (tx, events) => this.apply(tx, events),
       afterCommit: () => this.dispatchLoop.notify(),
     });

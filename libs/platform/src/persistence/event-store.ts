@@ -1,5 +1,5 @@
 import type { SluiceEvent, TopicName } from '@sluice/events';
-import type { EventBus, EventSubscribeOptions, Subscription } from '@sluice/eventlog';
+import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscription } from '@sluice/eventlog';
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
@@ -9,6 +9,11 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
   fromBeginning?: boolean;
   maxBatchSize?: number;
   retry?: EventSubscribeOptions['retry'];
+  /**
+   * The events the handler acts on (default: all). Others are left out before the
+   * transaction: they record no processed id, and a batch of only those opens no transaction.
+   */
+  accepts?: (event: SluiceEvent) => boolean;
   /**
    * Applies the events not seen before, on `tx`; returns the events the change produces.
    * Effect, processed ids and produced events commit together.
@@ -48,23 +53,33 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     return result;
   }
 
+  /**
+   * Batches that the consumer's partitions deliver while one is being applied are applied
+   * together, in one transaction: under load a handful of large transactions instead of one
+   * small one per partition; when idle a batch of one runs at once.
+   */
   consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
+    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events));
     return this.bus.subscribe({
       groupId: options.consumer,
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
       maxBatchSize: options.maxBatchSize,
       retry: options.retry,
-      handle: async (events) => {
-        const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
-          const produced = await options.handle(tx, fresh);
-          await appendToOutbox(tx, produced);
-          return produced;
-        }, TRANSACTION_OPTIONS);
-        const produced = outcome.result ?? [];
-        if (produced.length > 0) this.relay.notify();
-        if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
-      },
+      handle: (events) => coalescer.submit(events),
     });
+  }
+
+  private async applyConsumed(options: ConsumeOptions<Tx>, delivered: SluiceEvent[]): Promise<void> {
+    const events = options.accepts ? delivered.filter(options.accepts) : delivered;
+    if (events.length === 0) return;
+    const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
+      const produced = await options.handle(tx, fresh);
+      await appendToOutbox(tx, produced);
+      return produced;
+    }, TRANSACTION_OPTIONS);
+    const produced = outcome.result ?? [];
+    if (produced.length > 0) this.relay.notify();
+    if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
   }
 }
