@@ -59,16 +59,17 @@ export class PersistenceModule {
         },
         {
           provide: OutboxRelay,
-          inject: [PRISMA, EventBus],
-          useFactory: (prisma: PrismaClientLike, bus: EventBus) => {
+          inject: [PRISMA, SERVICE_DATABASE, EventBus],
+          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus) => {
             const logger = new Logger('Outbox');
-            return new OutboxRelay({ client: prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
+            return new OutboxRelay({ client: db.sql ?? prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
           },
         },
         {
           provide: EventStore,
-          inject: [PRISMA, EventBus, OutboxRelay],
-          useFactory: (prisma: PrismaClientLike, bus: EventBus, relay: OutboxRelay) => new EventStore(prisma, bus, relay),
+          inject: [PRISMA, SERVICE_DATABASE, EventBus, OutboxRelay],
+          // Embedded: the write side skips Prisma's query engine (see ServiceDatabase.sql).
+          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql ?? prisma, bus, relay),
         },
         DatabaseLifecycle,
       ],
