@@ -84,17 +84,31 @@ export class InferService {
     return rows.map(toObjectRow).filter((r) => isTerminal(r.status));
   }
 
-  /** Waits (real time, bounded) until the objects are final in the read model; returns those that are. */
+  /**
+   * Waits (real time, bounded) until the objects are final in the read model; returns those
+   * that are. After the first read it re-reads only the objects this instance's projection
+   * reports as possibly finished, and all pending ones on each poll (for partitions another
+   * instance projects).
+   */
   private async waitForFinished(objectIds: string[], waitMs: number): Promise<Map<string, ObjectRow>> {
     const deadline = Date.now() + waitMs;
     const finished = new Map<string, ObjectRow>();
-    let pending = new Set(objectIds);
-    while (pending.size > 0) {
-      for (const row of await this.finishedRows([...pending])) finished.set(row.objectId, row);
-      pending = new Set([...pending].filter((id) => !finished.has(id)));
-      const left = deadline - Date.now();
-      if (pending.size === 0 || left <= 0) break;
-      await this.notifier.next(pending, Math.min(POLL_MS, left));
+    const pending = new Set(objectIds);
+    const watch = this.notifier.watch(pending);
+    try {
+      let toRead = objectIds;
+      while (pending.size > 0) {
+        for (const row of toRead.length > 0 ? await this.finishedRows(toRead) : []) {
+          finished.set(row.objectId, row);
+          pending.delete(row.objectId);
+        }
+        const left = deadline - Date.now();
+        if (pending.size === 0 || left <= 0) break;
+        const reported = await watch.next(Math.min(POLL_MS, left));
+        toRead = reported === null ? [...pending] : [...new Set(reported)].filter((id) => pending.has(id));
+      }
+    } finally {
+      watch.close();
     }
     return finished;
   }
