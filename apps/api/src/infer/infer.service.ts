@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
 import { NotFoundError } from '../errors/api-error';
-import { PrismaClient } from '../generated/prisma/client';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
 import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
@@ -24,7 +24,7 @@ export class InferService {
   constructor(
     private readonly eventStore: EventStore,
     private readonly notifier: FinishedObjectsNotifier,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL) private readonly sql: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
@@ -59,10 +59,10 @@ export class InferService {
   }
 
   async task(accountId: string, taskId: string) {
-    const tasks = await this.prisma.$queryRaw<TaskRecord[]>`
+    const tasks = await this.sql.$queryRaw<TaskRecord[]>`
       SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
       FROM task_view WHERE task_id = ${taskId}`;
-    const objects = await this.prisma.$queryRaw<ObjectRecord[]>`
+    const objects = await this.sql.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE task_id = ${taskId} ORDER BY item_index`;
     const task = tasks[0] ? toTaskRow(tasks[0]) : null;
     const owner = task?.accountId ?? objects[0]?.account_id;
@@ -71,7 +71,7 @@ export class InferService {
   }
 
   async object(accountId: string, objectId: string): Promise<ObjectRow> {
-    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
+    const rows = await this.sql.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
     const row = rows[0] ? toObjectRow(rows[0]) : null;
     // An object known only from a billing event has no submission yet: not visible until it has.
     if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('object', objectId);
@@ -79,7 +79,7 @@ export class InferService {
   }
 
   private async finishedRows(objectIds: readonly string[]): Promise<ObjectRow[]> {
-    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`
+    const rows = await this.sql.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE object_id = ANY(${objectIds}::text[]) AND status IN ('completed', 'failed')`;
     return rows.map(toObjectRow).filter((r) => isTerminal(r.status));
   }

@@ -35,22 +35,56 @@ const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
  * events it produces (outbox), and every consumed event is applied exactly once (processed
  * ids in the same transaction). The relay then publishes; nothing is saved-then-sent.
  */
+export interface EventStoreOptions {
+  /**
+   * Commands that arrive while one commits share the next transaction (group commit). Right
+   * for an embedded database, which runs one transaction at a time anyway; on PostgreSQL
+   * concurrent commands run in concurrent transactions instead.
+   */
+  joinCommands?: boolean;
+}
+
+interface Command<Tx> {
+  change: (tx: Tx) => Promise<{ result: unknown; events: SluiceEvent[] }>;
+  outcome?: { result: unknown; events: SluiceEvent[] };
+}
+
+/** Commands joined into one transaction at most (each may carry many events). */
+const MAX_JOINED_COMMANDS = 64;
+
 export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
+  private readonly commands: BatchCoalescer<Command<Tx>> | null;
+
   constructor(
     private readonly client: TransactionalClient<Tx>,
     private readonly bus: EventBus,
     private readonly relay: OutboxRelay,
-  ) {}
+    options: EventStoreOptions = {},
+  ) {
+    this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), MAX_JOINED_COMMANDS) : null;
+  }
 
-  /** A command: `change` runs in a transaction and returns its result and the events it produces. */
+  /**
+   * A command: `change` runs in a transaction and returns its result and the events it produces.
+   * Joined with others (see `joinCommands`), it may run again alone when one of them fails, so
+   * it must do nothing outside `tx`.
+   */
   async transact<R>(change: (tx: Tx) => Promise<{ result: R; events: SluiceEvent[] }>): Promise<R> {
-    const { result, events } = await this.client.$transaction(async (tx) => {
-      const outcome = await change(tx);
-      await appendToOutbox(tx, outcome.events);
-      return outcome;
+    const command: Command<Tx> = { change };
+    if (this.commands) await this.commands.submit([command]);
+    else await this.commit([command]);
+    return command.outcome?.result as R;
+  }
+
+  private async commit(commands: Command<Tx>[]): Promise<void> {
+    const outcomes = await this.client.$transaction(async (tx) => {
+      const done: { result: unknown; events: SluiceEvent[] }[] = [];
+      for (const command of commands) done.push(await command.change(tx));
+      await appendToOutbox(tx, done.flatMap((outcome) => outcome.events));
+      return done;
     }, TRANSACTION_OPTIONS);
-    if (events.length > 0) this.relay.notify();
-    return result;
+    commands.forEach((command, i) => (command.outcome = outcomes[i]));
+    if (outcomes.some((outcome) => outcome.events.length > 0)) this.relay.notify();
   }
 
   /**
