@@ -46,6 +46,7 @@ async function main() {
     const taskIds: string[] = [];
     const postMs: number[] = [];
     const started = Date.now();
+    const cpuBefore = process.cpuUsage();
     await pool(bodies.length, CLIENTS, async (b) => {
       const reply = await call<TaskView>(ex.url, 'POST', '/v0/infer/', key, bodies[b]);
       if (reply.status !== 200) throw new Error(`POST answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
@@ -71,6 +72,7 @@ async function main() {
       if (open.size > 0) await sleep(1_000);
     }
     const finishedAt = Date.now();
+    const cpu = process.cpuUsage(cpuBefore);
     await sub.stop();
     const seconds = (finishedAt - started) / 1000;
     console.log(
@@ -83,6 +85,8 @@ async function main() {
         timedOut: open.size > 0,
         seconds: round(seconds, 2),
         objectsPerSec: round(OBJECTS / seconds, 1),
+        // The process's CPU time per object: steadier than objects/s on a machine shared with other work.
+        cpuMsPerObject: round((cpu.user + cpu.system) / 1000 / OBJECTS, 2),
         postsDoneSeconds: round((postedAt - started) / 1000, 2),
         lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
         completedEventsSeen: completed,

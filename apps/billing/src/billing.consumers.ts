@@ -4,8 +4,8 @@ import { Topics } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import type { BillingDeps } from './ledger/billing-deps';
-import { billObjectEvents } from './objects/object-billing.handler';
-import { creditTopUps } from './wallet/top-up.handler';
+import { billObjectEvents, isBilled } from './objects/object-billing.handler';
+import { creditTopUps, isTopUpRequest } from './wallet/top-up.handler';
 
 /**
  * Billing's two consumers: top-ups from the billing topic, and the objects topic, where one
@@ -29,8 +29,8 @@ export class BillingConsumers implements OnModuleInit, OnApplicationShutdown {
       warn: (message) => this.logger.warn(message),
     };
     this.subscriptions.push(
-      await this.store.consume({ consumer: 'billing-top-ups', topics: [Topics.billing], handle: (tx, events) => creditTopUps(tx, events, deps) }),
-      await this.store.consume({ consumer: 'billing-objects', topics: [Topics.objects], handle: (tx, events) => billObjectEvents(tx, events, deps) }),
+      await this.store.consume({ consumer: 'billing-top-ups', topics: [Topics.billing], accepts: isTopUpRequest, handle: (tx, events) => creditTopUps(tx, events, deps) }),
+      await this.store.consume({ consumer: 'billing-objects', topics: [Topics.objects], accepts: isBilled, handle: (tx, events) => billObjectEvents(tx, events, deps) }),
     );
   }
 

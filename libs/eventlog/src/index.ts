@@ -3,3 +3,4 @@ export * from './partitioner';
 export * from './delivery';
 export * from './create-event-log';
 export * from './typed/event-bus';
+export * from './typed/batch-coalescer';

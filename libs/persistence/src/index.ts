@@ -7,3 +7,4 @@ export * from './raw-sql-client';
 export * from './consumer/idempotent-consumer';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
+export * from './database/pglite-sql-client';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createEvent, WalletTopUpRequested } from '@sluice/events';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
 import { ApiKeyInactiveError, NotFoundError, UnauthorizedError } from '../errors/api-error';
@@ -24,16 +24,19 @@ export interface IssuedKey {
 export class AccountsRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL) private readonly sql: RawSqlClient,
     private readonly eventStore: EventStore,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
   async authenticate(key: string | undefined): Promise<AuthenticatedAccount> {
     if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
-    const found = await this.prisma.apiKey.findUnique({ where: { keyHash: hashApiKey(key) } });
+    // Every request asks this: raw SQL, which on the embedded database skips Prisma's engine.
+    const [found] = await this.sql.$queryRaw<{ id: string; account_id: string; active: boolean }[]>`
+      SELECT id::text, account_id::text, active FROM api_key WHERE key_hash = ${hashApiKey(key)}`;
     if (!found) throw new UnauthorizedError('unknown API key');
     if (!found.active) throw new ApiKeyInactiveError();
-    return { accountId: found.accountId, apiKeyId: found.id };
+    return { accountId: found.account_id, apiKeyId: found.id };
   }
 
   /** Creates the account and its first key; asks billing to credit the wallet when `creditMicros` > 0. */

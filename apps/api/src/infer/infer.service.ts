@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
 import { NotFoundError, RequestError } from '../errors/api-error';
 import { findFile, outputFileOfTask } from '../files/file-view.store';
-import { PrismaClient } from '../generated/prisma/client';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
 import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
@@ -28,7 +28,7 @@ export class InferService {
   constructor(
     private readonly eventStore: EventStore,
     private readonly notifier: FinishedObjectsNotifier,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL) private readonly sql: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
@@ -73,7 +73,7 @@ export class InferService {
    * objects. Its total_items is the file's line count, known since the upload.
    */
   async submitFile(accountId: string, item: FileInferItem, outputFormat: OutputFormat, baseUrl: string, waitMs = NO_SLA_WAIT_MS) {
-    const file = await findFile(this.prisma, item.file_id);
+    const file = await findFile(this.sql, item.file_id);
     if (!file || file.accountId !== accountId) throw new NotFoundError('file', item.file_id);
     if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
     const taskId = randomUUID();
@@ -95,20 +95,20 @@ export class InferService {
   /** A jsonl task's answer; without an SLA, waits (bounded) for its results file first. */
   private async jsonlAnswer(accountId: string, taskId: string, waitMs: number, baseUrl: string) {
     const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline && !(await outputFileOfTask(this.prisma, taskId))) await sleep(Math.min(POLL_MS, deadline - Date.now()));
+    while (Date.now() < deadline && !(await outputFileOfTask(this.sql, taskId))) await sleep(Math.min(POLL_MS, deadline - Date.now()));
     return this.task(accountId, taskId, baseUrl);
   }
 
   async task(accountId: string, taskId: string, baseUrl = '') {
-    const tasks = await this.prisma.$queryRaw<TaskRecord[]>`
+    const tasks = await this.sql.$queryRaw<TaskRecord[]>`
       SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
       FROM task_view WHERE task_id = ${taskId}`;
     const task = tasks[0] ? toTaskRow(tasks[0]) : null;
     if (task?.outputFormat === 'jsonl') {
       if (task.accountId !== accountId) throw new NotFoundError('task', taskId);
-      return jsonlTaskView(task, await outputFileOfTask(this.prisma, taskId), baseUrl);
+      return jsonlTaskView(task, await outputFileOfTask(this.sql, taskId), baseUrl);
     }
-    const objects = await this.prisma.$queryRaw<ObjectRecord[]>`
+    const objects = await this.sql.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE task_id = ${taskId} ORDER BY item_index`;
     const owner = task?.accountId ?? objects[0]?.account_id;
     if (owner !== accountId) throw new NotFoundError('task', taskId);
@@ -116,7 +116,7 @@ export class InferService {
   }
 
   async object(accountId: string, objectId: string): Promise<ObjectRow> {
-    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
+    const rows = await this.sql.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
     const row = rows[0] ? toObjectRow(rows[0]) : null;
     // An object known only from a billing event has no submission yet: not visible until it has.
     if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('object', objectId);
@@ -124,22 +124,36 @@ export class InferService {
   }
 
   private async finishedRows(objectIds: readonly string[]): Promise<ObjectRow[]> {
-    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`
+    const rows = await this.sql.$queryRaw<ObjectRecord[]>`
       SELECT * FROM object_view WHERE object_id = ANY(${objectIds}::text[]) AND status IN ('completed', 'failed')`;
     return rows.map(toObjectRow).filter((r) => isTerminal(r.status));
   }
 
-  /** Waits (real time, bounded) until the objects are final in the read model; returns those that are. */
+  /**
+   * Waits (real time, bounded) until the objects are final in the read model; returns those
+   * that are. After the first read it re-reads only the objects this instance's projection
+   * reports as possibly finished, and all pending ones on each poll (for partitions another
+   * instance projects).
+   */
   private async waitForFinished(objectIds: string[], waitMs: number): Promise<Map<string, ObjectRow>> {
     const deadline = Date.now() + waitMs;
     const finished = new Map<string, ObjectRow>();
-    let pending = new Set(objectIds);
-    while (pending.size > 0) {
-      for (const row of await this.finishedRows([...pending])) finished.set(row.objectId, row);
-      pending = new Set([...pending].filter((id) => !finished.has(id)));
-      const left = deadline - Date.now();
-      if (pending.size === 0 || left <= 0) break;
-      await this.notifier.next(pending, Math.min(POLL_MS, left));
+    const pending = new Set(objectIds);
+    const watch = this.notifier.watch(pending);
+    try {
+      let toRead = objectIds;
+      while (pending.size > 0) {
+        for (const row of toRead.length > 0 ? await this.finishedRows(toRead) : []) {
+          finished.set(row.objectId, row);
+          pending.delete(row.objectId);
+        }
+        const left = deadline - Date.now();
+        if (pending.size === 0 || left <= 0) break;
+        const reported = await watch.next(Math.min(POLL_MS, left));
+        toRead = reported === null ? [...pending] : [...new Set(reported)].filter((id) => pending.has(id));
+      }
+    } finally {
+      watch.close();
     }
     return finished;
   }

@@ -36,4 +36,44 @@ export class FinishedObjectsNotifier {
       this.listeners.add(listener);
     });
   }
+
+  /**
+   * Follows many objects at once (a submission waiting for its items): collects the ids among
+   * them that may have finished, so the waiter re-reads only those rather than all it waits for.
+   * Close it when done.
+   */
+  watch(objectIds: ReadonlySet<string>): FinishedObjectsWatch {
+    let reported: string[] = [];
+    let wake: (() => void) | null = null;
+    const listener = (finished: ReadonlySet<string>) => {
+      for (const id of finished) if (objectIds.has(id)) reported.push(id);
+      if (reported.length > 0) wake?.();
+    };
+    this.listeners.add(listener);
+    return {
+      next: (ms) =>
+        new Promise((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            wake = null;
+            const ids = reported;
+            reported = [];
+            resolve(ids.length > 0 ? ids : null);
+          };
+          const timer = setTimeout(done, ms);
+          wake = done;
+          if (reported.length > 0) done();
+        }),
+      close: () => {
+        this.listeners.delete(listener);
+        wake?.();
+      },
+    };
+  }
+}
+
+export interface FinishedObjectsWatch {
+  /** The followed ids reported as possibly finished since the last call (waiting up to `ms` for one); null if none. */
+  next(ms: number): Promise<string[] | null>;
+  close(): void;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import type { RawSqlClient } from '@sluice/persistence';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
 import { PrismaClient } from '../generated/prisma/client';
@@ -71,6 +72,7 @@ export class RealtimeService {
     private readonly eventStore: EventStore,
     private readonly notifier: FinishedObjectsNotifier,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL) private readonly sql: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(REALTIME_OPTIONS) options: Partial<RealtimeOptions> | null,
   ) {
@@ -137,8 +139,9 @@ export class RealtimeService {
   }
 
   private async precheckBalance(accountId: string, requiredMicros: number): Promise<void> {
-    const balance = await this.prisma.balanceView.findUnique({ where: { accountId } });
-    const available = Number(balance?.availableMicros ?? 0);
+    const [balance] = await this.sql.$queryRaw<{ available_micros: bigint }[]>`
+      SELECT available_micros FROM balance_view WHERE account_id = ${accountId}`;
+    const available = Number(balance?.available_micros ?? 0);
     if (available < requiredMicros) {
       throw new InsufficientBalanceError(
         `the wallet holds $${microsToUsd(available)}, this request may cost up to $${microsToUsd(requiredMicros)}; add funds, lower max_output_tokens or set max_price_usd`,
@@ -153,7 +156,7 @@ export class RealtimeService {
   private async storedResponse(accountId: string, key: string, hash: string, deadline: number): Promise<InferenceResponse | null> {
     for (let pause = 5; ; pause = Math.min(pause * 2, 50)) {
       const now = this.runtime.clock.now().toISOString();
-      const rows = await this.prisma.$queryRaw<{ request_hash: string; response: InferenceResponse | null }[]>`
+      const rows = await this.sql.$queryRaw<{ request_hash: string; response: InferenceResponse | null }[]>`
         SELECT request_hash, response FROM idempotency_key
         WHERE account_id = ${accountId} AND key = ${key} AND expires_at > ${now}::timestamptz`;
       const row = rows[0];
@@ -166,7 +169,7 @@ export class RealtimeService {
   }
 
   private async objectRow(objectId: string): Promise<ObjectRow | null> {
-    const rows = await this.prisma.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
+    const rows = await this.sql.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
     return rows[0] ? toObjectRow(rows[0]) : null;
   }
 

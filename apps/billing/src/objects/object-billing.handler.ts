@@ -13,7 +13,8 @@ import { decideRelease } from '../settlement/release.decider';
 type ObjectEvent = TopicEventMap[typeof Topics.objects];
 type BilledEvent = Extract<ObjectEvent, { type: 'ObjectSubmitted' | 'ObjectCompleted' | 'ObjectAbandoned' }>;
 
-const isBilled = (event: SluiceEvent): event is BilledEvent =>
+/** The object events billing acts on; the others need no processed id. */
+export const isBilled = (event: SluiceEvent): event is BilledEvent =>
   event.type === 'ObjectSubmitted' || event.type === 'ObjectCompleted' || event.type === 'ObjectAbandoned';
 
 /**

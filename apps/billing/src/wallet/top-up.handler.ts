@@ -8,9 +8,11 @@ import { decideTopUp } from './top-up.decider';
 
 type TopUpRequest = Extract<SluiceEvent, { type: 'WalletTopUpRequested' }>;
 
+export const isTopUpRequest = (e: SluiceEvent): e is TopUpRequest => e.type === 'WalletTopUpRequested';
+
 /** Credits the wallets of a batch of top-up requests; the billing topic's other events are billing's own. */
 export async function creditTopUps(tx: RawSqlClient, events: readonly SluiceEvent[], deps: BillingDeps): Promise<SluiceEvent[]> {
-  const requests = events.filter((e): e is TopUpRequest => e.type === 'WalletTopUpRequested');
+  const requests = events.filter(isTopUpRequest);
   if (requests.length === 0) return [];
   const books = new BooksBatch(
     await loadBooks(tx, {

@@ -23,6 +23,7 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private woken = false;
 
   constructor(
     private readonly store: EventStore,
@@ -42,30 +43,38 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One pass: dispatches everything due now; returns how many events it produced. */
   async tick(): Promise<number> {
+    return (await this.pass()).produced;
+  }
+
+  /** One pass; `more` when it stopped at its row limit (something due may be left). */
+  private pass(): Promise<{ produced: number; more: boolean }> {
     const clock = this.runtime.clock;
     return this.store.transact(async (tx) => {
       const now = clock.now();
       const rows = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
       const { states, events } = dispatchDue(rows, { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: randomUUID } }, BATCH_MAX_ITEMS);
       await saveObjects(tx, states);
-      return { result: events.length, events };
+      return { result: { produced: events.length, more: rows.length >= ROWS_PER_TICK }, events };
     });
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      let produced = 0;
+      this.woken = false;
+      let more = false;
       try {
-        produced = await this.tick();
+        more = (await this.pass()).more;
       } catch (err) {
         this.logger.error(`dispatch pass failed, will retry: ${(err as Error).message}`);
       }
-      if (produced === 0 && this.running) await this.pause(await this.realMsUntilNextWake());
+      // A pass leaves nothing due behind unless it hit its limit; work planned while it ran woke it.
+      if (!more && !this.woken && this.running) await this.pause(await this.realMsUntilNextWake());
     }
   }
 
-  /** Wakes the loop now (new work was planned). */
+  /** Wakes the loop now (new work was planned), or makes the pass in flight run again at once. */
   notify(): void {
+    this.woken = true;
     this.wake?.();
   }
 
@@ -78,11 +87,14 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(), ms);
-      this.wake = () => {
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
         clearTimeout(timer);
+        this.wake = undefined;
         resolve();
       };
+      this.wake = done;
+      if (this.woken || !this.running) done();
     });
   }
 }

@@ -3,12 +3,23 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { decide, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
+import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
+import { decide, dispatchDue, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
 import { DispatchLoop } from './dispatch-loop';
 import { loadObjects, saveObjects } from './scheduled-object.store';
 
 const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
 const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type);
+
+/** Planned to run live now: dispatched in the planning transaction rather than by the next dispatch pass. */
+const isLiveAndDue = (o: ScheduledObject, now: Date) =>
+  o.status === 'scheduled' && o.mode === 'live' && o.dueAt !== null && o.dueAt.getTime() <= now.getTime();
+
+/** Whether the produced events leave scheduled work for the dispatch loop (a later or batched run). */
+export function leavesWorkForDispatchLoop(produced: readonly SluiceEvent[]): boolean {
+  const dispatched = new Set(produced.flatMap((e) => (e.type === 'ObjectDispatched' ? [e.payload.objectId] : [])));
+  return produced.some((e) => e.type === 'ObjectScheduled' && !dispatched.has(e.payload.objectId));
+}
 
 /** Remembers objects, plans them once funds are reserved, retries failures, closes finished ones. */
 @Injectable()
@@ -26,8 +37,12 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     this.subscription = await this.store.consume({
       consumer: 'scheduler-scheduling',
       topics: [Topics.objects, Topics.billing],
+      accepts: isInput,
       handle: (tx, events) => this.apply(tx, events),
-      afterCommit: () => this.dispatchLoop.notify(),
+      // Work due now was dispatched in the same transaction; the loop is woken for what is left.
+      afterCommit: (_applied, produced) => {
+        if (leavesWorkForDispatchLoop(produced)) this.dispatchLoop.notify();
+      },
     });
   }
 
@@ -52,6 +67,10 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
       }
       produced.push(...decision.events);
     }
+    // The same pure step the dispatch loop runs, for what is live and due already: one hop less.
+    const due = dispatchDue([...changed.values()].filter((o) => isLiveAndDue(o, now)), ctx, BATCH_MAX_ITEMS);
+    for (const state of due.states) changed.set(state.objectId, state);
+    produced.push(...due.events);
     await saveObjects(tx, [...changed.values()]);
     return produced;
   }

@@ -26,7 +26,11 @@ export async function applyOnce<Tx extends RawSqlClient, R>(
   effect: (tx: Tx, newEvents: SluiceEvent[]) => Promise<R>,
   options?: TransactionOptions,
 ): Promise<IdempotentOutcome<R>> {
-  const isFirstOfItsId = (event: SluiceEvent, i: number) => events.findIndex((other) => other.eventId === event.eventId) === i;
+  const firstIndex = new Map<string, number>();
+  events.forEach((event, i) => {
+    if (!firstIndex.has(event.eventId)) firstIndex.set(event.eventId, i);
+  });
+  const isFirstOfItsId = (event: SluiceEvent, i: number) => firstIndex.get(event.eventId) === i;
   const firstOfEachId = events.filter(isFirstOfItsId);
   if (firstOfEachId.length === 0) return { applied: [], skipped: [], result: undefined };
   return client.$transaction(async (tx) => {

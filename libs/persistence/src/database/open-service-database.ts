@@ -6,6 +6,8 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { applyMigrations } from '../migrate/migrate';
 import type { SchemaLocation } from '../migrate/migrations-folder';
 import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
+import type { TransactionalClient } from '../raw-sql-client';
+import { pgliteSqlClient } from './pglite-sql-client';
 import type { ServiceName } from '@sluice/events';
 import { schemaLocationOf } from '../services';
 
@@ -25,6 +27,11 @@ export interface ServiceDatabase {
   mode: 'embedded' | 'postgres';
   /** Hand it to the service's generated client: `new PrismaClient({ adapter })`. */
   adapter: SqlDriverAdapterFactory;
+  /**
+   * Embedded only: raw SQL and transactions on the same database without Prisma's query
+   * engine, for the write side (event store, outbox relay). Undefined on PostgreSQL.
+   */
+  sql?: TransactionalClient;
   /** Migrations applied while opening (always empty for an up-to-date database). */
   appliedMigrations: string[];
   /**
@@ -52,7 +59,14 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     const db = await PGlite.create(dir);
     try {
       const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
-      return { service: options.service, mode: 'embedded', adapter: pgliteAdapter(db), appliedMigrations: applied, close: () => db.close() };
+      return {
+        service: options.service,
+        mode: 'embedded',
+        adapter: pgliteAdapter(db),
+        sql: pgliteSqlClient(db),
+        appliedMigrations: applied,
+        close: () => db.close(),
+      };
     } catch (err) {
       await db.close();
       throw err;

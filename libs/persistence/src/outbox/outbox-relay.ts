@@ -103,17 +103,22 @@ export class OutboxRelay {
     });
   }
 
-  /** Returns how many rows were published (0 as well when another relay holds the lock). */
+  /**
+   * Returns how many rows were published (0 as well when another relay holds the lock). One
+   * statement takes the lock and removes the batch; the removal commits only after `publish`
+   * resolved, so a failed or interrupted publish leaves the rows in place.
+   */
   private publishBatch(): Promise<number> {
     return this.options.client.$transaction(
       async (tx) => {
-        const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
-        if (!lock?.locked) return 0;
         const rows = await tx.$queryRaw<OutboxRow[]>`
-          SELECT id, topic, key, headers, value FROM outbox ORDER BY id LIMIT ${this.batchSize}`;
+          WITH relay_lock AS (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked)
+          DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox WHERE (SELECT locked FROM relay_lock) ORDER BY id LIMIT ${this.batchSize})
+          RETURNING id, topic, key, headers, value`;
         if (rows.length === 0) return 0;
+        rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         for (const run of runsByTopic(rows)) await this.options.log.publish(run.topic, run.records);
-        await tx.$executeRaw`DELETE FROM outbox WHERE id = ANY(${rows.map((row) => row.id.toString())}::bigint[])`;
         return rows.length;
       },
       { timeout: this.batchTimeoutMs },

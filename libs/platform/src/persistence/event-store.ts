@@ -1,5 +1,5 @@
 import type { SluiceEvent, TopicName } from '@sluice/events';
-import type { EventBus, EventSubscribeOptions, Subscription } from '@sluice/eventlog';
+import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscription } from '@sluice/eventlog';
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
@@ -9,6 +9,11 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
   fromBeginning?: boolean;
   maxBatchSize?: number;
   retry?: EventSubscribeOptions['retry'];
+  /**
+   * The events the handler acts on (default: all). Others are left out before the
+   * transaction: they record no processed id, and a batch of only those opens no transaction.
+   */
+  accepts?: (event: SluiceEvent) => boolean;
   /**
    * Applies the events not seen before, on `tx`; returns the events the change produces.
    * Effect, processed ids and produced events commit together.
@@ -30,41 +35,85 @@ const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
  * events it produces (outbox), and every consumed event is applied exactly once (processed
  * ids in the same transaction). The relay then publishes; nothing is saved-then-sent.
  */
+export interface EventStoreOptions {
+  /**
+   * Commands that arrive while one commits share the next transaction (group commit). Right
+   * for an embedded database, which runs one transaction at a time anyway; on PostgreSQL
+   * concurrent commands run in concurrent transactions instead.
+   */
+  joinCommands?: boolean;
+}
+
+interface Command<Tx> {
+  change: (tx: Tx) => Promise<{ result: unknown; events: SluiceEvent[] }>;
+  outcome?: { result: unknown; events: SluiceEvent[] };
+}
+
+/** Commands joined into one transaction at most (each may carry many events). */
+const MAX_JOINED_COMMANDS = 64;
+
 export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
+  private readonly commands: BatchCoalescer<Command<Tx>> | null;
+
   constructor(
     private readonly client: TransactionalClient<Tx>,
     private readonly bus: EventBus,
     private readonly relay: OutboxRelay,
-  ) {}
-
-  /** A command: `change` runs in a transaction and returns its result and the events it produces. */
-  async transact<R>(change: (tx: Tx) => Promise<{ result: R; events: SluiceEvent[] }>): Promise<R> {
-    const { result, events } = await this.client.$transaction(async (tx) => {
-      const outcome = await change(tx);
-      await appendToOutbox(tx, outcome.events);
-      return outcome;
-    }, TRANSACTION_OPTIONS);
-    if (events.length > 0) this.relay.notify();
-    return result;
+    options: EventStoreOptions = {},
+  ) {
+    this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), MAX_JOINED_COMMANDS) : null;
   }
 
+  /**
+   * A command: `change` runs in a transaction and returns its result and the events it produces.
+   * Joined with others (see `joinCommands`), it may run again alone when one of them fails, so
+   * it must do nothing outside `tx`.
+   */
+  async transact<R>(change: (tx: Tx) => Promise<{ result: R; events: SluiceEvent[] }>): Promise<R> {
+    const command: Command<Tx> = { change };
+    if (this.commands) await this.commands.submit([command]);
+    else await this.commit([command]);
+    return command.outcome?.result as R;
+  }
+
+  private async commit(commands: Command<Tx>[]): Promise<void> {
+    const outcomes = await this.client.$transaction(async (tx) => {
+      const done: { result: unknown; events: SluiceEvent[] }[] = [];
+      for (const command of commands) done.push(await command.change(tx));
+      await appendToOutbox(tx, done.flatMap((outcome) => outcome.events));
+      return done;
+    }, TRANSACTION_OPTIONS);
+    commands.forEach((command, i) => (command.outcome = outcomes[i]));
+    if (outcomes.some((outcome) => outcome.events.length > 0)) this.relay.notify();
+  }
+
+  /**
+   * Batches that the consumer's partitions deliver while one is being applied are applied
+   * together, in one transaction: under load a handful of large transactions instead of one
+   * small one per partition; when idle a batch of one runs at once.
+   */
   consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
+    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events));
     return this.bus.subscribe({
       groupId: options.consumer,
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
       maxBatchSize: options.maxBatchSize,
       retry: options.retry,
-      handle: async (events) => {
-        const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
-          const produced = await options.handle(tx, fresh);
-          await appendToOutbox(tx, produced);
-          return produced;
-        }, TRANSACTION_OPTIONS);
-        const produced = outcome.result ?? [];
-        if (produced.length > 0) this.relay.notify();
-        if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
-      },
+      handle: (events) => coalescer.submit(events),
     });
+  }
+
+  private async applyConsumed(options: ConsumeOptions<Tx>, delivered: SluiceEvent[]): Promise<void> {
+    const events = options.accepts ? delivered.filter(options.accepts) : delivered;
+    if (events.length === 0) return;
+    const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
+      const produced = await options.handle(tx, fresh);
+      await appendToOutbox(tx, produced);
+      return produced;
+    }, TRANSACTION_OPTIONS);
+    const produced = outcome.result ?? [];
+    if (produced.length > 0) this.relay.notify();
+    if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
   }
 }

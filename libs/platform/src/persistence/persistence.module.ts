@@ -15,6 +15,12 @@ export interface PrismaClientLike extends TransactionalClient {
 }
 export type PrismaClientClass = new (options: { adapter: SqlDriverAdapterFactory }) => PrismaClientLike;
 
+/**
+ * Raw SQL for hot reads (`$queryRaw` / `$executeRaw`): straight on the embedded PGlite (see
+ * ServiceDatabase.sql), the Prisma client on PostgreSQL. Never use it inside a transaction.
+ */
+export const SQL = Symbol('SQL');
+
 const SERVICE_DATABASE = Symbol('SERVICE_DATABASE');
 
 /** Starts the outbox relay with the service and stops it (publishing what is pending) at the end. */
@@ -58,21 +64,27 @@ export class PersistenceModule {
           useFactory: (db: ServiceDatabase) => new prismaClass({ adapter: db.adapter }),
         },
         {
+          provide: SQL,
+          inject: [PRISMA, SERVICE_DATABASE],
+          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase) => db.sql ?? prisma,
+        },
+        {
           provide: OutboxRelay,
-          inject: [PRISMA, EventBus],
-          useFactory: (prisma: PrismaClientLike, bus: EventBus) => {
+          inject: [PRISMA, SERVICE_DATABASE, EventBus],
+          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus) => {
             const logger = new Logger('Outbox');
-            return new OutboxRelay({ client: prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
+            return new OutboxRelay({ client: db.sql ?? prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
           },
         },
         {
           provide: EventStore,
-          inject: [PRISMA, EventBus, OutboxRelay],
-          useFactory: (prisma: PrismaClientLike, bus: EventBus, relay: OutboxRelay) => new EventStore(prisma, bus, relay),
+          inject: [PRISMA, SERVICE_DATABASE, EventBus, OutboxRelay],
+          // Embedded: the write side skips Prisma's query engine (see ServiceDatabase.sql).
+          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql ?? prisma, bus, relay, { joinCommands: db.mode === 'embedded' }),
         },
         DatabaseLifecycle,
       ],
-      exports: [PRISMA, EventStore, OutboxRelay],
+      exports: [PRISMA, SQL, EventStore, OutboxRelay],
     };
   }
 }

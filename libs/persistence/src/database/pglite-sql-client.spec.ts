@@ -1,0 +1,82 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
+import { decodeEvent } from '@sluice/events';
+import { applyOnce } from '../consumer/idempotent-consumer';
+import { applyMigrations } from '../migrate/migrate';
+import { appendToOutbox } from '../outbox/outbox';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import type { RawSqlClient, TransactionalClient } from '../raw-sql-client';
+import { fixtureSchema, walletCredited } from '../testing/fixture-database';
+import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
+import { pgliteSqlClient } from './pglite-sql-client';
+
+requireVmModulesForPglite();
+jest.setTimeout(60_000);
+
+const counter = async (sql: RawSqlClient, name: string) =>
+  (await sql.$queryRaw<{ value: number }[]>`SELECT value FROM counter WHERE name = ${name}`)[0]?.value ?? 0;
+const increment = (tx: RawSqlClient, name: string, by: number) =>
+  tx.$executeRaw`INSERT INTO counter (name, value) VALUES (${name}, ${by}) ON CONFLICT (name) DO UPDATE SET value = counter.value + ${by}`;
+
+describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', () => {
+  let db: PGlite;
+  let sql: TransactionalClient;
+  beforeAll(async () => {
+    db = await PGlite.create('memory://');
+    await applyMigrations({ kind: 'pglite', db }, fixtureSchema);
+    sql = pgliteSqlClient(db);
+  });
+  afterAll(() => db.close());
+
+  it('binds interpolated values as parameters, never as SQL text', async () => {
+    const hostile = "x'); DELETE FROM counter; --";
+    await increment(sql, 'kept', 1);
+    const [row] = await sql.$queryRaw<{ v: string }[]>`SELECT ${hostile}::text AS v`;
+    expect(row.v).toBe(hostile);
+    expect(await counter(sql, 'kept')).toBe(1);
+  });
+
+  it('reads values the way Prisma raw queries do: int8 as bigint, json parsed, arrays as arrays', async () => {
+    const [row] = await sql.$queryRaw<{ big: bigint; doc: { a: number }; ids: string[]; at: Date }[]>`
+      SELECT ${'9007199254740993'}::bigint AS big, ${JSON.stringify({ a: 1 })}::jsonb AS doc, ${['p', 'q']}::text[] AS ids,
+        ${'2026-01-02T03:04:05.000Z'}::timestamptz AS at`;
+    expect(row).toEqual({ big: 9007199254740993n, doc: { a: 1 }, ids: ['p', 'q'], at: new Date('2026-01-02T03:04:05.000Z') });
+  });
+
+  it('counts the rows a statement changed', async () => {
+    await increment(sql, 'a', 1);
+    await increment(sql, 'b', 1);
+    expect(await sql.$executeRaw`UPDATE counter SET value = 0 WHERE name = ANY(${['a', 'b', 'missing']}::text[])`).toBe(2);
+  });
+
+  it('commits a transaction whole, and keeps nothing of one that throws', async () => {
+    await sql.$transaction(async (tx) => {
+      await increment(tx, 'tx-ok', 1);
+      await increment(tx, 'tx-ok', 2);
+    });
+    await expect(
+      sql.$transaction(async (tx) => {
+        await increment(tx, 'tx-failed', 5);
+        throw new Error('decider said no');
+      }),
+    ).rejects.toThrow('decider said no');
+    expect(await counter(sql, 'tx-ok')).toBe(3);
+    expect(await counter(sql, 'tx-failed')).toBe(0);
+  });
+
+  it('carries the idempotent consumer and the outbox: an event delivered twice is applied and published once', async () => {
+    const consumed = walletCredited();
+    const produced = walletCredited('acct-2');
+    for (let delivery = 0; delivery < 2; delivery++) {
+      await applyOnce(sql, 'test.consumer', [consumed], async (tx) => {
+        await increment(tx, 'applied', 1);
+        await appendToOutbox(tx, [produced]);
+      });
+    }
+    const published: OutgoingRecord[] = [];
+    const log: Pick<EventLog, 'publish'> = { publish: async (_topic, records) => void published.push(...records) };
+    await new OutboxRelay({ client: sql, log }).publishPending();
+    expect(await counter(sql, 'applied')).toBe(1);
+    expect(published.map((r) => decodeEvent({ key: r.key, value: r.value, headers: r.headers ?? {} }).eventId)).toEqual([produced.eventId]);
+  });
+});
