@@ -1,12 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { onProcessExit, sleepSync } from '../exit-cleanup';
 import { freePort } from '../free-port';
+import { startJavaServer } from '../java-process';
 import { JAVA, requireCommands } from '../prerequisites';
 import { ensureKafkaDistribution } from './kafka-distribution';
 
@@ -58,40 +58,24 @@ export async function startKafkaBroker(options: StartKafkaOptions = {}): Promise
   }
 
   const heapMb = options.heapMb ?? 512;
-  const consoleLog = openSync(join(dir, 'console.log'), 'a');
-  const child = spawn(
+  const brokers = [`127.0.0.1:${port}`];
+  const server = await startJavaServer({
     java,
-    [
+    args: [
       `-Xms${Math.min(256, heapMb)}m`, `-Xmx${heapMb}m`,
       '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExplicitGCInvokesConcurrent',
       '-Djava.awt.headless=true', log4j, `-Dkafka.logs.dir=${dir}`,
       '-cp', classpath, 'kafka.Kafka', propertiesFile,
     ],
-    { stdio: ['ignore', consoleLog, consoleLog] },
-  );
-  closeSync(consoleLog);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const unregister = onProcessExit(() => {
-    child.kill('SIGKILL');
-    // Let the kernel finish the kill, or the dying JVM may recreate files as they are removed.
-    sleepSync(200);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    dir,
+    name: 'Kafka broker',
+    address: brokers.join(','),
+    isReady: readinessCheck(brokers),
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+    pollMs: 200,
+    logFiles: ['console.log', 'server.log'],
   });
-
-  const brokers = [`127.0.0.1:${port}`];
-  const stop = async () => {
-    unregister();
-    await stopJava(child, exited);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilServing(brokers, exited, options.startTimeoutMs ?? 60_000);
-  } catch (err) {
-    const logs = ['console.log', 'server.log'].map((name) => tail(join(dir, name))).join('\n');
-    await stop();
-    throw new Error(`${(err as Error).message}\n${logs}`.trim());
-  }
-  return { brokers, version: distribution.version, pid: child.pid!, dir, stop };
+  return { brokers, version: distribution.version, pid: server.pid, dir, stop: server.stop };
 }
 
 function serverProperties(p: { dir: string; port: number; controllerPort: number; partitions: number }): string {
@@ -153,10 +137,7 @@ async function twoFreePorts(): Promise<[number, number]> {
   return [first, second];
 }
 
-async function waitUntilServing(brokers: string[], exited: Promise<number | null>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
+function readinessCheck(brokers: string[]): () => Promise<boolean> {
   const admin = new Kafka({
     clientId: 'sluice-testing-readiness',
     brokers,
@@ -164,40 +145,20 @@ async function waitUntilServing(brokers: string[], exited: Promise<number | null
     connectionTimeout: 1_000,
     retry: { retries: 0 },
   }).admin();
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`Kafka broker exited with code ${exitCode} before it served requests`);
+  return async () => {
     try {
       await admin.connect();
       const cluster = await admin.describeCluster();
       // KRaft: the broker answers once it has registered with its own controller. Asking
       // for a group's offsets then creates __consumer_offsets, so the first test's consumer
       // group does not meet "coordinator not available".
-      if (cluster.brokers.length > 0 && cluster.controller !== null) {
-        await admin.fetchOffsets({ groupId: 'sluice-testing-readiness' });
-        await admin.disconnect();
-        return;
-      }
+      if (cluster.brokers.length === 0 || cluster.controller === null) return false;
+      await admin.fetchOffsets({ groupId: 'sluice-testing-readiness' });
+      await admin.disconnect();
+      return true;
     } catch (err) {
-      lastError = err;
       await admin.disconnect().catch(() => undefined);
+      throw err;
     }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Kafka broker at ${brokers.join(',')} not serving after ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-async function stopJava(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  // A controlled shutdown of a one-node cluster takes a second or two; the data is thrown away anyway.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function tail(file: string, chars = 3_000): string {
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8');
-  return text.length > chars ? `…${text.slice(-chars)}` : text;
+  };
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onProcessExit, sleepSync } from '../exit-cleanup';
 import { freePort } from '../free-port';
+import { startJavaServer } from '../java-process';
 import { JAVA, requireCommands } from '../prerequisites';
 import { ensureS3ServerDistribution } from './s3-distribution';
 
@@ -38,10 +37,10 @@ export async function startS3Server(options: StartS3Options = {}): Promise<S3Ser
   const dir = mkdtempSync(join(tmpdir(), 'sluice-s3-'));
   const port = await freePort();
   const heapMb = options.heapMb ?? 384;
-  const consoleLog = openSync(join(dir, 'console.log'), 'a');
-  const child = spawn(
+  const endpoint = `http://127.0.0.1:${port}`;
+  const server = await startJavaServer({
     java,
-    [
+    args: [
       `-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true',
       '-jar', distribution.jar,
       `--com.adobe.testing.s3mock.httpPort=${port}`,
@@ -52,64 +51,21 @@ export async function startS3Server(options: StartS3Options = {}): Promise<S3Ser
       '--spring.main.banner-mode=off',
       '--logging.level.root=WARN',
     ],
-    { stdio: ['ignore', consoleLog, consoleLog] },
-  );
-  closeSync(consoleLog);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const unregister = onProcessExit(() => {
-    child.kill('SIGKILL');
-    // Let the kernel finish the kill, or the dying JVM may recreate files as they are removed.
-    sleepSync(200);
-    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    dir,
+    name: 'S3 server',
+    address: endpoint,
+    isReady: () => listsBuckets(endpoint),
+    timeoutMs: options.startTimeoutMs ?? 60_000,
+    pollMs: 100,
+    logFiles: ['console.log'],
   });
-
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    unregister();
-    await stopProcess(child, exited);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilServing(endpoint, exited, options.startTimeoutMs ?? 60_000);
-  } catch (err) {
-    const logs = tail(join(dir, 'console.log'));
-    await stop();
-    throw new Error(`${(err as Error).message}\n${logs}`.trim());
-  }
-  return { endpoint, region: REGION, version: distribution.version, pid: child.pid!, dir, stop };
+  return { endpoint, region: REGION, version: distribution.version, pid: server.pid, dir, stop: server.stop };
 }
 
 /** Ready once an anonymous ListBuckets (GET /) answers 200. */
-async function waitUntilServing(endpoint: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`S3 server exited with code ${exitCode} before it served requests`);
-    try {
-      const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.ok) return;
-      lastError = new Error(`GET / answered ${response.status}`);
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`S3 server at ${endpoint} not serving after ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function tail(file: string, chars = 3_000): string {
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8');
-  return text.length > chars ? `…${text.slice(-chars)}` : text;
+async function listsBuckets(endpoint: string): Promise<boolean> {
+  const response = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2_000) });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`GET / answered ${response.status}`);
+  return true;
 }
