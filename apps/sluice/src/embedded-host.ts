@@ -68,12 +68,15 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   const bus = new EventBus(log);
   const blobs = createBlobStore((engine.kind === 'distributed' ? engine.blobs : undefined) ?? { kind: 'fs', dir: join(config.SLUICE_DATA_DIR, 'blobs') });
   const running: RunningService[] = [];
-  const stop = async () => {
-    for (const service of running.reverse()) await service.stop();
-    await log.close();
-    await blobs.close();
-    await market?.stop();
-  };
+  // Once: a second call waits for the first (a test may stop Sluice to run operator commands, then clean up).
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const service of running.reverse()) await service.stop();
+      await log.close();
+      await blobs.close();
+      await market?.stop();
+    })());
   try {
     for (const name of SERVICE_ORDER) {
       running.push(

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
 import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
 import { randomUUID } from 'node:crypto';
-import { BackgroundLoop } from '../background-loop';
+import { BackgroundWorker } from '../background-worker';
 import { LineExpander, type LineEvent } from './expand-line.decider';
 import { markExpanded, pendingExpansions, saveCheckpoint, type Checkpoint, type PendingExpansion } from './expansion.repository';
 
@@ -22,29 +22,17 @@ const IDLE_MS = 500;
  * chunk at a time.
  */
 @Injectable()
-export class ExpansionWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('FileExpansion');
-  private readonly loop = new BackgroundLoop(this.logger, IDLE_MS, (isRunning) => this.round(isRunning));
+export class ExpansionWorker extends BackgroundWorker {
 
   constructor(
     private readonly store: EventStore,
     @Inject(PRISMA) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  ) {
+    super('FileExpansion', IDLE_MS);
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  private async round(isRunning: () => boolean): Promise<void> {
+  protected async round(isRunning: () => boolean): Promise<void> {
     for (const job of await pendingExpansions(this.db, 10)) {
       if (!isRunning()) return;
       await this.expand(job, isRunning);

@@ -1,11 +1,11 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { outputLine } from '@sluice/batch-formats';
 import { createEvent, TaskOutputReady } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BackgroundLoop } from '../background-loop';
+import { BackgroundWorker } from '../background-worker';
 import { stableUuid } from '../expansion/stable-id';
 import { markOutputWritten, outputPage, readyOutputTasks, type OutputRow, type ReadyOutputTask } from './output.repository';
 
@@ -28,29 +28,17 @@ function lineOf(row: OutputRow): string {
  * transaction (outbox). The API answers `output_url` from that event.
  */
 @Injectable()
-export class OutputAssembler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('OutputAssembler');
-  private readonly loop = new BackgroundLoop(this.logger, IDLE_MS, () => this.round());
+export class OutputAssembler extends BackgroundWorker {
 
   constructor(
     private readonly store: EventStore,
     @Inject(PRISMA) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  ) {
+    super('OutputAssembler', IDLE_MS);
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  wake(): void {
-    this.loop.wake();
-  }
-
-  private async round(): Promise<void> {
+  protected async round(): Promise<void> {
     for (const task of await readyOutputTasks(this.db, 10)) await this.assemble(task);
   }
 

@@ -1,47 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadEmbeddedConfig } from '../config';
-import { startEmbedded } from '../embedded-host';
 import { exchangeScenarios, type ExchangeHarness } from './exchange.scenario';
 import { LEDGER_CHECK, REBUILD, runOperatorCommand } from './operator-commands';
+import { startEmbeddedForTest, type TestEngine } from './test-engine';
 
 jest.setTimeout(180_000);
 
 const ADMIN_KEY = 'sk_admin_e2e_embedded_0123456789';
 
 describe('the exchange end to end on the embedded engine', () => {
-  let dataDir: string;
-  let stopped = false;
+  let engine: TestEngine;
   exchangeScenarios(
     async (): Promise<ExchangeHarness> => {
-      dataDir = mkdtempSync(join(tmpdir(), 'sluice-exchange-'));
-      const sluice = await startEmbedded(
-        loadEmbeddedConfig({
-          SLUICE_DATA_DIR: dataDir,
-          PORT: '0',
-          SLUICE_ADMIN_KEY: ADMIN_KEY,
-          SLUICE_TIME_SCALE: '3000',
-          SLUICE_DEMO_LATENCY_SCALE: '0',
-        }),
-      );
+      engine = await startEmbeddedForTest({ name: 'exchange', adminKey: ADMIN_KEY, env: { SLUICE_TIME_SCALE: '3000' } });
       return {
-        sluice,
+        sluice: engine.sluice,
         adminKey: ADMIN_KEY,
         // The embedded log and databases belong to one process: stop it, then run the commands.
         operatorChecks: async () => {
-          await sluice.stop();
-          stopped = true;
+          await engine.sluice.stop();
           return {
-            ledger: await runOperatorCommand(LEDGER_CHECK, ['--data-dir', dataDir]),
-            rebuild: await runOperatorCommand(REBUILD, ['--data-dir', dataDir]),
+            ledger: await runOperatorCommand(LEDGER_CHECK, ['--data-dir', engine.dataDir]),
+            rebuild: await runOperatorCommand(REBUILD, ['--data-dir', engine.dataDir]),
           };
         },
       };
     },
-    async (h) => {
-      if (!stopped) await h.sluice.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    () => engine.stop(),
   );
 });

@@ -1,6 +1,7 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedSluice } from '../embedded-host';
+import { until } from './http';
 
 /**
  * The exchange as a customer sees it, end to end through the HTTP API with all five
@@ -35,16 +36,6 @@ async function call<T>(base: string, method: string, path: string, key: string, 
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as T };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 /** What billing charges for a completed SLA item: base price × its quoted factor on actual tokens. */

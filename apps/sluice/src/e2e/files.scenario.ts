@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EmbeddedSluice } from '../embedded-host';
+import { until } from './http';
 
 /**
  * Files as a customer uses them, end to end through HTTP with all five services: upload
@@ -89,15 +89,6 @@ export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: Fil
     return call<FileBody>('PUT', `/v0/files/${name}`, key, form);
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(250);
-    }
-  }
 
   let alice: string;
   let bob: string;

@@ -1,33 +1,39 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 
 /**
- * Runs `round` again and again: at once when woken, otherwise every `idleMs` (real time: the
- * files service's work is I/O, not waiting on the simulated market). A failed round is logged
- * and retried; stop() waits for the round in progress.
+ * A service's background work, run in rounds: at once when woken, otherwise every `idleMs`
+ * (real time: the files service's work is I/O, not waiting on the simulated market). A failed
+ * round is logged and retried; shutdown waits for the round in progress, which should check
+ * `isRunning()` between steps.
  */
-export class BackgroundLoop {
+export abstract class BackgroundWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  protected readonly logger: Logger;
   private running = false;
   private loop?: Promise<void>;
   private woken = false;
   private wakeUp: () => void = () => undefined;
 
-  constructor(
-    private readonly logger: Logger,
+  protected constructor(
+    name: string,
     private readonly idleMs: number,
-    private readonly round: (isRunning: () => boolean) => Promise<void>,
-  ) {}
+  ) {
+    this.logger = new Logger(name);
+  }
 
-  start(): void {
+  protected abstract round(isRunning: () => boolean): Promise<void>;
+
+  onApplicationBootstrap(): void {
     this.running = true;
     this.loop = this.run();
   }
 
-  async stop(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.wakeUp();
     await this.loop;
   }
 
+  /** New work may be there: start a round now (or right after the current one). */
   wake(): void {
     this.woken = true;
     this.wakeUp();
