@@ -17,6 +17,7 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const JSONL_NAME = /\.(jsonl|ndjson|jsonlines)$/i;
 const FILE_NAME = /^[^/\\\u0000-\u001f]{1,255}$/;
 
+const tooLarge = (maxBytes: number) => new RequestError(413, 'file_too_large', `the file is larger than the limit of ${maxBytes} bytes`);
 const blobKeyOf = (accountId: string, fileId: string) => `files/${accountId}/${fileId}`;
 
 /**
@@ -33,6 +34,10 @@ export class FilesService {
   ) {}
 
   async upload(accountId: string, pathName: string | null, request: IncomingMessage): Promise<FileRow> {
+    const maxBytes = this.runtime.http?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+    // A raw body that announces its size is refused before any of it is read.
+    const declared = Number(request.headers['content-length']);
+    if (!String(request.headers['content-type'] ?? '').startsWith('multipart/') && declared > maxBytes) throw tooLarge(maxBytes);
     const source = await uploadSource(request);
     const fileName = (pathName ?? source.fileName ?? '').trim();
     if (!FILE_NAME.test(fileName)) {
@@ -49,7 +54,6 @@ export class FilesService {
       },
     });
     source.stream.on('error', (err) => tap.destroy(err));
-    const maxBytes = this.runtime.http?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     const mimeType = JSONL_NAME.test(fileName) ? 'application/jsonl' : (source.mimeType ?? 'application/octet-stream');
     let stored;
     try {
@@ -57,7 +61,7 @@ export class FilesService {
     } catch (err) {
       source.stream.unpipe(tap);
       source.stream.resume();
-      if (err instanceof BlobTooLargeError) throw new RequestError(413, 'file_too_large', `the file is larger than the limit of ${maxBytes} bytes`);
+      if (err instanceof BlobTooLargeError) throw tooLarge(maxBytes);
       throw err;
     }
     const scan = scanner.end();

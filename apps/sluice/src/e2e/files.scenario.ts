@@ -155,10 +155,15 @@ export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: Fil
   });
 
   it('refuses a file over the size limit (413 file_too_large), one with a duplicate key, and another account\'s file_id', async () => {
-    const big = 'x'.repeat(h.maxUploadBytes + 1024);
-    const tooLarge = await call<FileBody>('PUT', '/v0/files/big.jsonl', alice, big, { 'content-type': 'application/octet-stream' });
-    expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.error?.code).toBe('file_too_large');
+    const big = `${seedLine('k', 'x'.repeat(h.maxUploadBytes))}\n`;
+    // A raw body is refused on its Content-Length; a multipart one while it streams.
+    for (const tooLarge of [
+      await call<FileBody>('PUT', '/v0/files/big.jsonl', alice, big, { 'content-type': 'application/octet-stream' }),
+      await uploadMultipart(alice, 'big.jsonl', big),
+    ]) {
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.body.error?.code).toBe('file_too_large');
+    }
 
     const dup = await uploadMultipart(alice, 'dup.jsonl', [seedLine('a', 'one'), seedLine('b', 'two'), seedLine('a', 'three')].join('\n'));
     expect(dup.status).toBe(422);
