@@ -154,6 +154,17 @@ export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: Fil
     expect(task.objects[2].error).toMatchObject({ code: 'invalid_line', message: expect.stringContaining('line 3') });
   });
 
+  it('answers inline items without an SLA and Output-Format: jsonl with the output_url at once, keyed by object id', async () => {
+    const items = [{ model: 'qwen-7b', input: 'Name a river.' }, { model: 'llama-3.1-8b', input: 'Name a mountain.' }];
+    const answered = await postJson<JsonlTaskBody & { objects?: unknown }>('/v0/infer/', alice, items, { 'output-format': 'jsonl' });
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ status: 'completed', total_items: 2, completed_items: 2, output_url: expect.stringContaining('/content') });
+    expect(answered.body.objects).toBeUndefined();
+    const lines = (await call('GET', new URL(answered.body.output_url!).pathname, alice)).text.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toEqual({ key: expect.stringMatching(/^[0-9a-f-]{36}$/), output: { type: 'text', text: expect.stringMatching(/\S/) } });
+  });
+
   it('refuses a file over the size limit (413 file_too_large), one with a duplicate key, and another account\'s file_id', async () => {
     const big = `${seedLine('k', 'x'.repeat(h.maxUploadBytes))}\n`;
     // A raw body is refused on its Content-Length; a multipart one while it streams.
