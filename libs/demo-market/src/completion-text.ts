@@ -17,6 +17,17 @@ export function unitHash(...parts: readonly (string | number)[]): number {
   return digest.readUInt32BE(0) / 2 ** 32;
 }
 
+/** Numbers in [0, 1) drawn from one hash of the parts (mulberry32): a hash per draw costs more than the answer. */
+function unitSequence(...parts: readonly (string | number)[]): () => number {
+  let state = createHash('sha256').update(parts.join('\u0000')).digest().readUInt32BE(0);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 const vocabulary = (
   'the exchange routes each request to a provider whose price latency and reliability fit ' +
   'the profile while batches wait for cheaper hours inside the window so tokens cost less ' +
@@ -43,9 +54,8 @@ export function generateCompletion(
   const naturalTokens = 16 + Math.floor(unitHash(seed, model, prompt, 'length') * 128);
   const opening = prompt.trim().split(/\s+/).slice(0, 4).join(' ');
   const words = [`About "${opening}":`];
-  for (let i = 0; words.length < naturalTokens; i++) {
-    words.push(vocabulary[Math.floor(unitHash(seed, model, prompt, i) * vocabulary.length)]);
-  }
+  const next = unitSequence(seed, model, prompt, 'words');
+  while (words.length < naturalTokens) words.push(vocabulary[Math.floor(next() * vocabulary.length)]);
   const encoding = encodings[tokenizer];
   const tokens = encoding.encode(`${words.join(' ')}.`, asPlainText).slice(0, naturalTokens);
   const finishReason = tokens.length <= maxTokens ? 'stop' : 'length';

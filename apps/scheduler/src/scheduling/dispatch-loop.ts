@@ -11,6 +11,13 @@ import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
  * when it plans something.
  */
 const POLL_INTERVAL_MS = 100;
+/**
+ * Shortest real time between the starts of two passes. Live work due now is dispatched by the
+ * scheduling consumer itself, so what waits here (provider batch groups, retries, escalations)
+ * loses nothing to it, and a busy consumer waking the loop on every commit does not turn each
+ * commit into a scan of every waiting row.
+ */
+const MIN_PASS_INTERVAL_MS = 25;
 const ROWS_PER_TICK = 5_000;
 
 /**
@@ -59,7 +66,11 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async run(): Promise<void> {
+    let lastPassAt = 0;
     while (this.running) {
+      const sinceLast = Date.now() - lastPassAt;
+      if (sinceLast < MIN_PASS_INTERVAL_MS) await new Promise((resolve) => setTimeout(resolve, MIN_PASS_INTERVAL_MS - sinceLast));
+      lastPassAt = Date.now();
       this.woken = false;
       let more = false;
       try {

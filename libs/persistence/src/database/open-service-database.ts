@@ -7,6 +7,7 @@ import { applyMigrations } from '../migrate/migrate';
 import type { SchemaLocation } from '../migrate/migrations-folder';
 import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
 import type { TransactionalClient } from '../raw-sql-client';
+import { pgSqlClient } from './pg-sql-client';
 import { pgliteSqlClient } from './pglite-sql-client';
 import type { ServiceName } from '@sluice/events';
 import { schemaLocationOf } from '../services';
@@ -28,15 +29,16 @@ export interface ServiceDatabase {
   /** Hand it to the service's generated client: `new PrismaClient({ adapter })`. */
   adapter: SqlDriverAdapterFactory;
   /**
-   * Embedded only: raw SQL and transactions on the same database without Prisma's query
-   * engine, for the write side (event store, outbox relay). Undefined on PostgreSQL.
+   * Raw SQL and transactions on the same database without Prisma's query engine, for the
+   * write side (event store, outbox relay) and hot reads.
    */
-  sql?: TransactionalClient;
+  sql: TransactionalClient;
   /** Migrations applied while opening (always empty for an up-to-date database). */
   appliedMigrations: string[];
   /**
    * Releases the database. Call it after `prisma.$disconnect()`: an embedded PGlite is
-   * closed here (its files stay), a PostgreSQL pool is ended by the client's disconnect.
+   * closed here (its files stay); on PostgreSQL the raw client's pool is ended here, Prisma's
+   * by the client's disconnect.
    */
   close(): Promise<void>;
 }
@@ -73,11 +75,13 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     }
   }
   const applied = options.migrate ? (await applyMigrations({ kind: 'postgres', url: options.url }, location)).applied : [];
+  const sql = pgSqlClient(options.url);
   return {
     service: options.service,
     mode: 'postgres',
     adapter: new PrismaPg({ connectionString: options.url }),
+    sql,
     appliedMigrations: applied,
-    close: async () => undefined,
+    close: () => sql.end(),
   };
 }

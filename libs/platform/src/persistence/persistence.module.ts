@@ -16,8 +16,8 @@ export interface PrismaClientLike extends TransactionalClient {
 export type PrismaClientClass = new (options: { adapter: SqlDriverAdapterFactory }) => PrismaClientLike;
 
 /**
- * Raw SQL for hot reads (`$queryRaw` / `$executeRaw`): straight on the embedded PGlite (see
- * ServiceDatabase.sql), the Prisma client on PostgreSQL. Never use it inside a transaction.
+ * Raw SQL for hot reads (`$queryRaw` / `$executeRaw`) without Prisma's query engine (see
+ * ServiceDatabase.sql). Never use it inside a transaction.
  */
 export const SQL = Symbol('SQL');
 
@@ -65,22 +65,22 @@ export class PersistenceModule {
         },
         {
           provide: SQL,
-          inject: [PRISMA, SERVICE_DATABASE],
-          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase) => db.sql ?? prisma,
+          inject: [SERVICE_DATABASE],
+          useFactory: (db: ServiceDatabase) => db.sql,
         },
         {
           provide: OutboxRelay,
-          inject: [PRISMA, SERVICE_DATABASE, EventBus],
-          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus) => {
+          inject: [SERVICE_DATABASE, EventBus],
+          useFactory: (db: ServiceDatabase, bus: EventBus) => {
             const logger = new Logger('Outbox');
-            return new OutboxRelay({ client: db.sql ?? prisma, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
+            return new OutboxRelay({ client: db.sql, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
           },
         },
         {
           provide: EventStore,
-          inject: [PRISMA, SERVICE_DATABASE, EventBus, OutboxRelay],
-          // Embedded: the write side skips Prisma's query engine (see ServiceDatabase.sql).
-          useFactory: (prisma: PrismaClientLike, db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql ?? prisma, bus, relay, { joinCommands: db.mode === 'embedded' }),
+          inject: [SERVICE_DATABASE, EventBus, OutboxRelay],
+          // The write side skips Prisma's query engine (see ServiceDatabase.sql).
+          useFactory: (db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql, bus, relay, { joinCommands: db.mode === 'embedded' }),
         },
         DatabaseLifecycle,
       ],
