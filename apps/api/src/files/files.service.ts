@@ -3,7 +3,7 @@ import { BlobTooLargeError } from '@sluice/blobstore';
 import { describeDuplicate, FileScanner } from '@sluice/batch-formats';
 import { createEvent, FileStored } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
@@ -29,7 +29,7 @@ const blobKeyOf = (accountId: string, fileId: string) => `files/${accountId}/${f
 export class FilesService {
   constructor(
     private readonly eventStore: EventStore,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
 import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
 import { randomUUID } from 'node:crypto';
 import { BackgroundWorker } from '../background-worker';
@@ -26,7 +26,7 @@ export class ExpansionWorker extends BackgroundWorker {
 
   constructor(
     private readonly store: EventStore,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {
     super('FileExpansion', IDLE_MS);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { outputLine } from '@sluice/batch-formats';
 import { createEvent, TaskOutputReady } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BackgroundWorker } from '../background-worker';
@@ -32,7 +32,7 @@ export class OutputAssembler extends BackgroundWorker {
 
   constructor(
     private readonly store: EventStore,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {
     super('OutputAssembler', IDLE_MS);

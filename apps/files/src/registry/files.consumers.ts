@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
 import { ExpansionWorker } from '../expansion/expansion.worker';
 import { collectOutputs } from '../output/output-collector';
@@ -47,7 +47,7 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
     private readonly store: EventStore,
     private readonly expansion: ExpansionWorker,
     private readonly assembler: OutputAssembler,
-    @Inject(PRISMA) private readonly db: TransactionalClient,
+    @Inject(SQL) private readonly db: TransactionalClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
