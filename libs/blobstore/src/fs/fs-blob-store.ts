@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -38,8 +37,11 @@ export class FsBlobStore implements BlobStore {
     const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
     const metaTmp = `${tmp}.meta`;
     const { chunks, reading } = meterBody(body, options.maxBytes);
+    // Opened before streaming, so a failure can only be handled once the file exists (a stream
+    // that opens lazily could create it after the cleanup below).
+    const out = (await open(tmp, 'wx')).createWriteStream({ flush: true });
     try {
-      await pipeline(chunks, createWriteStream(tmp, { flags: 'wx', flush: true }));
+      await pipeline(chunks, out);
       const metaPath = sidecarOf(path);
       // The sidecar is swapped first: a crash between the two renames can leave the new
       // content type beside the old bytes, never a blob without its bytes.
@@ -52,6 +54,8 @@ export class FsBlobStore implements BlobStore {
       await rename(tmp, path);
       await fsyncDir(dir);
     } catch (err) {
+      // Not events.once: it rejects on the 'error' the failed pipeline leaves on the stream.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await Promise.all([rm(tmp, { force: true }), rm(metaTmp, { force: true })]);
       throw err;
     }
