@@ -20,6 +20,12 @@ import { startPostgres } from '@sluice/testing';
 import { openAccount, round, runBenchmark, startExchange, type Exchange } from '../exchange/harness';
 import { writeSeedFile } from './jsonl-file';
 
+/**
+ * The V8 flags `npm run start:files` runs the service with (a small young generation keeps its
+ * RSS near its live heap); FILES_NODE_FLAGS replaces them, e.g. to try a heap cap.
+ */
+const FILES_NODE_FLAGS = (process.env.FILES_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+
 const { values: args } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, roundtrip: { type: 'string', default: '0' } } });
 
 async function upload(ex: Exchange, key: string, path: string): Promise<{ fileId: string; seconds: number }> {
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
     let child: string;
     try {
       const databaseUrl = await postgres.createDatabase('bench_files');
-      child = execFileSync(process.execPath, [...(process.env.FILES_NODE_FLAGS ?? '').split(' ').filter(Boolean), '-r', './tools/register.cjs', join(__dirname, 'files-service.child.ts'), path, String(lines), databaseUrl], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      child = execFileSync(process.execPath, [...FILES_NODE_FLAGS, '-r', './tools/register.cjs', join(__dirname, 'files-service.child.ts'), path, String(lines), databaseUrl], { encoding: 'utf8', maxBuffer: 1 << 20 });
     } finally {
       await postgres.stop();
     }
