@@ -8,3 +8,4 @@ export * from './persistence/persistence.module';
 export * from './persistence/event-store';
 export * from './clock';
 export * from './providers-setup';
+export * from './background-worker';

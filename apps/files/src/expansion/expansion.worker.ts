@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
 import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
 import { randomUUID } from 'node:crypto';
-import { BackgroundWorker } from '../background-worker';
 import { LineExpander, type LineEvent } from './expand-line.decider';
 import { markExpanded, pendingExpansions, saveCheckpoint, type Checkpoint, type PendingExpansion } from './expansion.repository';
 

@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { outputLine } from '@sluice/batch-formats';
 import { createEvent, TaskOutputReady } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { BackgroundWorker } from '../background-worker';
 import { stableUuid } from '../expansion/stable-id';
 import { markOutputWritten, outputPage, readyOutputTasks, type OutputRow, type ReadyOutputTask } from './output.repository';
 

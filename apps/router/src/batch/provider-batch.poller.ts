@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { BackgroundWorker, EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { OpenAiCompatibleAdapter, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { mapBounded } from '../execution/bounded';
@@ -27,51 +27,26 @@ type PollResult = { job: BatchJob; finished: false } | { job: BatchJob; finished
  * Provider calls run outside transactions; a job another round already completed emits nothing.
  */
 @Injectable()
-export class ProviderBatchPoller implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('ProviderBatchPoller');
-  private running = false;
-  private loop?: Promise<void>;
-  private wakeUp: () => void = () => undefined;
-
+export class ProviderBatchPoller extends BackgroundWorker {
   constructor(
     private readonly store: EventStore,
     private readonly adapter: OpenAiCompatibleAdapter,
     @Inject(PRISMA) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+  ) {
+    // Waits on the runtime clock: batch turnarounds are simulated time.
+    super('ProviderBatchPoller', IDLE_POLL_MS, (ms) => runtime.clock.sleep(ms));
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wakeUp();
-    await this.loop;
+  protected round(): Promise<void> {
+    return this.pollDue();
   }
 
-  /** A job was recorded: look at the schedule again now. */
-  wake(): void {
-    this.wakeUp();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.pollDue();
-      } catch (err) {
-        this.logger.warn(`poll round failed, will retry: ${(err as Error).message}`);
-      }
-      if (!this.running) break;
-      const next = await nextPollAt(this.db).catch(() => null);
-      const waitMs = next ? Math.max(0, next.getTime() - this.runtime.clock.now().getTime()) : IDLE_POLL_MS;
-      await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        void this.runtime.clock.sleep(Math.min(waitMs, IDLE_POLL_MS)).then(resolve);
-      });
-    }
+  /** Until the next job is due to be asked again (or a while, with none open). */
+  protected override async nextWaitMs(): Promise<number> {
+    const next = await nextPollAt(this.db);
+    return Math.min(next ? Math.max(0, next.getTime() - this.runtime.clock.now().getTime()) : IDLE_POLL_MS, IDLE_POLL_MS);
   }
 
   private async pollDue(): Promise<void> {

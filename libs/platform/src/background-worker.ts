@@ -1,10 +1,10 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 
 /**
- * A service's background work, run in rounds: at once when woken, otherwise every `idleMs`
- * (real time: the files service's work is I/O, not waiting on the simulated market). A failed
- * round is logged and retried; shutdown waits for the round in progress, which should check
- * `isRunning()` between steps.
+ * A service's background work, run in rounds: at once when woken (also when woken during a
+ * round), otherwise after `nextWaitMs()` (default `idleMs`, real time; a service on the
+ * simulated clock passes its `sleep`). A failed round is logged and retried; shutdown waits for
+ * the round in progress, which should check `isRunning()` between steps.
  */
 export abstract class BackgroundWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   protected readonly logger: Logger;
@@ -15,12 +15,18 @@ export abstract class BackgroundWorker implements OnApplicationBootstrap, Before
 
   protected constructor(
     name: string,
-    private readonly idleMs: number,
+    protected readonly idleMs: number,
+    private readonly sleep?: (ms: number) => Promise<void>,
   ) {
     this.logger = new Logger(name);
   }
 
   protected abstract round(isRunning: () => boolean): Promise<void>;
+
+  /** How long to wait after a round unless woken. */
+  protected async nextWaitMs(): Promise<number> {
+    return this.idleMs;
+  }
 
   onApplicationBootstrap(): void {
     this.running = true;
@@ -48,8 +54,15 @@ export abstract class BackgroundWorker implements OnApplicationBootstrap, Before
         this.logger.warn(`round failed, will retry: ${(err as Error).message}`);
       }
       if (!this.running || this.woken) continue;
+      const waitMs = await this.nextWaitMs().catch(() => this.idleMs);
+      if (this.woken || !this.running) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.idleMs);
+        if (this.sleep) {
+          this.wakeUp = resolve;
+          void this.sleep(waitMs).then(resolve);
+          return;
+        }
+        const timer = setTimeout(resolve, waitMs);
         this.wakeUp = () => {
           clearTimeout(timer);
           resolve();
