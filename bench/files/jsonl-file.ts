@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { DEMO_MODELS, prompt } from '../exchange/harness';
 
@@ -22,7 +22,6 @@ export async function writeSeedFile(path: string, lines: number, models: readonl
 
 /** VmHWM of this process: its peak resident set, in MB. */
 export function peakRssMb(): number {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return match ? Math.round(Number(match[1]) / 1024) : NaN;
 }

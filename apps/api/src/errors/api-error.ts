@@ -90,32 +90,27 @@ export class IdempotencyKeyReusedError extends ApiError {
   }
 }
 
-/**
- * A real-time request that ended without an answer. The customer's own caps (price,
- * latency) are 422: the request can succeed with another cap; the market's state is 503.
- */
-export class RealtimeFailedError extends ApiError {
+/** A request the API refuses for a reason of its own (a file too large, a duplicate key, …): status and code say which. */
+export class RequestError extends ApiError {
   readonly type: ApiErrorType;
 
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    type: ApiErrorType = 'invalid_request_error',
   ) {
     super(message);
-    this.type = status === 422 ? 'invalid_request_error' : status === 504 ? 'api_error' : 'provider_error';
+    this.type = type;
   }
 }
 
-/** A request the API refuses for a reason of its own (a file too large, a duplicate key, …): status and code say which. */
-export class RequestError extends ApiError {
-  readonly type: ApiErrorType = 'invalid_request_error';
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * A real-time request that ended without an answer. The customer's own caps (price,
+ * latency) are 422: the request can succeed with another cap; the market's state is 503.
+ */
+export class RealtimeFailedError extends RequestError {
+  constructor(status: number, code: string, message: string) {
+    super(status, code, message, status === 422 ? 'invalid_request_error' : status === 504 ? 'api_error' : 'provider_error');
   }
 }

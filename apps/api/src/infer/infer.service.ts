@@ -4,17 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
-import { NotFoundError, RequestError } from '../errors/api-error';
+import { NotFoundError } from '../errors/api-error';
 import { findFile, outputFileOfTask } from '../files/file-view.store';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
 import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
 import { summariseTask } from '../read-models/task.projection';
 import { taskObjectView, taskView } from '../read-models/views';
-import { createEvent, TaskSubmitted } from '@sluice/events';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 import { jsonlTaskView } from './jsonl-task.view';
-import { submitTask } from './submit-task.decider';
+import { submitFileTask, submitTask } from './submit-task.decider';
 
 /** How long (real time) POST /v0/infer/ waits for its no-SLA items before answering without them. */
 export const NO_SLA_WAIT_MS = 30_000;
@@ -68,28 +67,20 @@ export class InferService {
     };
   }
 
-  /**
-   * `[{file_id, sla}]`: one task over the file's lines; the files service expands it into
-   * objects. Its total_items is the file's line count, known since the upload.
-   */
+  /** `[{file_id, sla}]`: one task over the file's lines (see submitFileTask). */
   async submitFile(accountId: string, item: FileInferItem, outputFormat: OutputFormat, baseUrl: string, waitMs = NO_SLA_WAIT_MS) {
-    const file = await findFile(this.sql, item.file_id);
-    if (!file || file.accountId !== accountId) throw new NotFoundError('file', item.file_id);
-    if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
-    const taskId = randomUUID();
-    const slaMinutes = item.sla ?? null;
-    const submitted = createEvent(
-      TaskSubmitted,
-      { taskId, accountId, totalItems: file.items, outputFormat, fileId: file.fileId, slaMinutes },
-      { correlationId: taskId },
-      { now: () => this.runtime.clock.now(), newId: randomUUID },
-    );
+    const submitted = submitFileTask(item, await findFile(this.sql, item.file_id), {
+      accountId,
+      outputFormat,
+      deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
+    });
     await this.eventStore.transact(async (tx) => {
       await recordSubmittedTask(tx, submitted);
       return { result: undefined, events: [submitted] };
     });
-    if (outputFormat === 'jsonl') return this.jsonlAnswer(accountId, taskId, slaMinutes === null ? waitMs : 0, baseUrl);
-    return { status: 'submitted', task_id: taskId, total_items: file.items };
+    const { taskId, totalItems, slaMinutes } = submitted.payload;
+    if (outputFormat === 'jsonl') return this.jsonlAnswer(accountId, taskId, slaMinutes == null ? waitMs : 0, baseUrl);
+    return { status: 'submitted', task_id: taskId, total_items: totalItems };
   }
 
   /** A jsonl task's answer; without an SLA, waits (bounded) for its results file first. */

@@ -1,8 +1,9 @@
 import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
 import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
-import { UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
-import type { InferItem } from './infer-request';
+import { NotFoundError, RequestError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
+import type { FileRow } from '../files/file.projection';
+import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 
 export type PriceFactorFn = (catalogue: Catalogue, request: PriceFactorRequest, now: Date) => number;
 
@@ -113,4 +114,25 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     return { objectId, index, slaMinutes, inputTokens, priceFactor: factor };
   });
   return { taskId, objects, taskSubmitted, events };
+}
+
+/**
+ * `[{file_id, sla}]` as one task over the file's lines (pure): the account's own uploaded file
+ * (another's is 404; an output file is refused), total_items its line count, known since the
+ * upload. The files service expands it into objects.
+ */
+export function submitFileTask(
+  item: FileInferItem,
+  file: FileRow | null,
+  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps },
+): EventOf<'TaskSubmitted'> {
+  if (!file || file.accountId !== ctx.accountId) throw new NotFoundError('file', item.file_id);
+  if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
+  const taskId = ctx.deps.newId();
+  return createEvent(
+    TaskSubmitted,
+    { taskId, accountId: ctx.accountId, totalItems: file.items, outputFormat: ctx.outputFormat, fileId: file.fileId, slaMinutes: item.sla ?? null },
+    { correlationId: taskId },
+    ctx.deps,
+  );
 }

@@ -157,15 +157,16 @@ function accountOf(objectId: string, event: ObjectEvent): string {
   return event.payload.accountId;
 }
 
+/** Where an object sits in its task (the same on a submission and on a file line's rejection). */
+const placement = (p: { taskId: string; index: number; itemKey?: string }) => ({ taskId: p.taskId, itemIndex: p.index, itemKey: p.itemKey ?? null });
+
 function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow {
   switch (event.type) {
     case 'ObjectSubmitted': {
       const p = event.payload;
       return {
         ...row,
-        taskId: p.taskId,
-        itemIndex: p.index,
-        itemKey: p.itemKey ?? null,
+        ...placement(p),
         model: p.model,
         inputTokens: p.inputTokens,
         priceFactor: p.pricing.kind === 'sla' ? p.pricing.priceFactor : null,
@@ -182,9 +183,7 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       const p = event.payload;
       return {
         ...row,
-        taskId: p.taskId,
-        itemIndex: p.index,
-        itemKey: p.itemKey ?? null,
+        ...placement(p),
         status: 'failed',
         errorCode: p.code,
         errorMessage: p.message,

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
-import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
 import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
 import { ExpansionWorker } from '../expansion/expansion.worker';
 import { collectOutputs } from '../output/output-collector';
@@ -64,7 +64,7 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
         maxBatchSize: 2_000,
         handle: async (events) => {
           if (!events.some(mayConcernOutputs)) return;
-          await this.db.$transaction((tx) => collectOutputs(tx, events), { maxWait: 30_000, timeout: 60_000 });
+          await this.db.$transaction((tx) => collectOutputs(tx, events), TRANSACTION_OPTIONS);
           this.assembler.wake();
         },
       }),

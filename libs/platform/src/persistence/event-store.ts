@@ -28,7 +28,7 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
  * connection: under a burst (a few 1,000-item submissions at once) work queues for it, and
  * queueing is right where Prisma's default 2 s wait would fail the request.
  */
-const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+export const TRANSACTION_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 
 /**
  * The write side of a service in one place: every state change commits together with the
