@@ -34,6 +34,7 @@ describe('providersFor', () => {
     expect(offers).toEqual([
       ['swift', 'gpt-4o'],
       ['midway', 'openai/gpt-4o'],
+      ['tidal', 'gpt-4o'],
       ['openai-direct', 'gpt-4o-2024-08-06'],
     ]);
   });
@@ -74,7 +75,7 @@ describe('providerPriceAt', () => {
   });
 
   it('refuses a model the provider does not serve', () => {
-    expect(() => providerPriceAt(tidal, 'openai:gpt-4o', utc('10:00'))).toThrow(ModelNotServedError);
+    expect(() => providerPriceAt(tidal, 'qwen-7b', utc('10:00'))).toThrow(ModelNotServedError);
   });
 });
 

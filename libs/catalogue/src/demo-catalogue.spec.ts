@@ -24,6 +24,13 @@ describe('demo market profiles', () => {
     expect(cheapest(liveCost('deepseek:r1-32b', offPeak))).toBe('tidal');
   });
 
+  it('GPT-4o work that can wait for the off-peak spot window pays a quarter of the list price, half via the batch API', () => {
+    const list = liveCost('openai:gpt-4o', peak)['openai-direct'];
+    expect(cheapest(liveCost('openai:gpt-4o', peak))).toBe('midway');
+    expect(liveCost('openai:gpt-4o', offPeak).tidal).toBe(Math.ceil(list / 4));
+    expect(tokenCostMicros(providerBatchPrice(catalogue.providers.find((p) => p.id === 'openai-direct')!, 'openai:gpt-4o')!, 1_000, 500)).toBe(list / 2);
+  });
+
   it('swift is the fastest for every model it serves, under 100 ms to the first token', () => {
     for (const model of catalogue.models) {
       const byLatency = providersFor(catalogue, model.id).sort((a, b) => expectedLatencyMs(a.provider, 200) - expectedLatencyMs(b.provider, 200));

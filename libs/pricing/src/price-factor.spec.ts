@@ -45,9 +45,10 @@ describe('priceFactor', () => {
     expect(() => priceFactor(catalogue, request('nope', null), tenAm)).toThrow(ModelNotFoundError);
   });
 
-  it('on the demo market: openai:gpt-4o over a day is held up by the 50% batch route', () => {
+  it('on the demo market: openai:gpt-4o reaches the floor over a day (off-peak spot), is held up by the 50% batch route over 6 h', () => {
     const demo = loadCatalogue();
-    expect(priceFactor(demo, request('openai:gpt-4o', 1440, 10_000), tenAm)).toBe(0.55);
+    expect(priceFactor(demo, request('openai:gpt-4o', 1440, 10_000), tenAm)).toBe(0.3);
+    expect(priceFactor(demo, request('openai:gpt-4o', 360, 10_000), tenAm)).toBe(0.55);
     expect(priceFactor(demo, request('deepseek:r1-32b', 1440, 10_000), tenAm)).toBe(0.3);
   });
 });

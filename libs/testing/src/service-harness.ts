@@ -33,6 +33,8 @@ export interface ServiceHarnessOptions {
   /** Start the demo market and hand its endpoints to the service. */
   market?: DemoMarketOptions | false;
   timeScale?: number;
+  /** Where the service's clock starts (default: now); prices follow the time of day, so tests of a plan pin it. */
+  clockOrigin?: Date;
   http?: boolean;
   /** The operator's admin key the API accepts (with `http`). */
   adminKey?: string;
@@ -48,7 +50,7 @@ export const TEST_ADMIN_KEY = 'sk_admin_test_0123456789';
 export async function startServiceHarness(definition: ServiceDefinition, options: ServiceHarnessOptions = {}): Promise<ServiceHarness> {
   const dir = options.dataDir ?? mkdtempSync(join(tmpdir(), `sluice-${definition.name}-`));
   const catalogue = loadCatalogue();
-  const clock = createClock({ scale: options.timeScale ?? 1 });
+  const clock = createClock({ scale: options.timeScale ?? 1, origin: options.clockOrigin });
   const market =
     options.market === false
       ? undefined

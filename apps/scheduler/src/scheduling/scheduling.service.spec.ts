@@ -8,8 +8,10 @@ const basePrice = { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10
 describe('scheduler service', () => {
   let harness: ServiceHarness;
   // 600 simulated seconds per real second: the 2 s backoff and the 5 min batch wait pass quickly.
+  // The clock starts at 08:00 UTC (peak): the off-peak spot window that would beat a provider
+  // batch job opens 8.5 simulated hours (51 real seconds) later.
   beforeAll(async () => {
-    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600 });
+    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600, clockOrigin: new Date('2026-03-04T08:00:00.000Z') });
   }, 60_000);
   afterAll(() => harness?.stop());
 
