@@ -43,6 +43,8 @@ export const DistributedServiceEnv = z.looseObject({
   /** Apply pending migrations at start (development); deployments run the migrate job instead. */
   MIGRATE_ON_START: z.stringbool().default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Serves this process's Kubernetes probes (`/livez`, `/readyz`) on this port (all interfaces); none when unset. */
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });
 export type DistributedServiceEnv = z.infer<typeof DistributedServiceEnv>;
 

@@ -4,6 +4,7 @@ export * from './runtime.module';
 export * from './heartbeat';
 export * from './nest-service';
 export * from './standalone';
+export * from './probes';
 export * from './persistence/persistence.module';
 export * from './persistence/event-store';
 export * from './clock';

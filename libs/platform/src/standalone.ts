@@ -4,6 +4,7 @@ import { EventBus, createEventLog } from '@sluice/eventlog';
 import { blobStoreConfigFromEnv, createBlobStore } from '@sluice/blobstore';
 import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
+import { startProbeServer } from './probes';
 import { loadCatalogueOrFail, providerEndpointsFrom } from './providers-setup';
 import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
 
@@ -23,6 +24,10 @@ export async function runStandalone(
     scale: env.SLUICE_TIME_SCALE,
     origin: env.SLUICE_CLOCK_ORIGIN ? new Date(env.SLUICE_CLOCK_ORIGIN) : undefined,
   });
+  const probes =
+    env.HEALTH_PORT === undefined
+      ? undefined
+      : await startProbeServer({ service: definition.name, instanceId, port: env.HEALTH_PORT, logHealth: () => log.health() });
   const log = await createEventLog({
     kind: 'kafka',
     brokers: env.KAFKA_BROKERS,
@@ -43,15 +48,18 @@ export async function runStandalone(
     http,
     blobs,
   });
+  probes?.started();
   const stop = async () => {
+    probes?.draining();
     await running.stop();
     await log.close();
     await blobs.close();
+    await probes?.close();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
   }
-  console.log(JSON.stringify({ level: 'info', service: definition.name, msg: 'started', instanceId, url: running.url }));
+  console.log(JSON.stringify({ level: 'info', service: definition.name, msg: 'started', instanceId, url: running.url, probesPort: probes?.port }));
   return { url: running.url, stop };
 }
 

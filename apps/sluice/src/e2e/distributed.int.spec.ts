@@ -25,22 +25,31 @@ describe('distributed engine: one process per service on Kafka and PostgreSQL', 
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-  it('serves /healthz with all five services up, and each stops cleanly on SIGTERM', async () => {
+  it('serves /healthz with all five services up, each its own probes, and each stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const brokers = testKafkaBrokers().join(',');
+    const probePorts: Record<string, number> = {};
     for (const service of SERVICES) {
+      probePorts[service] = await freePort();
       const env = {
         KAFKA_BROKERS: brokers,
         DATABASE_URL: await createTestDatabase(`dist_${service}`),
         HEARTBEAT_INTERVAL_MS: '500',
         MIGRATE_ON_START: 'true',
         PORT: String(port),
+        HEALTH_PORT: String(probePorts[service]),
       };
       children.push(startService(service, env));
     }
     const { status, body } = await waitForHealthy(`http://127.0.0.1:${port}`, 90_000);
     expect({ status, body }).toMatchObject({ status: 200, body: { log: { kind: 'kafka', ok: true } } });
     for (const service of SERVICES) expect(body?.services[service].status).toBe('up');
+    // The Helm chart's probes: every pod answers for itself.
+    for (const service of SERVICES) {
+      const ready = await fetch(`http://127.0.0.1:${probePorts[service]}/readyz`);
+      expect({ service, status: ready.status, body: await ready.json() }).toMatchObject({ service, status: 200, body: { service, status: 'ok' } });
+      expect((await fetch(`http://127.0.0.1:${probePorts[service]}/livez`)).status).toBe(200);
+    }
 
     children.forEach((c) => c.kill('SIGTERM'));
     expect(await Promise.all(children.map(exited))).toEqual(SERVICES.map(() => 0));
