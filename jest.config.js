@@ -25,7 +25,7 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testRegex: '(apps|libs)/.*(?<!\\.int)\\.spec\\.ts$' },
+    { ...common, displayName: 'unit', testRegex: '(apps|libs|deploy)/.*(?<!\\.int)\\.spec\\.ts$' },
     {
       ...common,
       displayName: 'integration',

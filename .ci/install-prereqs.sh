@@ -2,7 +2,8 @@
 # Installs on a fresh Debian machine what the integration test servers need and is missing:
 # Java 17 and Maven (the Kafka broker runs from Maven Central jars), PostgreSQL (initdb and
 # pg_ctl for a throwaway cluster). Then pre-fetches the Kafka jars and the S3 test server
-# (Adobe S3Mock's executable jar, also from Maven Central) into ~/.cache/sluice.
+# (Adobe S3Mock's executable jar, also from Maven Central) into ~/.cache/sluice, and builds
+# helm (for the Helm chart's tests) from the Go module proxy with the machine's Go.
 # Idempotent: present tools are skipped, so a second run installs nothing. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,4 +61,21 @@ if [[ -d node_modules/@swc-node/register ]]; then
 else
   fetch_with_mvn 'Apache Kafka jars' libs/testing/kafka/pom.xml kafka.version kafka
   fetch_with_mvn 'S3Mock' libs/testing/s3/pom.xml s3mock.version s3mock
+fi
+
+# helm: built with `go install` into the cache folder libs/testing/src/helm/helm-binary.ts reads
+# (same version); a few minutes the first time. The chart tests need Go for this.
+helm_version=$(sed -n "s/^export const HELM_VERSION = '\(.*\)';/\1/p" libs/testing/src/helm/helm-binary.ts)
+helm_dir="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/helm-${helm_version}"
+if [[ -x "$helm_dir/helm" ]]; then
+  echo "install-prereqs: helm ${helm_version} already built: $helm_dir/helm"
+elif ! command -v go >/dev/null 2>&1; then
+  echo "install-prereqs: helm ${helm_version} needs Go 1.24+ to build (the Helm chart tests run it); install Go and re-run" >&2
+  exit 1
+else
+  started=$SECONDS
+  rm -rf "${helm_dir}.partial-$$" && mkdir -p "${helm_dir}.partial-$$"
+  GOBIN="${helm_dir}.partial-$$" CGO_ENABLED=0 go install "helm.sh/helm/v3/cmd/helm@${helm_version}"
+  rm -rf "$helm_dir" && mv "${helm_dir}.partial-$$" "$helm_dir"
+  echo "install-prereqs: helm ${helm_version} built in $((SECONDS - started)) s: $helm_dir/helm"
 fi
