@@ -3,14 +3,17 @@
  * would cost on demand, and whether it kept the deadlines. Target: ratio ≤ 0.30 for 24 h SLAs
  * with 100% SLA attainment.
  *
- *   npm run bench:cost -- [--objects 300] [--workloads 60:600,1440:3000] [--latency-scale 0.01]
+ *   npm run bench:cost -- [--objects 300] [--workloads 60:600,1440:600] [--latency-scale 0.01]
  *                         [--origin 2026-01-14T12:00:00.000Z] [--models qwen-7b,llama-3.1-8b,...]
  *
  * Each workload `sla:timeScale` starts a fresh Sluice with SLUICE_TIME_SCALE=timeScale (simulated
  * time runs that much faster), the demo market at SLUICE_DEMO_LATENCY_SCALE=--latency-scale and
  * the simulated clock starting at --origin (noon UTC by default: peak prices, the off-peak window
  * 4.5 h later; but the clock starts with the process, so the start-up delay × timeScale passes
- * before the POST: `submittedAtSim` reports when it landed). It posts --objects items with that
+ * before the POST: `submittedAtSim` reports when it landed). Both default workloads run at 600×
+ * (a simulated day in 2.4 real minutes): at 3000× a second of queueing on a loaded machine is
+ * 50 simulated minutes, and work planned for the start of an off-peak window can run after it
+ * has closed, at a price the plan never chose. It posts --objects items with that
  * SLA over the demo models (or --models) in turn (one body; each input padded with a shared ~250-token
  * context so per-object costs are tens of micro-dollars and rounding up to whole micros, as
  * providers bill, hardly matters; outputs are the demo market's 16–143 tokens), follows the objects topic from its start, and waits until every object has completed or
@@ -35,7 +38,7 @@ import { DEMO_MODELS, call, items, openAccount, round, startExchange, watchObjec
 const { values: args } = parseArgs({
   options: {
     objects: { type: 'string', default: '300' },
-    workloads: { type: 'string', default: '60:600,1440:3000' },
+    workloads: { type: 'string', default: '60:600,1440:600' },
     'latency-scale': { type: 'string', default: '0.01' },
     origin: { type: 'string', default: '2026-01-14T12:00:00.000Z' },
     models: { type: 'string', default: DEMO_MODELS.join(',') },
