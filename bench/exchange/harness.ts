@@ -12,7 +12,7 @@ import type { LogRecord, Subscription } from '@sluice/eventlog';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded, type EmbeddedSluice } from '../../apps/sluice/src/embedded-host';
 
-const ADMIN_KEY = 'sk_admin_bench_exchange_0123456789';
+export const ADMIN_KEY = 'sk_admin_bench_exchange_0123456789';
 
 export interface Exchange {
   sluice: EmbeddedSluice;
@@ -76,7 +76,7 @@ export async function call<T>(url: string, method: string, path: string, key: st
 }
 
 /** Opens an account with credit and waits until the credit is in its wallet. */
-export async function openAccount(ex: Exchange, name: string, creditUsd: number): Promise<{ key: string; accountId: string }> {
+export async function openAccount(ex: Pick<Exchange, 'url'>, name: string, creditUsd: number): Promise<{ key: string; accountId: string }> {
   const created = await call<{ api_key: string; account_id: string }>(ex.url, 'POST', '/v0/admin/accounts', ADMIN_KEY, { name, credit_usd: creditUsd });
   if (created.status !== 201) throw new Error(`account not created: ${created.status} ${JSON.stringify(created.body)}`);
   const key = created.body.api_key;

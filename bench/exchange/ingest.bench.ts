@@ -4,14 +4,17 @@
  * day by default) so the POST answers once the task is recorded and visible, without waiting
  * for any object to run. Target: ≥ 20,000 objects/s.
  *
- *   npm run bench:ingest -- [--bodies 40] [--items 1000] [--clients 4] [--sla 1440] [--warmup 2]
+ *   npm run bench:ingest -- [--bodies 40] [--items 1000] [--clients 4] [--sla 1440] [--warmup 2] [--engine embedded|distributed]
  *
- * Sluice runs in this process (embedded engine, demo market, throwaway data folder); after
+ * `embedded` (default): Sluice runs in this process (embedded engine, demo market, throwaway
+ * data folder). `distributed`: each service its own process on a real Kafka broker and
+ * PostgreSQL server (distributed-exchange.ts), as the Helm chart deploys it. After
  * `--warmup` bodies, `--bodies` bodies are timed; objects/s counts accepted bodies only (refused
  * ones are reported by status and code). POST latency covers accepted bodies. Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, pool, round, startExchange, type TaskView, runBenchmark } from './harness';
+import { startDistributedExchange } from './distributed-exchange';
+import { ADMIN_KEY, call, items, latencySummary, openAccount, pool, round, startExchange, type TaskView, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +23,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '4' },
     sla: { type: 'string', default: '1440' },
     warmup: { type: 'string', default: '2' },
+    engine: { type: 'string', default: 'embedded' },
   },
 });
 const BODIES = Number(args.bodies);
@@ -29,7 +33,8 @@ const SLA = Number(args.sla);
 const WARMUP = Number(args.warmup);
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0' });
+  if (args.engine !== 'embedded' && args.engine !== 'distributed') throw new Error(`--engine is embedded or distributed, not ${args.engine}`);
+  const ex = args.engine === 'distributed' ? await startDistributedExchange(ADMIN_KEY) : await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0' });
   try {
     const { key } = await openAccount(ex, 'bench-ingest', 100_000);
     // Bodies are built before the clock starts: the client's JSON work is not the server's.
@@ -56,6 +61,7 @@ async function main() {
     console.log(
       JSON.stringify({
         bench: 'ingest',
+        engine: args.engine,
         bodies: BODIES,
         itemsPerBody: ITEMS,
         clients: CLIENTS,
