@@ -1,8 +1,11 @@
+import { startTelemetry } from '@sluice/telemetry';
 import { loadEmbeddedConfig } from './config';
 import { startEmbedded } from './embedded-host';
 
 async function main(): Promise<void> {
   const config = loadEmbeddedConfig();
+  // One trace per object across the five services when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const telemetry = startTelemetry({ serviceName: 'sluice' });
   const sluice = await startEmbedded(config);
   console.log(`Sluice (embedded) listening on ${sluice.url} — data in ${config.SLUICE_DATA_DIR}`);
   console.log(`  health: curl ${sluice.url}/healthz`);
@@ -11,13 +14,16 @@ async function main(): Promise<void> {
     process.once(signal, () => {
       if (stopping) return;
       stopping = true;
-      sluice.stop().then(
-        () => process.exit(0),
-        (err: Error) => {
-          console.error(`stop failed: ${err.message}`);
-          process.exit(1);
-        },
-      );
+      sluice
+        .stop()
+        .then(() => telemetry?.shutdown())
+        .then(
+          () => process.exit(0),
+          (err: Error) => {
+            console.error(`stop failed: ${err.message}`);
+            process.exit(1);
+          },
+        );
     });
   }
 }

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { traceHttpRequests } from '@sluice/telemetry';
 import { HeartbeatPublisher } from './heartbeat';
 import { PersistenceModule, type PrismaClientClass } from './persistence/persistence.module';
 import { ServiceRuntimeModule } from './runtime.module';
@@ -44,6 +45,7 @@ export async function startHttpService(runtime: ServiceRuntime, parts: ServicePa
   const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024 }), {
     logger: [...nestLogLevels],
   });
+  traceHttpRequests(app.getHttpAdapter().getInstance());
   parts.configureHttp?.(app);
   await app.listen(runtime.http.port, runtime.http.host);
   const address = app.getHttpServer().address();

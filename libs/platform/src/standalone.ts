@@ -4,6 +4,7 @@ import { EventBus, createEventLog } from '@sluice/eventlog';
 import { blobStoreConfigFromEnv, createBlobStore } from '@sluice/blobstore';
 import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
+import { startTelemetry } from '@sluice/telemetry';
 import { startProbeServer } from './probes';
 import { loadCatalogueOrFail, providerEndpointsFrom } from './providers-setup';
 import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
@@ -18,6 +19,8 @@ export async function runStandalone(
   http?: ServiceRuntime['http'],
 ): Promise<RunningService> {
   const instanceId = `${definition.name}-${randomUUID().slice(0, 8)}`;
+  // Spans go out over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+  const telemetry = startTelemetry({ serviceName: `sluice-${definition.name}` });
   const catalogue = loadCatalogueOrFail(env.SLUICE_CATALOGUE);
   const providerEndpoints = providerEndpointsFrom(catalogue, env as Record<string, string | undefined>, env.SLUICE_PROVIDER_ENDPOINTS);
   const clock = createClock({
@@ -54,6 +57,7 @@ export async function runStandalone(
     await running.stop();
     await log.close();
     await blobs.close();
+    await telemetry?.shutdown();
     await probes?.close();
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

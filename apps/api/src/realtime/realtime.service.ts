@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
+import { traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
 import { PrismaClient } from '../generated/prisma/client';
@@ -96,7 +97,7 @@ export class RealtimeService {
         if (stored) return { response: stored, replay: true };
       }
       const now = this.runtime.clock.now();
-      const submission = submitRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, now, newId: randomUUID });
+      const submission = submitRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, now, newId: randomUUID, traceparent: traceparentOf() });
       await this.precheckBalance(accountId, submission.reservationMicros);
       const claimed = await this.eventStore.transact(async (tx) => {
         if (idempotencyKey === undefined) return { result: true, events: submission.events };

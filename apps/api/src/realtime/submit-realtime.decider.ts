@@ -17,6 +17,8 @@ export interface SubmitRealtimeContext {
   markupBps: number;
   now: Date;
   newId: () => string;
+  /** The request's trace (W3C traceparent): the object's events carry it through every service. */
+  traceparent?: string;
 }
 
 export interface RealtimeSubmission {
@@ -88,7 +90,7 @@ export function submitRealtime(request: RealtimeRequest, ctx: SubmitRealtimeCont
   const taskId = ctx.newId();
   const objectId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
-  const context = { correlationId: taskId };
+  const context = { correlationId: taskId, ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}) };
   const events: SluiceEvent[] = [
     createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: 1, outputFormat: 'json' }, context, deps),
     createEvent(

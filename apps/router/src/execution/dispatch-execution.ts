@@ -12,6 +12,7 @@ import {
   type SluiceEvent,
 } from '@sluice/events';
 import { ProviderError, ProviderRejectedError, ProviderServerError, type OpenAiCompatibleAdapter, type Prompt, type ProviderEndpoint } from '@sluice/providers';
+import { inSpan, traceparentOfEvent } from '@sluice/telemetry';
 import type { ProviderHealthBook } from '../quotes/provider-health';
 import { chooseRoute, quotesFor, type Quote, type QuoteRequest } from '../quotes/quote';
 
@@ -117,7 +118,7 @@ export class DispatchExecutor {
         ctx,
         make,
       );
-      const result = await this.call(quote, input, payload.work.maxOutputTokens);
+      const result = await this.call(quote, input, payload.work.maxOutputTokens, dispatch);
       if (result.ok) {
         const completed = createEvent(
           ObjectCompleted,
@@ -194,10 +195,19 @@ export class DispatchExecutor {
     );
   }
 
-  private async call(quote: Quote, text: Prompt, maxOutputTokens: number) {
+  private async call(quote: Quote, text: Prompt, maxOutputTokens: number, dispatch: Dispatch) {
     const provider = findProvider(this.deps.catalogue, quote.providerId);
     try {
-      const result = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: text, maxOutputTokens });
+      const result = await inSpan(
+        `provider ${quote.providerId} chat.completions`,
+        traceparentOfEvent(dispatch),
+        { 'gen_ai.system': quote.providerId, 'gen_ai.request.model': quote.providerModel, 'gen_ai.request.max_tokens': maxOutputTokens, 'sluice.object.id': dispatch.payload.objectId },
+        async (span) => {
+          const done = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: text, maxOutputTokens });
+          span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens });
+          return done;
+        },
+      );
       this.deps.health.record(quote.providerId, {
         at: this.deps.events.now(),
         ok: true,

@@ -8,6 +8,7 @@ import {
   type TopicEventMap,
   type TopicName,
 } from '@sluice/events';
+import { withConsumerSpans } from '@sluice/telemetry';
 import { toDeadLetter } from '../delivery';
 import type { EventLog, LogRecord, RecordBatch, RetryPolicy, Subscription } from '../event-log.port';
 
@@ -85,7 +86,8 @@ export class EventBus {
     }
     if (events.length === 0) return;
     const lastOffset = batch.records[batch.records.length - 1].offset;
-    await options.handle(events, { topic: batch.topic, partition: batch.partition, lastOffset });
+    // One span per event in its object's trace (a no-op unless telemetry is on).
+    await withConsumerSpans(options.groupId, events, () => options.handle(events, { topic: batch.topic, partition: batch.partition, lastOffset }));
   }
 }
 

@@ -1,0 +1,3 @@
+export * from './telemetry';
+export * from './spans';
+export * from './http';

@@ -1,0 +1,79 @@
+import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface TelemetryOptions {
+  /** `service.name` of this process: `sluice-<service>` in a distributed deployment, `sluice` embedded. */
+  serviceName: string;
+  /** Where spans go; by default OTLP over HTTP when the standard OTEL_* variables ask for it. */
+  exporter?: SpanExporter;
+  /** Export each span as it ends (tests); default: batches. */
+  simple?: boolean;
+  env?: Record<string, string | undefined>;
+}
+
+export interface Telemetry {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+let enabled = false;
+const TRACER = 'sluice';
+
+/** Whether spans are recorded in this process (else every helper here is a no-op costing nothing). */
+export const tracingEnabled = (): boolean => enabled;
+export const tracer = (): Tracer => trace.getTracer(TRACER);
+
+/** An OTLP exporter when OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set and OTEL_TRACES_EXPORTER is not `none`. */
+function exporterFromEnv(env: Record<string, string | undefined>): SpanExporter | null {
+  if (env.OTEL_TRACES_EXPORTER === 'none' || env.OTEL_SDK_DISABLED === 'true') return null;
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  return new OTLPTraceExporter();
+}
+
+/**
+ * Registers the process's tracer provider (W3C trace context, AsyncLocalStorage context) when
+ * there is somewhere to send spans; returns null when there is not (tracing off) or when this
+ * process already traces (the first registration stays).
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry | null {
+  // Several services in one process (the embedded engine, tests) share the first provider.
+  if (enabled) return null;
+  const exporter = options.exporter ?? exporterFromEnv(options.env ?? process.env);
+  if (!exporter) return null;
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    spanProcessors: [options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
+  });
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  enabled = true;
+  return {
+    forceFlush: () => provider.forceFlush(),
+    shutdown: async () => {
+      enabled = false;
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
+
+/** The context a W3C `traceparent` header names (the active one when there is none). */
+export function contextOf(traceparent: string | undefined, base: Context = context.active()): Context {
+  return traceparent ? propagation.extract(base, { traceparent }) : base;
+}
+
+/** The W3C `traceparent` of a span, or of the active span; undefined without one (or with tracing off). */
+export function traceparentOf(span?: Span): string | undefined {
+  if (!enabled) return undefined;
+  const carrier: Record<string, string> = {};
+  const ctx = span ? trace.setSpan(context.active(), span) : context.active();
+  propagation.inject(ctx, carrier);
+  return carrier.traceparent;
+}
