@@ -113,10 +113,17 @@ describe('Helm chart deploy/helm/sluice', () => {
     for (const deployment of byKind(objects, 'Deployment')) expect(envOf(container(deployment)).SLUICE_CATALOGUE).toBe('/etc/sluice/catalogue.json');
   });
 
+  it('sends every service\'s traces to the OTLP endpoint when one is set', () => {
+    for (const deployment of byKind(render(), 'Deployment')) expect(envOf(container(deployment)).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    const traced = byKind(render([...REQUIRED, '--set', 'telemetry.otlpEndpoint=http://tempo.observability:4318']), 'Deployment');
+    for (const deployment of traced) expect(envOf(container(deployment)).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://tempo.observability:4318');
+  });
+
   it('refuses values that cannot work, saying which', () => {
     expect(() => render([])).toThrow(/kafka.brokers is required/);
     expect(() => render(['--set', 'kafka.brokers=not a broker list'])).toThrow(/kafka.brokers/);
     expect(() => render([...REQUIRED, '--set', 'blobStore.bucket=Bad_Bucket'])).toThrow(/bucket/);
     expect(() => render([...REQUIRED, '--set', 'services.api.replicas=-1'])).toThrow(/replicas/);
+    expect(() => render([...REQUIRED, '--set', 'telemetry.otlpEndpoint=tempo:4318'])).toThrow(/otlpEndpoint/);
   });
 });

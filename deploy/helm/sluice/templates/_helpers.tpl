@@ -62,6 +62,10 @@ app.kubernetes.io/component: {{ .service }}
 - name: AWS_SECRET_ACCESS_KEY
   valueFrom: { secretKeyRef: { name: {{ . }}, key: AWS_SECRET_ACCESS_KEY } }
 {{- end }}
+{{- with .Values.telemetry.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
 {{- if .Values.catalogue.json }}
 - name: SLUICE_CATALOGUE
   value: /etc/sluice/catalogue.json
