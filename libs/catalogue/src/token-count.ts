@@ -1,16 +1,22 @@
-// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
-import * as cl100k from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import * as o200k from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import type { Catalogue, TokenizerEncoding } from './catalogue.schema';
 import { resolveModel } from './catalogue';
 
-const encodings: Record<TokenizerEncoding, typeof o200k> = { o200k_base: o200k, cl100k_base: cl100k };
+type Encoding = typeof import('gpt-tokenizer/cjs/encoding/o200k_base');
+
+// Each encoding costs tens of MB once loaded (o200k ~55 MB of RSS, cl100k ~35 MB), so it is
+// loaded when a model that uses it is first counted, not with the module. The cjs/ paths because
+// the workspace's "node" module resolution does not read the exports map.
+const loaders: Record<TokenizerEncoding, () => Encoding> = {
+  o200k_base: () => require('gpt-tokenizer/cjs/encoding/o200k_base') as Encoding,
+  cl100k_base: () => require('gpt-tokenizer/cjs/encoding/cl100k_base') as Encoding,
+};
+const loaded: Partial<Record<TokenizerEncoding, Encoding>> = {};
 
 // Customer text is data: "<|endoftext|>" typed by a user is counted as ordinary text, not refused.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 export function countTokensWith(encoding: TokenizerEncoding, text: string): number {
-  return encodings[encoding].countTokens(text, asPlainText);
+  return (loaded[encoding] ??= loaders[encoding]()).countTokens(text, asPlainText);
 }
 
 /** Tokens the model's tokenizer (as named in the catalogue) makes of the text. */
