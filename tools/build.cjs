@@ -3,7 +3,9 @@
 // aliases rewritten to relative requires), so services run as plain JavaScript: without the
 // run-time compiler (swc's native binding and TypeScript itself, ~90 MB of RSS) and without
 // compiling every file at each start. The start:* scripts run it first (npm's pre-scripts); it
-// recompiles only sources newer than their output and drops output whose source is gone.
+// recompiles only sources newer than their output and drops output whose source is gone. It also
+// writes the tokenizer's rank tables as JSON for the compiled catalogue (less memory than the
+// package's modules; libs/catalogue/src/encodings.ts).
 // Type checking stays with `npm run lint`.
 const { createHash } = require('node:crypto');
 const { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
@@ -58,7 +60,8 @@ async function build() {
   const swc = require('@swc/core');
   const options = swcOptions();
   // Other compiler settings or another swc version invalidate everything compiled before.
-  const stamp = createHash('sha256').update(JSON.stringify(options)).update(require('@swc/core/package.json').version).digest('hex');
+  const versions = ['@swc/core', 'gpt-tokenizer'].map((name) => require(`${name}/package.json`).version);
+  const stamp = createHash('sha256').update(JSON.stringify(options)).update(versions.join()).digest('hex');
   const stampFile = join(outDir, '.build-stamp');
   const fresh = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
   const files = sourceFolders.flatMap((folder) => sources(join(root, folder)));
@@ -79,6 +82,9 @@ async function build() {
       if (map) writeFileSync(`${out}.map`, map);
     }),
   );
+  // The tokenizer rank tables as JSON beside the compiled catalogue (see libs/catalogue/src/encodings.ts).
+  const encodings = require(join(outDir, 'libs', 'catalogue', 'src', 'encodings.js'));
+  if (!fresh || !existsSync(encodings.RANK_TABLES_DIR)) encodings.writeRankTables();
   mkdirSync(outDir, { recursive: true });
   writeFileSync(stampFile, stamp);
   return { compiled: todo.length, total: files.length };

@@ -1,22 +1,15 @@
 import type { Catalogue, TokenizerEncoding } from './catalogue.schema';
 import { resolveModel } from './catalogue';
+import { loadEncoding, type Encoding } from './encodings';
 
-type Encoding = typeof import('gpt-tokenizer/cjs/encoding/o200k_base');
-
-// Each encoding costs tens of MB once loaded (o200k ~55 MB of RSS, cl100k ~35 MB), so it is
-// loaded when a model that uses it is first counted, not with the module. The cjs/ paths because
-// the workspace's "node" module resolution does not read the exports map.
-const loaders: Record<TokenizerEncoding, () => Encoding> = {
-  o200k_base: () => require('gpt-tokenizer/cjs/encoding/o200k_base') as Encoding,
-  cl100k_base: () => require('gpt-tokenizer/cjs/encoding/cl100k_base') as Encoding,
-};
+// Loaded when a model using it is first counted, not with the module (see loadEncoding).
 const loaded: Partial<Record<TokenizerEncoding, Encoding>> = {};
 
 // Customer text is data: "<|endoftext|>" typed by a user is counted as ordinary text, not refused.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 export function countTokensWith(encoding: TokenizerEncoding, text: string): number {
-  return (loaded[encoding] ??= loaders[encoding]()).countTokens(text, asPlainText);
+  return (loaded[encoding] ??= loadEncoding(encoding)).countTokens(text, asPlainText);
 }
 
 /** Tokens the model's tokenizer (as named in the catalogue) makes of the text. */
