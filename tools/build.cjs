@@ -57,14 +57,14 @@ function outputs(folder, found = []) {
 }
 
 async function build() {
-  const swc = require('@swc/core');
   const options = swcOptions();
   // Other compiler settings or another swc version invalidate everything compiled before.
   const versions = ['@swc/core', 'gpt-tokenizer'].map((name) => require(`${name}/package.json`).version);
   const stamp = createHash('sha256').update(JSON.stringify(options)).update(versions.join()).digest('hex');
   const stampFile = join(outDir, '.build-stamp');
   const fresh = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
-  const files = sourceFolders.flatMap((folder) => sources(join(root, folder)));
+  // An image may leave bench/ out.
+  const files = sourceFolders.filter((folder) => existsSync(join(root, folder))).flatMap((folder) => sources(join(root, folder)));
   const expected = new Set(files.map((file) => join(outDir, file.replace(/\.ts$/, '.js'))));
   for (const stale of outputs(join(outDir, 'apps')).concat(outputs(join(outDir, 'libs')), outputs(join(outDir, 'bench')))) {
     if (!expected.has(stale)) rmSync(stale, { force: true }), rmSync(`${stale}.map`, { force: true });
@@ -73,6 +73,7 @@ async function build() {
     const out = join(outDir, file.replace(/\.ts$/, '.js'));
     return !fresh || !existsSync(out) || statSync(out).mtimeMs < statSync(join(root, file)).mtimeMs;
   });
+  const swc = todo.length > 0 ? require('@swc/core') : null;
   await Promise.all(
     todo.map(async (file) => {
       const out = join(outDir, file.replace(/\.ts$/, '.js'));
