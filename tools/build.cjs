@@ -8,7 +8,7 @@
 // package's modules; libs/catalogue/src/encodings.ts).
 // Type checking stays with `npm run lint`.
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 
 const root = resolve(__dirname, '..');
@@ -56,6 +56,13 @@ function outputs(folder, found = []) {
   return found;
 }
 
+/** Services started together build together: a file is replaced whole, never seen half written. */
+function writeAtomically(path, content) {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, content);
+  renameSync(temp, path);
+}
+
 async function build() {
   const options = swcOptions();
   // Other compiler settings or another swc version invalidate everything compiled before.
@@ -79,15 +86,15 @@ async function build() {
       const out = join(outDir, file.replace(/\.ts$/, '.js'));
       const { code, map } = await swc.transformFile(join(root, file), { ...options, filename: join(root, file), outputPath: out });
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, `${code}\n//# sourceMappingURL=${out.split('/').at(-1)}.map\n`);
-      if (map) writeFileSync(`${out}.map`, map);
+      if (map) writeAtomically(`${out}.map`, map);
+      writeAtomically(out, `${code}\n//# sourceMappingURL=${out.split('/').at(-1)}.map\n`);
     }),
   );
   // The tokenizer rank tables as JSON beside the compiled catalogue (see libs/catalogue/src/encodings.ts).
   const encodings = require(join(outDir, 'libs', 'catalogue', 'src', 'encodings.js'));
   if (!fresh || !existsSync(encodings.RANK_TABLES_DIR)) encodings.writeRankTables();
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(stampFile, stamp);
+  writeAtomically(stampFile, stamp);
   return { compiled: todo.length, total: files.length };
 }
 

@@ -34,9 +34,15 @@ export function loadEncoding(name: TokenizerEncoding, dir = RANK_TABLES_DIR): En
 
 /** Writes every encoding's rank table as JSON into `dir`, whole or not at all (the build's step for loadEncoding). */
 export function writeRankTables(dir = RANK_TABLES_DIR): void {
-  const writing = `${dir}.writing`;
+  const writing = `${dir}.${process.pid}`;
   mkdirSync(writing, { recursive: true });
   for (const name of ENCODINGS) writeFileSync(join(writing, `${name}.json`), JSON.stringify(packagedRanks(name)));
   rmSync(dir, { recursive: true, force: true });
-  renameSync(writing, dir);
+  try {
+    renameSync(writing, dir);
+  } catch (err) {
+    // Another build (services started together) put the same tables there first.
+    rmSync(writing, { recursive: true, force: true });
+    if (!existsSync(dir)) throw err;
+  }
 }
