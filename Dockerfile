@@ -6,13 +6,15 @@ FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 # Dependencies first (the layer is reused while the lock file does not change). The services
-# run their TypeScript sources through @swc-node/register, so dev dependencies stay.
+# run compiled (`npm run build` into dist/, done here since the image's user cannot write /app;
+# the start scripts' build step then finds nothing to do); the CLIs (migrate) run their
+# TypeScript sources through @swc-node/register, so dev dependencies stay.
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
 COPY tools ./tools
 COPY apps ./apps
 COPY libs ./libs
 COPY config ./config
-RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force \
+RUN npm ci --include=dev --no-audit --no-fund && npm cache clean --force && npm run build \
   && mkdir -p /app/.sluice && chown node:node /app/.sluice
 USER node
 EXPOSE 8080 9090

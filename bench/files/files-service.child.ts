@@ -3,8 +3,9 @@
  * on its PostgreSQL database (URL on the command line) and an embedded log in a temp folder: stores the JSONL file given on the command
  * line, submits a task over it and waits until every line is an ObjectSubmitted/ObjectRejected on
  * the log. Prints one JSON line: expansion time and rate, and this process's peak RSS.
+ * The bench runs its compiled form (dist/) with the node flags of `npm run start:files`.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,15 @@ import { createEvent, FileStored, TaskSubmitted, Topics, TopicSpecs, type EventO
 import { EventBus, createEventLog } from '@sluice/eventlog';
 import { createClock } from '@sluice/platform';
 import { filesService } from '../../apps/files/src/service';
-import { peakRssMb } from './jsonl-file';
+
+/**
+ * VmHWM of this process: its peak resident set since exec, in MB. Not getrusage's maxRSS, which
+ * also counts the bench process this one was forked from (its pages before the exec).
+ */
+function peakRssMb(): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
 
 async function main(): Promise<void> {
   const [file, linesArg, databaseUrl] = process.argv.slice(2);

@@ -10,7 +10,7 @@
  *   npm run bench:files -- [--lines 1000000] [--roundtrip 0]
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -21,11 +21,22 @@ import { openAccount, round, runBenchmark, startExchange, type Exchange } from '
 import { writeSeedFile } from './jsonl-file';
 
 /**
- * The V8 flags `npm run start:files` runs the service with (a small young generation keeps its
- * RSS near its live heap); FILES_NODE_FLAGS replaces them, e.g. to try a heap cap.
+ * The deployed command, `npm run start:files`, as package.json has it: its node flags (FILES_NODE_FLAGS
+ * replaces them, e.g. to try others). The service runs compiled (tools/build.cjs, the script's
+ * pre-step), so the child runs from dist/ as well. The flags: V8's default heap growth lets garbage
+ * reach ~2.5x the live heap between full collections (peak RSS ~290 MB); growing by 100% keeps the
+ * peak near 220 MB for ~2x the full collections (a few % of the rate), and an 8 MB young generation
+ * halves the scavenges of a 4 MB one. A --max-old-space-size cap also shrinks growth, but to ~1.1x:
+ * 4x the full collections.
  */
-const FILES_NODE_FLAGS = (process.env.FILES_NODE_FLAGS ?? '--max-semi-space-size=4').split(' ').filter(Boolean);
+function startFilesNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:files'];
+  const words = script.split(' ').filter(Boolean);
+  if (words[0] !== 'node' || !words.at(-1)?.startsWith('dist/')) throw new Error(`start:files is not "node [flags] dist/…": ${script}`);
+  return process.env.FILES_NODE_FLAGS !== undefined ? process.env.FILES_NODE_FLAGS.split(' ').filter(Boolean) : words.slice(1, -1);
+}
 
+const ROOT = join(__dirname, '..', '..');
 const { values: args } = parseArgs({ options: { lines: { type: 'string', default: '1000000' }, roundtrip: { type: 'string', default: '0' } } });
 
 async function upload(ex: Exchange, key: string, path: string): Promise<{ fileId: string; seconds: number }> {
@@ -84,12 +95,14 @@ async function main(): Promise<void> {
     let child: string;
     try {
       const databaseUrl = await postgres.createDatabase('bench_files');
-      child = execFileSync(process.execPath, [...FILES_NODE_FLAGS, '-r', './tools/register.cjs', join(__dirname, 'files-service.child.ts'), path, String(lines), databaseUrl], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      execFileSync(process.execPath, [join(ROOT, 'tools', 'build.cjs')], { stdio: 'inherit' });
+      const script = join(ROOT, 'dist', 'bench', 'files', 'files-service.child.js');
+      child = execFileSync(process.execPath, [...startFilesNodeFlags(), script, path, String(lines), databaseUrl], { encoding: 'utf8', maxBuffer: 1 << 20 });
     } finally {
       await postgres.stop();
     }
     const expansion = JSON.parse(child.trim().split('\n').at(-1) ?? '{}');
-    const result: Record<string, unknown> = { lines, megabytes: round(bytes / 1e6), uploadSeconds: round(uploadSeconds), uploadMBps: round(bytes / 1e6 / uploadSeconds), ...expansion };
+    const result: Record<string, unknown> = { filesNodeFlags: startFilesNodeFlags().join(' '), lines, megabytes: round(bytes / 1e6), uploadSeconds: round(uploadSeconds), uploadMBps: round(bytes / 1e6 / uploadSeconds), ...expansion };
     const n = Number(args.roundtrip);
     if (n > 0) result.roundtrip = await roundtrip(n, dir);
     console.log(JSON.stringify(result));

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { DEMO_MODELS, prompt } from '../exchange/harness';
 
@@ -18,10 +18,4 @@ export async function writeSeedFile(path: string, lines: number, models: readonl
   out.end();
   await once(out, 'finish');
   return bytes;
-}
-
-/** VmHWM of this process: its peak resident set, in MB. */
-export function peakRssMb(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
 }

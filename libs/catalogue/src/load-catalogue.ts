@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { type Catalogue, catalogueSchema } from './catalogue.schema';
 
+// Three folders up is the repository root, or dist/ when the services run compiled (tools/build.cjs).
+const above = resolve(__dirname, '..', '..', '..');
+
 /** The catalogue that ships with the product, served by the demo market. */
-export const demoCataloguePath = resolve(__dirname, '../../../config/catalogue.demo.json');
+export const demoCataloguePath = resolve(basename(above) === 'dist' ? dirname(above) : above, 'config', 'catalogue.demo.json');
 
 export class CatalogueInvalidError extends Error {
   readonly code = 'catalogue_invalid';

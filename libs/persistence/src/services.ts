@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ServiceName as ServiceNameSchema, type ServiceName } from '@sluice/events';
 import type { SchemaLocation } from './migrate/migrations-folder';
 
@@ -9,8 +9,10 @@ export function isServiceName(name: string): name is ServiceName {
   return (ServiceNames as readonly string[]).includes(name);
 }
 
-/** The repository root: sources run in place (swc), so it is three folders above this one. */
-export const workspaceRoot = resolve(__dirname, '..', '..', '..');
+const above = resolve(__dirname, '..', '..', '..');
+
+/** The repository root: three folders above this one, or above dist/ when services run compiled (tools/build.cjs). */
+export const workspaceRoot = basename(above) === 'dist' ? dirname(above) : above;
 
 export function schemaLocationOf(service: ServiceName, root = workspaceRoot): SchemaLocation {
   const prismaDir = join(root, 'apps', service, 'prisma');

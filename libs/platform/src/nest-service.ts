@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { traceHttpRequests } from '@sluice/telemetry';
 import { HeartbeatPublisher } from './heartbeat';
 import { PersistenceModule, type PrismaClientClass } from './persistence/persistence.module';
@@ -42,6 +42,8 @@ export async function startWorkerService(runtime: ServiceRuntime, parts: Service
  */
 export async function startHttpService(runtime: ServiceRuntime, parts: ServiceParts): Promise<RunningService> {
   if (!runtime.http) throw new Error(`${runtime.service}: no HTTP address configured`);
+  // Loaded here, not at import: the services without HTTP do not carry Fastify (~8 MB of RSS).
+  const { FastifyAdapter } = require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify');
   const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024 }), {
     logger: [...nestLogLevels],
   });

@@ -1,9 +1,14 @@
 import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+// The SDK is loaded only when a process traces: a service without an exporter carries just the
+// API (a few hundred kB), not the SDK and the OTLP exporter.
+const sdk = () => ({
+  ...(require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks')),
+  ...(require('@opentelemetry/core') as typeof import('@opentelemetry/core')),
+  ...(require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')),
+  ...(require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base')),
+});
 
 export interface TelemetryOptions {
   /** `service.name` of this process: `sluice-<service>` in a distributed deployment, `sluice` embedded. */
@@ -31,6 +36,7 @@ export const tracer = (): Tracer => trace.getTracer(TRACER);
 function exporterFromEnv(env: Record<string, string | undefined>): SpanExporter | null {
   if (env.OTEL_TRACES_EXPORTER === 'none' || env.OTEL_SDK_DISABLED === 'true') return null;
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return null;
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   return new OTLPTraceExporter();
 }
 
@@ -44,6 +50,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry | null {
   if (enabled) return null;
   const exporter = options.exporter ?? exporterFromEnv(options.env ?? process.env);
   if (!exporter) return null;
+  const { AsyncLocalStorageContextManager, BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, W3CTraceContextPropagator, resourceFromAttributes } = sdk();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors: [options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],

@@ -1,5 +1,6 @@
 import { loadCatalogue, countPromptTokensWith, findModel } from '@sluice/catalogue';
 import { parseLine } from '@sluice/batch-formats';
+import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
 import { LineExpander, fileObjectId, type FileTask } from './expand-line.decider';
 
@@ -38,6 +39,16 @@ describe('LineExpander: a file line becomes an object, or a rejection naming its
     if (event.type === 'ObjectSubmitted') {
       expect(event.payload.input).toEqual({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] });
       expect(event.payload.maxOutputTokens).toBe(32);
+    }
+  });
+
+  it('submits what the ObjectSubmitted schema accepts unchanged (it is not parsed again on the way out)', () => {
+    const expander = new LineExpander({ ...task, slaMinutes: null, collectOutput: false }, deps);
+    const openai = JSON.stringify({ custom_id: 'r2', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] } });
+    const events = [expander.expand(parseLine(seed('s1', 'Plain text.', 'llama-3.1-8b'), 1, 'sluice'), 0), expander.expand(parseLine(openai, 2, 'openai'), 1)];
+    for (const event of events) {
+      expect(event.type).toBe('ObjectSubmitted');
+      expect(ObjectSubmitted.schema.parse(event.payload)).toEqual(event.payload);
     }
   });
 

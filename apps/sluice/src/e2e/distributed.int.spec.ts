@@ -8,8 +8,9 @@ jest.setTimeout(120_000);
 const root = join(__dirname, '..', '..', '..', '..');
 const SERVICES = ['api', 'scheduler', 'router', 'billing', 'files'] as const;
 
+/** As `npm run start:<service>` runs it (the Helm chart's command): compiled into dist/ by tools/build.cjs. */
 function startService(service: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['-r', './tools/register.cjs', `apps/${service}/src/main.ts`], {
+  const child = spawn(process.execPath, [`dist/apps/${service}/src/main.js`], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -23,6 +24,9 @@ const exited = (child: ChildProcess) =>
 
 describe('distributed engine: one process per service on Kafka and PostgreSQL', () => {
   const children: ChildProcess[] = [];
+  beforeAll(() => {
+    expect(spawnSync(process.execPath, ['tools/build.cjs'], { cwd: root, stdio: 'inherit' }).status).toBe(0);
+  });
   afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
   it('serves /healthz with all five services up, each its own probes, and each stops cleanly on SIGTERM', async () => {
