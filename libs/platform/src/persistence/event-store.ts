@@ -77,14 +77,13 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   }
 
   private async commit(commands: Command<Tx>[]): Promise<void> {
-    const outcomes = await this.client.$transaction(async (tx) => {
+    const { outcomes, entries } = await this.client.$transaction(async (tx) => {
       const done: { result: unknown; events: SluiceEvent[] }[] = [];
       for (const command of commands) done.push(await command.change(tx));
-      await appendToOutbox(tx, done.flatMap((outcome) => outcome.events));
-      return done;
+      return { outcomes: done, entries: await appendToOutbox(tx, done.flatMap((outcome) => outcome.events)) };
     }, TRANSACTION_OPTIONS);
     commands.forEach((command, i) => (command.outcome = outcomes[i]));
-    if (outcomes.some((outcome) => outcome.events.length > 0)) this.relay.notify();
+    this.relay.committed(entries);
   }
 
   /**
@@ -109,11 +108,10 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     if (events.length === 0) return;
     const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
       const produced = await options.handle(tx, fresh);
-      await appendToOutbox(tx, produced);
-      return produced;
+      return { produced, entries: await appendToOutbox(tx, produced) };
     }, TRANSACTION_OPTIONS);
-    const produced = outcome.result ?? [];
-    if (produced.length > 0) this.relay.notify();
+    const produced = outcome.result?.produced ?? [];
+    this.relay.committed(outcome.result?.entries ?? []);
     if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
   }
 }
