@@ -45,7 +45,7 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
         ${bytes}::bytea AS raw, ${at}::timestamptz AS at, ${{ a: [1, 'x'] }}::jsonb AS doc, ${null}::text AS missing`;
     const expected = { texts, flags: [true, false], nums: [1, 2.5], big: 9007199254740993n, at, doc: { a: [1, 'x'] }, missing: null };
     const [outside] = await read(sql);
-    const [inside] = await sql.$transaction((tx) => read(tx));
+    const [inside] = await sql.$transaction(async (tx) => read(tx));
     for (const row of [outside, inside]) {
       expect(row).toMatchObject(expected);
       expect(Buffer.from(row.raw)).toEqual(bytes);
