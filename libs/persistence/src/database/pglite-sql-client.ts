@@ -6,6 +6,7 @@ const INT8_OID = 20;
 const PARSERS = { [INT8_OID]: (value: string) => BigInt(value) };
 
 type Queryable = Pick<PGlite, 'query'> | Pick<Transaction, 'query'>;
+type Parsers = Parameters<typeof parse.parseResults>[1];
 
 const statements = new WeakMap<TemplateStringsArray, string>();
 
@@ -54,7 +55,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  * parameters, twice the trips through the database for the small statements of the write side.
  * Only inside `transaction` (which holds the database for its callback) may it bypass `query`.
  */
-async function queryInTransaction(db: PGlite, sql: string, values: readonly unknown[]) {
+async function queryInTransaction(db: PGlite, parsers: Parsers, sql: string, values: readonly unknown[]) {
   const message = concat([
     protocol.serialize.parse({ text: sql }),
     protocol.serialize.bind({ values: values.map(textParameter) }),
@@ -63,7 +64,7 @@ async function queryInTransaction(db: PGlite, sql: string, values: readonly unkn
     protocol.serialize.sync(),
   ]);
   const { messages } = await db.execProtocol(message, { syncToFs: false });
-  return parse.parseResults(messages, db.parsers, { parsers: PARSERS })[0];
+  return parse.parseResults(messages, parsers)[0];
 }
 
 function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }>): RawSqlClient {
@@ -87,15 +88,18 @@ const viaQuery = (db: Queryable) => (sql: string, values: unknown[]) => db.query
  * transaction at a time; a query outside a transaction waits for the open one to end.
  */
 export function pgliteSqlClient(db: PGlite): TransactionalClient {
+  let merged: Parsers | undefined;
   return {
     ...rawClient(viaQuery(db)),
     $transaction: (fn) =>
       db.transaction(() => {
+        // Merged once: given separately, they would be merged again for every statement.
+        const parsers = (merged ??= { ...db.parsers, ...PARSERS });
         // One statement at a time, as PGlite's own transaction client runs them.
         let previous: Promise<unknown> = Promise.resolve();
         return fn(
           rawClient((sql, values) => {
-            const result = previous.then(() => queryInTransaction(db, sql, values));
+            const result = previous.then(() => queryInTransaction(db, parsers, sql, values));
             previous = result.catch(() => undefined);
             return result;
           }),
