@@ -42,8 +42,8 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     const at = new Date('2026-01-02T03:04:05.678Z');
     const read = (client: RawSqlClient) => client.$queryRaw<{ texts: (string | null)[]; flags: boolean[]; nums: number[]; big: bigint; raw: Uint8Array; at: Date; doc: unknown; missing: string | null }[]>`
       SELECT ${texts}::text[] AS texts, ${[true, false]}::bool[] AS flags, ${[1, 2.5]}::float8[] AS nums, ${'9007199254740993'}::bigint AS big,
-        ${bytes}::bytea AS raw, ${at}::timestamptz AS at, ${{ a: [1, 'x'] }}::jsonb AS doc, ${null}::text AS missing`;
-    const expected = { texts, flags: [true, false], nums: [1, 2.5], big: 9007199254740993n, at, doc: { a: [1, 'x'] }, missing: null };
+        ${bytes}::bytea AS raw, ${at}::timestamptz AS at, ${{ a: [1, 'x'], n: 12n }}::jsonb AS doc, ${null}::text AS missing`;
+    const expected = { texts, flags: [true, false], nums: [1, 2.5], big: 9007199254740993n, at, doc: { a: [1, 'x'], n: '12' }, missing: null };
     const [outside] = await read(sql);
     const [inside] = await sql.$transaction(async (tx) => read(tx));
     for (const row of [outside, inside]) {

@@ -30,7 +30,8 @@ export function textParameter(value: unknown): string | null {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
-  if (typeof value === 'object') return JSON.stringify(value);
+  // As PGlite's own JSON serialiser: bigints inside become strings.
+  if (typeof value === 'object') return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'bigint' ? inner.toString() : inner));
   return String(value);
 }
 
