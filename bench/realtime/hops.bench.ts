@@ -1,8 +1,7 @@
 /**
  * Where one real-time request's time goes: sends POST /v1/inference one at a time (no load)
  * and prints, per event of its life, the median milliseconds from the POST being sent to the
- * event's `occurredAt` (decided), to its record's timestamp (embedded: appended and durable;
- * Kafka: produced) and to its delivery to a consumer of the bench's own, then the answer.
+ * event's `occurredAt` (decided) and to its append on the log (durable), then the answer.
  *
  *   node -r ./tools/register.cjs bench/realtime/hops.bench.ts [--engine embedded|kafka] [--requests 30]
  */
@@ -32,8 +31,6 @@ interface Seen {
   accountId?: string;
   occurredAt: number;
   appendedAt: number;
-  /** When this bench's own consumer got it: the log's delivery latency on top of `appendedAt`. */
-  deliveredAt: number;
 }
 
 async function startEngine(): Promise<{ engine: Engine; stop: () => Promise<void> }> {
@@ -69,11 +66,10 @@ async function main() {
       fromBeginning: false,
       deadLetterTopic: Topics.deadLetter,
       handleBatch: async (batch) => {
-        const deliveredAt = Date.now();
         for (const record of batch.records) {
           const event = decodeEvent(record);
           const payload = event.payload as { objectId?: string; accountId?: string };
-          seen.push({ type: event.type, objectId: payload.objectId, accountId: payload.accountId, occurredAt: Date.parse(event.occurredAt), appendedAt: record.timestamp, deliveredAt });
+          seen.push({ type: event.type, objectId: payload.objectId, accountId: payload.accountId, occurredAt: Date.parse(event.occurredAt), appendedAt: record.timestamp });
         }
       },
     });
@@ -91,7 +87,7 @@ async function main() {
     const body = (i: number) => ({ model: 'qwen-7b', input: `Summarise event sourcing in one sentence. Request ${i}.`, max_output_tokens: 32, performance_profile: 'fast' });
     for (let i = 0; i < 20; i++) await call('/v1/inference', key, body(i));
 
-    const rows = new Map<string, { decided: number[]; appended: number[]; delivered: number[] }>();
+    const rows = new Map<string, { decided: number[]; appended: number[] }>();
     const totals: number[] = [];
     for (let i = 0; i < Number(args.requests); i++) {
       const sent = Date.now();
@@ -102,15 +98,14 @@ async function main() {
       const id = answer.body.id;
       const mine = seen.filter((s) => s.objectId === id || (s.objectId === undefined && s.appendedAt >= sent && s.appendedAt <= answered));
       for (const s of mine) {
-        const row = rows.get(s.type) ?? { decided: [], appended: [], delivered: [] };
+        const row = rows.get(s.type) ?? { decided: [], appended: [] };
         row.decided.push(s.occurredAt - sent);
         row.appended.push(s.appendedAt - sent);
-        row.delivered.push(s.deliveredAt - sent);
         rows.set(s.type, row);
       }
     }
     const ordered = [...rows].sort((a, b) => median(a[1].appended) - median(b[1].appended));
-    for (const [type, row] of ordered) console.log(JSON.stringify({ event: type, n: row.decided.length, decidedMs: round(median(row.decided)), appendedMs: round(median(row.appended)), deliveredMs: round(median(row.delivered)) }));
+    for (const [type, row] of ordered) console.log(JSON.stringify({ event: type, n: row.decided.length, decidedMs: round(median(row.decided)), appendedMs: round(median(row.appended)) }));
     console.log(JSON.stringify({ engine: args.engine, answeredMs: round(median(totals)) }));
     await sub.stop();
   } finally {

@@ -1,6 +1,5 @@
 import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
 import type { TransactionalClient } from '../raw-sql-client';
-import type { OutboxEntry } from './outbox';
 
 export interface OutboxRelayOptions {
   /** The service's Prisma client. */
@@ -34,13 +33,6 @@ const RELAY_LOCK_KEY = 0x5_1c_e0_0b;
  *
  * Each batch runs in a transaction holding an advisory lock, so when several replicas of a
  * service run a relay only one publishes at a time and order is kept.
- *
- * Fast path: rows this process just committed are handed over with `committed` and published
- * straight from memory, then deleted by id, with no read of the table in between (a scan costs
- * a transaction and, on the embedded database, holds it across the publish). It is taken only
- * while the relay is caught up (its last scan left the table empty of older rows and nothing
- * failed since), so rows still go out in the order they were committed; otherwise the handed
- * rows are left to the scan, which finds them in the table.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
@@ -50,10 +42,6 @@ export class OutboxRelay {
   private stopping = false;
   private woken = false;
   private wake: (() => void) | null = null;
-  /** Rows committed by this process and not yet published, in commit order. */
-  private fresh: OutboxEntry[] = [];
-  /** True after a scan that emptied the table; false after any failure. */
-  private caughtUp = false;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? 256;
@@ -73,13 +61,6 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  /** Call right after the commit of a transaction that appended `entries`: publishes them promptly. */
-  committed(entries: readonly OutboxEntry[]): void {
-    if (entries.length === 0) return;
-    if (this.loop !== null) this.fresh.push(...entries);
-    this.notify();
-  }
-
   /** Stops after the batch in flight (whose rows are then published and deleted). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -90,16 +71,11 @@ export class OutboxRelay {
 
   /** Publishes every pending row now; returns how many were published. */
   async publishPending(): Promise<number> {
-    return (await this.scan()).published;
-  }
-
-  /** Publishes pending rows batch by batch; `emptied` when it saw the table empty under the lock. */
-  private async scan(): Promise<{ published: number; emptied: boolean }> {
-    let published = 0;
+    let total = 0;
     for (;;) {
-      const batch = await this.publishBatch();
-      published += Math.max(0, batch);
-      if (batch < this.batchSize || this.stopping) return { published, emptied: batch >= 0 && batch < this.batchSize };
+      const published = await this.publishBatch();
+      total += published;
+      if (published < this.batchSize || this.stopping) return total;
     }
   }
 
@@ -107,28 +83,12 @@ export class OutboxRelay {
     while (!this.stopping) {
       this.woken = false;
       try {
-        if (this.caughtUp && this.fresh.length > 0) {
-          await this.publishFresh();
-        } else {
-          // Rows handed over until now are in the table for the scan; later ones stay for the fast path.
-          this.caughtUp = false;
-          this.fresh = [];
-          this.caughtUp = (await this.scan()).emptied;
-        }
+        await this.publishPending();
       } catch (err) {
-        this.caughtUp = false;
-        this.fresh = [];
         this.options.onError?.(err);
       }
-      if (!this.woken && !this.stopping && !(this.caughtUp && this.fresh.length > 0)) await this.sleepUntilWoken(this.pollIntervalMs);
+      if (!this.woken && !this.stopping) await this.sleepUntilWoken(this.pollIntervalMs);
     }
-  }
-
-  /** Publishes the oldest handed-over rows, then deletes them (a crash in between republishes them). */
-  private async publishFresh(): Promise<void> {
-    const rows = this.fresh.splice(0, this.batchSize);
-    for (const run of runsByTopic(rows)) await this.options.log.publish(run.topic, run.records);
-    await this.options.client.$executeRaw`DELETE FROM outbox WHERE id = ANY(${rows.map((row) => String(row.id))}::bigint[])`;
   }
 
   private sleepUntilWoken(ms: number): Promise<void> {
@@ -144,7 +104,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Returns how many rows were published (-1 when another relay holds the lock). One
+   * Returns how many rows were published (0 as well when another relay holds the lock). One
    * statement takes the lock and removes the batch; the removal commits only after `publish`
    * resolved, so a failed or interrupted publish leaves the rows in place.
    */
@@ -156,11 +116,7 @@ export class OutboxRelay {
           DELETE FROM outbox WHERE id IN (
             SELECT id FROM outbox WHERE (SELECT locked FROM relay_lock) ORDER BY id LIMIT ${this.batchSize})
           RETURNING id, topic, key, headers, value`;
-        if (rows.length === 0) {
-          // Empty, or another replica's relay holds the lock (and may be publishing older rows): -1.
-          const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
-          return lock?.locked ? 0 : -1;
-        }
+        if (rows.length === 0) return 0;
         rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         for (const run of runsByTopic(rows)) await this.options.log.publish(run.topic, run.records);
         return rows.length;
@@ -171,7 +127,7 @@ export class OutboxRelay {
 }
 
 /** Consecutive rows of one topic become one publish call, so the id order holds across topics. */
-function runsByTopic(rows: readonly Omit<OutboxRow, 'id'>[]): { topic: string; records: OutgoingRecord[] }[] {
+function runsByTopic(rows: readonly OutboxRow[]): { topic: string; records: OutgoingRecord[] }[] {
   const runs: { topic: string; records: OutgoingRecord[] }[] = [];
   for (const row of rows) {
     const record = { key: row.key, value: Buffer.from(row.value), headers: row.headers };

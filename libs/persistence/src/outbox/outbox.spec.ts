@@ -110,43 +110,6 @@ describe('outbox on PGlite', () => {
     }
   });
 
-  it('publishes rows handed over after their commit straight away, in commit order, and removes them from the table', async () => {
-    const log = new RecordingLog();
-    const relay = new OutboxRelay({ client: db.prisma, log, pollIntervalMs: 60_000 });
-    relay.start();
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const events = [walletCredited('acct-a'), walletCredited('acct-b'), walletCredited('acct-a')];
-      for (const event of events) {
-        const entries = await db.prisma.$transaction((tx) => appendToOutbox(tx, [event]));
-        relay.committed(entries);
-      }
-      await waitFor(() => log.published.length === 3, 2_000);
-      expect(log.eventIds()).toEqual(events.map((e) => e.eventId));
-      // Removed after the publish, without a scan (the poll is a minute away).
-      for (let i = 0; i < 200 && (await db.prisma.outbox.count()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(await db.prisma.outbox.count()).toBe(0);
-    } finally {
-      await relay.stop();
-    }
-  });
-
-  it('keeps handed-over rows whose publish failed and publishes them on a later pass', async () => {
-    const log = new RecordingLog();
-    const relay = new OutboxRelay({ client: db.prisma, log, pollIntervalMs: 100 });
-    relay.start();
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const event = walletCredited();
-      log.failNext = true;
-      relay.committed(await db.prisma.$transaction((tx) => appendToOutbox(tx, [event])));
-      await waitFor(() => log.published.length === 1, 3_000);
-      expect(log.eventIds()).toEqual([event.eventId]);
-    } finally {
-      await relay.stop();
-    }
-  });
-
   it('finds rows committed without a notify on its safety-net poll', async () => {
     const log = new RecordingLog();
     const relay = new OutboxRelay({ client: db.prisma, log, pollIntervalMs: 100 });

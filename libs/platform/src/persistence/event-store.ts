@@ -77,13 +77,14 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   }
 
   private async commit(commands: Command<Tx>[]): Promise<void> {
-    const { outcomes, entries } = await this.client.$transaction(async (tx) => {
+    const outcomes = await this.client.$transaction(async (tx) => {
       const done: { result: unknown; events: SluiceEvent[] }[] = [];
       for (const command of commands) done.push(await command.change(tx));
-      return { outcomes: done, entries: await appendToOutbox(tx, done.flatMap((outcome) => outcome.events)) };
+      await appendToOutbox(tx, done.flatMap((outcome) => outcome.events));
+      return done;
     }, TRANSACTION_OPTIONS);
     commands.forEach((command, i) => (command.outcome = outcomes[i]));
-    this.relay.committed(entries);
+    if (outcomes.some((outcome) => outcome.events.length > 0)) this.relay.notify();
   }
 
   /**
@@ -108,10 +109,11 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     if (events.length === 0) return;
     const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
       const produced = await options.handle(tx, fresh);
-      return { produced, entries: await appendToOutbox(tx, produced) };
+      await appendToOutbox(tx, produced);
+      return produced;
     }, TRANSACTION_OPTIONS);
-    const produced = outcome.result?.produced ?? [];
-    this.relay.committed(outcome.result?.entries ?? []);
+    const produced = outcome.result ?? [];
+    if (produced.length > 0) this.relay.notify();
     if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
   }
 }
