@@ -1,40 +1,64 @@
 import { Injectable } from '@nestjs/common';
 import type { SluiceEvent } from '@sluice/events';
+import type { ObjectRow } from './object.projection';
 
 /** Events after which an object may have reached a final status (or, real-time, got its charge). */
 export function possiblyFinishedObjectIds(events: readonly SluiceEvent[]): string[] {
   return events.flatMap((e) => (e.type === 'ObjectCompleted' || e.type === 'ObjectAbandoned' || e.type === 'FundsDenied' || e.type === 'Charged' ? [e.payload.objectId] : []));
 }
 
+type Listener = (objectIds: ReadonlySet<string>, rows: ReadonlyMap<string, ObjectRow>) => void;
+
 /**
- * Wakes the requests that wait for their objects (POST /v0/infer/ with no-SLA items) when this
- * instance's projection commits a final status. Other instances project other partitions, so
- * waiters also poll; this only makes the common case fast.
+ * Wakes the requests that wait for their objects (POST /v0/infer/ with no-SLA items, POST
+ * /v1/inference) when this instance's projection commits a final status, handing over the rows
+ * it just committed so the waiter need not read them back. Other instances project other
+ * partitions, so waiters also poll; this only makes the common case fast.
  */
 @Injectable()
 export class FinishedObjectsNotifier {
-  private readonly listeners = new Set<(objectIds: ReadonlySet<string>) => void>();
+  private readonly listeners = new Set<Listener>();
 
-  notify(objectIds: readonly string[]): void {
+  /** After a projection commit: `objectIds` may have finished; `rows` are committed rows of (some of) them. */
+  notify(objectIds: readonly string[], rows: ReadonlyMap<string, ObjectRow> = new Map()): void {
     if (objectIds.length === 0 || this.listeners.size === 0) return;
     const ids = new Set(objectIds);
-    for (const listener of this.listeners) listener(ids);
+    for (const listener of this.listeners) listener(ids, rows);
   }
 
-  /** Resolves when one of `objectIds` may have finished, or after `ms` (real time). */
-  next(objectIds: ReadonlySet<string>, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
+  /**
+   * Follows one object, from before it is submitted (so no commit is missed): each `next`
+   * resolves at the next wake-up for it, with the row this instance committed when there is
+   * one, or with null after `ms` (real time). Close it when done.
+   */
+  follow(objectId: string): ObjectFollow {
+    let woken: { row: ObjectRow | undefined } | null = null;
+    let wake: (() => void) | null = null;
+    const listener: Listener = (finished, rows) => {
+      if (!finished.has(objectId)) return;
+      woken = { row: rows.get(objectId) };
+      wake?.();
+    };
+    this.listeners.add(listener);
+    return {
+      next: (ms) =>
+        new Promise((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            wake = null;
+            const reported = woken;
+            woken = null;
+            resolve(reported);
+          };
+          const timer = setTimeout(done, ms);
+          wake = done;
+          if (woken !== null) done();
+        }),
+      close: () => {
         this.listeners.delete(listener);
-        resolve();
-      };
-      const listener = (finished: ReadonlySet<string>) => {
-        for (const id of finished) if (objectIds.has(id)) return done();
-      };
-      const timer = setTimeout(done, ms);
-      this.listeners.add(listener);
-    });
+        wake?.();
+      },
+    };
   }
 
   /**
@@ -45,7 +69,7 @@ export class FinishedObjectsNotifier {
   watch(objectIds: ReadonlySet<string>): FinishedObjectsWatch {
     let reported: string[] = [];
     let wake: (() => void) | null = null;
-    const listener = (finished: ReadonlySet<string>) => {
+    const listener: Listener = (finished) => {
       for (const id of finished) if (objectIds.has(id)) reported.push(id);
       if (reported.length > 0) wake?.();
     };
@@ -75,5 +99,11 @@ export class FinishedObjectsNotifier {
 export interface FinishedObjectsWatch {
   /** The followed ids reported as possibly finished since the last call (waiting up to `ms` for one); null if none. */
   next(ms: number): Promise<string[] | null>;
+  close(): void;
+}
+
+export interface ObjectFollow {
+  /** The next wake-up for the object, with its committed row when this instance projected it; null after `ms`. */
+  next(ms: number): Promise<{ row: ObjectRow | undefined } | null>;
   close(): void;
 }

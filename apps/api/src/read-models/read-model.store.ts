@@ -11,6 +11,8 @@ export interface ProjectedBatch {
   completedTasks: TaskRow[];
   /** Objects that reached `completed` or `failed` in this batch. */
   finishedObjectIds: string[];
+  /** The object rows this batch changed, as saved. */
+  changedObjects: ObjectRow[];
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -249,6 +251,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
+    changedObjects,
   };
 }
 

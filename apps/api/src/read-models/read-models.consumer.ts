@@ -5,6 +5,7 @@ import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { FinishedObjectsNotifier, possiblyFinishedObjectIds } from './finished-objects.notifier';
+import type { ObjectRow } from './object.projection';
 import { projectEvents } from './read-model.store';
 import type { TaskRow } from './task.projection';
 
@@ -38,15 +39,23 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // The rows of the transaction being applied (the event store applies one at a time), handed
+    // to waiting requests once it committed so they answer without reading them back.
+    let projected: ReadonlyMap<string, ObjectRow> = new Map();
     this.subscription = await this.eventStore.consume({
       consumer: READ_MODELS_CONSUMER,
       topics: READ_MODEL_TOPICS,
       maxBatchSize: 2_000,
       handle: async (tx, events) => {
-        const { completedTasks } = await projectEvents(tx, events);
+        const { completedTasks, changedObjects } = await projectEvents(tx, events);
+        projected = new Map(changedObjects.map((row) => [row.objectId, row]));
         return taskCompletedEvents(completedTasks, () => this.runtime.clock.now());
       },
-      afterCommit: (applied) => this.notifier.notify(possiblyFinishedObjectIds(applied)),
+      afterCommit: (applied) => {
+        const rows = projected;
+        projected = new Map();
+        this.notifier.notify(possiblyFinishedObjectIds(applied), rows);
+      },
     });
   }
 

@@ -6,7 +6,7 @@ import { traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
 import { PrismaClient } from '../generated/prisma/client';
-import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
+import { FinishedObjectsNotifier, type ObjectFollow } from '../read-models/finished-objects.notifier';
 import type { ObjectRow } from '../read-models/object.projection';
 import { toObjectRow } from '../read-models/read-model.store';
 import { RealtimeRequestSchema } from './realtime-request';
@@ -99,6 +99,8 @@ export class RealtimeService {
       const now = this.runtime.clock.now();
       const submission = submitRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, now, newId: randomUUID, traceparent: traceparentOf() });
       await this.precheckBalance(accountId, submission.reservationMicros);
+      // Followed before the events exist, so the projection's wake-up cannot be missed.
+      const follow = this.notifier.follow(submission.objectId);
       const claimed = await this.eventStore.transact(async (tx) => {
         if (idempotencyKey === undefined) return { result: true, events: submission.events };
         const expiresAt = new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS).toISOString();
@@ -111,10 +113,16 @@ export class RealtimeService {
           WHERE idempotency_key.expires_at <= excluded.created_at
           RETURNING object_id`;
         return rows.length > 0 ? { result: true, events: submission.events } : { result: false, events: [] };
+      }).catch((err: unknown) => {
+        follow.close();
+        throw err;
       });
-      if (!claimed) continue;
+      if (!claimed) {
+        follow.close();
+        continue;
+      }
       try {
-        const row = await this.waitForAnswer(submission.objectId, deadline);
+        const row = await this.waitForAnswer(submission.objectId, follow, deadline).finally(() => follow.close());
         const response = inferenceResponse(row, request.model, Math.round(performance.now() - started));
         if (idempotencyKey !== undefined) {
           await this.prisma.$executeRaw`
@@ -176,20 +184,20 @@ export class RealtimeService {
 
   /**
    * Waits (real time, bounded) until the object is charged or failed in the read model. This
-   * instance's projection wakes it at once; the backing-off poll covers partitions another
-   * instance projects without loading the database with every waiting request.
+   * instance's projection wakes it at once with the committed row; the backing-off poll covers
+   * partitions another instance projects without loading the database with every waiting request.
    */
-  private async waitForAnswer(objectId: string, deadline: number): Promise<ObjectRow> {
-    const ids = new Set([objectId]);
-    for (let pause = 100; ; pause = Math.min(pause * 2, MAX_POLL_MS)) {
-      const row = await this.objectRow(objectId);
-      if (row && isAnswerable(row)) return row;
-      if (row?.status === 'failed') throw failureOf(row);
+  private async waitForAnswer(objectId: string, follow: ObjectFollow, deadline: number): Promise<ObjectRow> {
+    for (let pause = 100; ; ) {
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new RealtimeFailedError(504, 'inference_timeout', `inference ${objectId} has not finished yet; read it later with GET /v1/inference/${objectId}`);
       }
-      await this.notifier.next(ids, Math.min(pause, left));
+      const woken = await follow.next(Math.min(pause, left));
+      if (woken === null) pause = Math.min(pause * 2, MAX_POLL_MS);
+      const row = woken?.row ?? (await this.objectRow(objectId));
+      if (row && isAnswerable(row)) return row;
+      if (row?.status === 'failed') throw failureOf(row);
     }
   }
 }

@@ -36,6 +36,22 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     expect(await counter(sql, 'kept')).toBe(1);
   });
 
+  it('binds every kind of value the write side passes, inside a transaction as outside', async () => {
+    const texts = ['plain', 'with "quotes"', 'back\\slash', 'comma, {brace}', '', 'NULL', null];
+    const bytes = Buffer.from([0, 1, 254, 255]);
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const read = (client: RawSqlClient) => client.$queryRaw<{ texts: (string | null)[]; flags: boolean[]; nums: number[]; big: bigint; raw: Uint8Array; at: Date; doc: unknown; missing: string | null }[]>`
+      SELECT ${texts}::text[] AS texts, ${[true, false]}::bool[] AS flags, ${[1, 2.5]}::float8[] AS nums, ${'9007199254740993'}::bigint AS big,
+        ${bytes}::bytea AS raw, ${at}::timestamptz AS at, ${{ a: [1, 'x'], n: 12n }}::jsonb AS doc, ${null}::text AS missing`;
+    const expected = { texts, flags: [true, false], nums: [1, 2.5], big: 9007199254740993n, at, doc: { a: [1, 'x'], n: '12' }, missing: null };
+    const [outside] = await read(sql);
+    const [inside] = await sql.$transaction(async (tx) => read(tx));
+    for (const row of [outside, inside]) {
+      expect(row).toMatchObject(expected);
+      expect(Buffer.from(row.raw)).toEqual(bytes);
+    }
+  });
+
   it('reads values the way Prisma raw queries do: int8 as bigint, json parsed, arrays as arrays', async () => {
     const [row] = await sql.$queryRaw<{ big: bigint; doc: { a: number }; ids: string[]; at: Date }[]>`
       SELECT ${'9007199254740993'}::bigint AS big, ${JSON.stringify({ a: 1 })}::jsonb AS doc, ${['p', 'q']}::text[] AS ids,

@@ -1,4 +1,4 @@
-import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { parse, protocol, type PGlite, type Transaction } from '@electric-sql/pglite';
 import type { RawSqlClient, TransactionalClient } from '../raw-sql-client';
 
 const INT8_OID = 20;
@@ -6,6 +6,7 @@ const INT8_OID = 20;
 const PARSERS = { [INT8_OID]: (value: string) => BigInt(value) };
 
 type Queryable = Pick<PGlite, 'query'> | Pick<Transaction, 'query'>;
+type Parsers = Parameters<typeof parse.parseResults>[1];
 
 const statements = new WeakMap<TemplateStringsArray, string>();
 
@@ -19,18 +20,66 @@ export function parameterisedSql(strings: TemplateStringsArray): string {
   return sql;
 }
 
-function rawClient(db: Queryable): RawSqlClient {
+/**
+ * A bound value in Postgres' text input format, which the server reads as the parameter's
+ * type (from its cast or its column): arrays as array literals, bytes as `\x` hex, objects as JSON.
+ */
+export function textParameter(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return `{${value.map(arrayElement).join(',')}}`;
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  // As PGlite's own JSON serialiser: bigints inside become strings.
+  if (typeof value === 'object') return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'bigint' ? inner.toString() : inner));
+  return String(value);
+}
+
+function arrayElement(value: unknown): string {
+  const text = textParameter(value);
+  return text === null ? 'NULL' : `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * One statement inside an open transaction, as a single protocol exchange (parse, bind, describe,
+ * execute, sync): PGlite's `query` first describes the statement to learn how to serialise the
+ * parameters, twice the trips through the database for the small statements of the write side.
+ * Only inside `transaction` (which holds the database for its callback) may it bypass `query`.
+ */
+async function queryInTransaction(db: PGlite, parsers: Parsers, sql: string, values: readonly unknown[]) {
+  const message = concat([
+    protocol.serialize.parse({ text: sql }),
+    protocol.serialize.bind({ values: values.map(textParameter) }),
+    protocol.serialize.describe({ type: 'P' }),
+    protocol.serialize.execute({}),
+    protocol.serialize.sync(),
+  ]);
+  const { messages } = await db.execProtocol(message, { syncToFs: false });
+  return parse.parseResults(messages, parsers)[0];
+}
+
+function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unknown[]; affectedRows?: number }>): RawSqlClient {
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T> {
-      const result = await db.query(parameterisedSql(strings), values, { parsers: PARSERS });
-      return result.rows as T;
+      return (await run(parameterisedSql(strings), values)).rows as T;
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number> {
-      const result = await db.query(parameterisedSql(strings), values, { parsers: PARSERS });
-      return result.affectedRows ?? 0;
+      return (await run(parameterisedSql(strings), values)).affectedRows ?? 0;
     },
   };
 }
+
+const viaQuery = (db: Queryable) => (sql: string, values: unknown[]) => db.query(sql, values, { parsers: PARSERS });
 
 /**
  * Raw SQL and transactions straight on an embedded PGlite, for the write side's hot paths
@@ -40,8 +89,22 @@ function rawClient(db: Queryable): RawSqlClient {
  * transaction at a time; a query outside a transaction waits for the open one to end.
  */
 export function pgliteSqlClient(db: PGlite): TransactionalClient {
+  let merged: Parsers | undefined;
   return {
-    ...rawClient(db),
-    $transaction: (fn) => db.transaction((tx) => fn(rawClient(tx))),
+    ...rawClient(viaQuery(db)),
+    $transaction: (fn) =>
+      db.transaction(() => {
+        // Merged once: given separately, they would be merged again for every statement.
+        const parsers = (merged ??= { ...db.parsers, ...PARSERS });
+        // One statement at a time, as PGlite's own transaction client runs them.
+        let previous: Promise<unknown> = Promise.resolve();
+        return fn(
+          rawClient((sql, values) => {
+            const result = previous.then(() => queryInTransaction(db, parsers, sql, values));
+            previous = result.catch(() => undefined);
+            return result;
+          }),
+        );
+      }),
   };
 }
