@@ -1,6 +1,6 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { ObjectDispatched, createEvent, type Pricing } from '@sluice/events';
-import { ProviderAuthError, ProviderRejectedError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
+import { ProviderAuthError, ProviderRejectedError, ProviderServerError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
 import { ProviderHealthBook } from '../quotes/provider-health';
 import { DispatchExecutor, type Dispatch } from './dispatch-execution';
 
@@ -75,6 +75,27 @@ describe('dispatch execution', () => {
       ['ObjectCompleted', 'midway'],
     ]);
     expect(outcome.events[1].payload).toMatchObject({ providerCostMicros: Math.ceil((15 * 90_000) / 1_000_000), inputTokens: 10, outputTokens: 5, latencyMs: 12 });
+  });
+
+  it('goes round the providers twice for a batch item due within minutes (no SLA) before it fails, then fails transient', async () => {
+    const urgent = (d: Dispatch): Dispatch => ({ ...d, payload: { ...d.payload, routing: undefined, pricing: { kind: 'sla', basePrice: { inputMicrosPerMillion: 200_000, outputMicrosPerMillion: 200_000 }, priceFactor: 1 } } });
+    const failedOnce = new Set<string>();
+    const flaky = executorWith(async (r) => (failedOnce.has(r.provider.id) ? answered() : (failedOnce.add(r.provider.id), Promise.reject(new ProviderServerError(r.provider.id, 'busy')))));
+    const recovered = await flaky.executor.execute(urgent(dispatch()));
+    expect(flaky.calls).toEqual(['bargain', 'midway', 'swift', 'bargain']);
+    expect(recovered.events.map((e) => [e.type, 'providerId' in e.payload ? e.payload.providerId : null])).toEqual([
+      ['QuoteAccepted', 'bargain'],
+      ['ObjectCompleted', 'bargain'],
+    ]);
+
+    const down = executorWith(async (r) => Promise.reject(new ProviderServerError(r.provider.id, 'down')));
+    const failed = await down.executor.execute(urgent(dispatch()));
+    expect(down.calls).toEqual(['bargain', 'midway', 'swift', 'bargain', 'midway', 'swift']);
+    expect(failed.events.at(-1)).toMatchObject({ type: 'ObjectFailed', payload: { transient: true } });
+    // A real-time request goes round once: its customer is waiting on this very call.
+    const realtimeDown = executorWith(async (r) => Promise.reject(new ProviderServerError(r.provider.id, 'down')));
+    await realtimeDown.executor.execute(dispatch());
+    expect(realtimeDown.calls).toEqual(['bargain', 'midway', 'swift']);
   });
 
   it('an unexpected error becomes a transient router_internal_error', () => {

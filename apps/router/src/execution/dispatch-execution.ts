@@ -101,9 +101,11 @@ export class DispatchExecutor {
     // scheduler (a no-SLA item: its customer is waiting), fails over to the next quote at once.
     const urgent = Date.parse(payload.deadlineAt) - now.getTime() < URGENT_WITHIN_MS;
     const failsOver = payload.pricing.kind === 'realtime' || urgent;
-    const candidates = failsOver ? decision.ranked : decision.ranked.slice(0, 1);
+    // An urgent batch item (no SLA: its deadline leaves no room for a retry through the
+    // scheduler) goes round the acceptable providers twice before it fails.
+    const candidates = !failsOver ? decision.ranked.slice(0, 1) : payload.pricing.kind === 'sla' ? [...decision.ranked, ...decision.ranked] : decision.ranked;
     const failures: ProviderError[] = [];
-    for (const quote of candidates) {
+    for (const [attemptIndex, quote] of candidates.entries()) {
       const accepted = createEvent(
         QuoteAccepted,
         {
@@ -140,7 +142,7 @@ export class DispatchExecutor {
       failures.push(result.error);
       // A request the provider refused as such would be refused anywhere: no failover.
       const requestRefused = result.error instanceof ProviderRejectedError;
-      const lastCandidate = quote === candidates[candidates.length - 1];
+      const lastCandidate = attemptIndex === candidates.length - 1;
       if (!failsOver || requestRefused || (lastCandidate && payload.pricing.kind === 'sla')) {
         return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, this.failedEvent(dispatch, result.error)] };
       }
