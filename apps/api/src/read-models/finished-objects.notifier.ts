@@ -33,32 +33,18 @@ export class FinishedObjectsNotifier {
    */
   follow(objectId: string): ObjectFollow {
     let woken: { row: ObjectRow | undefined } | null = null;
-    let wake: (() => void) | null = null;
-    const listener: Listener = (finished, rows) => {
-      if (!finished.has(objectId)) return;
-      woken = { row: rows.get(objectId) };
-      wake?.();
-    };
-    this.listeners.add(listener);
-    return {
-      next: (ms) =>
-        new Promise((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            wake = null;
-            const reported = woken;
-            woken = null;
-            resolve(reported);
-          };
-          const timer = setTimeout(done, ms);
-          wake = done;
-          if (woken !== null) done();
-        }),
-      close: () => {
-        this.listeners.delete(listener);
-        wake?.();
+    return this.waiter(
+      (finished, rows) => {
+        if (!finished.has(objectId)) return false;
+        woken = { row: rows.get(objectId) };
+        return true;
       },
-    };
+      () => {
+        const reported = woken;
+        woken = null;
+        return reported;
+      },
+    );
   }
 
   /**
@@ -68,25 +54,44 @@ export class FinishedObjectsNotifier {
    */
   watch(objectIds: ReadonlySet<string>): FinishedObjectsWatch {
     let reported: string[] = [];
+    return this.waiter(
+      (finished) => {
+        for (const id of finished) if (objectIds.has(id)) reported.push(id);
+        return reported.length > 0;
+      },
+      () => {
+        const ids = reported;
+        reported = [];
+        return ids.length > 0 ? ids : null;
+      },
+    );
+  }
+
+  /**
+   * A listener plus its wake-up: `heard` records a commit and says whether it concerns this
+   * waiter; `next` resolves with `take()` as soon as one did (or already had), or after `ms`.
+   */
+  private waiter<T>(heard: (objectIds: ReadonlySet<string>, rows: ReadonlyMap<string, ObjectRow>) => boolean, take: () => T | null) {
+    let pending = false;
     let wake: (() => void) | null = null;
-    const listener: Listener = (finished) => {
-      for (const id of finished) if (objectIds.has(id)) reported.push(id);
-      if (reported.length > 0) wake?.();
+    const listener: Listener = (finished, rows) => {
+      if (!heard(finished, rows)) return;
+      pending = true;
+      wake?.();
     };
     this.listeners.add(listener);
     return {
-      next: (ms) =>
-        new Promise((resolve) => {
+      next: (ms: number) =>
+        new Promise<T | null>((resolve) => {
           const done = () => {
             clearTimeout(timer);
             wake = null;
-            const ids = reported;
-            reported = [];
-            resolve(ids.length > 0 ? ids : null);
+            pending = false;
+            resolve(take());
           };
           const timer = setTimeout(done, ms);
           wake = done;
-          if (reported.length > 0) done();
+          if (pending) done();
         }),
       close: () => {
         this.listeners.delete(listener);
