@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Topics, decodeEvent, type ServiceName } from '@sluice/events';
-import { startKafkaBroker, startPostgres } from '@sluice/testing';
+import { Topics, decodeEvent } from '@sluice/events';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
-import { startEmbedded, type Engine } from '../../apps/sluice/src/embedded-host';
+import { startEmbedded } from '../../apps/sluice/src/embedded-host';
 import { round } from '../exchange/harness';
+import { startBenchEngine } from './bench-engine';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +23,6 @@ const { values: args } = parseArgs({
   },
 });
 const ADMIN_KEY = 'sk_admin_bench_hops_0123456789abcdef';
-const SERVICES: ServiceName[] = ['api', 'scheduler', 'router', 'billing', 'files'];
 
 interface Seen {
   type: string;
@@ -33,19 +32,6 @@ interface Seen {
   appendedAt: number;
 }
 
-async function startEngine(): Promise<{ engine: Engine; stop: () => Promise<void> }> {
-  if (args.engine === 'embedded') return { engine: { kind: 'embedded' }, stop: async () => undefined };
-  const [kafka, postgres] = await Promise.all([startKafkaBroker(), startPostgres()]);
-  const databaseUrls = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await postgres.createDatabase(`bench_hops_${s}`)] as const))) as Record<ServiceName, string>;
-  return {
-    engine: { kind: 'distributed', brokers: kafka.brokers, databaseUrls },
-    stop: async () => {
-      await kafka.stop();
-      await postgres.stop();
-    },
-  };
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
@@ -53,7 +39,7 @@ const median = (xs: number[]) => {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-hops-'));
-  const { engine, stop } = await startEngine();
+  const { engine, stop } = await startBenchEngine(args.engine, 'bench_hops');
   const sluice = await startEmbedded(
     loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_LATENCY_SCALE: '0' }),
     engine,

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Topics, decodeEvent, type ServiceName } from '@sluice/events';
-import { startKafkaBroker, startPostgres } from '@sluice/testing';
+import { Topics, decodeEvent } from '@sluice/events';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
-import { startEmbedded, type Engine } from '../../apps/sluice/src/embedded-host';
+import { startEmbedded } from '../../apps/sluice/src/embedded-host';
 import { latencySummary, round } from '../exchange/harness';
+import { startBenchEngine } from './bench-engine';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +31,6 @@ const { values: args } = parseArgs({
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const ADMIN_KEY = 'sk_admin_bench_realtime_0123456789';
-const SERVICES: ServiceName[] = ['api', 'scheduler', 'router', 'billing', 'files'];
 
 interface Sample {
   ms: number;
@@ -50,22 +49,9 @@ async function post(url: string, path: string, key: string, body: unknown): Prom
   return { status: res.status, body: parsed, ms: performance.now() - started };
 }
 
-async function startEngine(): Promise<{ engine: Engine; stop: () => Promise<void> }> {
-  if (args.engine === 'embedded') return { engine: { kind: 'embedded' }, stop: async () => undefined };
-  const [kafka, postgres] = await Promise.all([startKafkaBroker(), startPostgres()]);
-  const databaseUrls = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await postgres.createDatabase(`bench_rt_${s}`)] as const))) as Record<ServiceName, string>;
-  return {
-    engine: { kind: 'distributed', brokers: kafka.brokers, databaseUrls },
-    stop: async () => {
-      await kafka.stop();
-      await postgres.stop();
-    },
-  };
-}
-
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-realtime-'));
-  const { engine, stop } = await startEngine();
+  const { engine, stop } = await startBenchEngine(args.engine, 'bench_rt');
   const sluice = await startEmbedded(
     loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_LATENCY_SCALE: '0' }),
     engine,
