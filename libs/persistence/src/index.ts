@@ -6,5 +6,6 @@ export * from './database/open-service-database';
 export * from './raw-sql-client';
 export * from './consumer/idempotent-consumer';
 export * from './outbox/outbox';
+export * from './outbox/outbox-bundle';
 export * from './outbox/outbox-relay';
 export * from './database/pglite-sql-client';

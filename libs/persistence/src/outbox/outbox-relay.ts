@@ -1,5 +1,6 @@
 import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
 import type { TransactionalClient } from '../raw-sql-client';
+import { decodeBundle, type OutboxRecord } from './outbox-bundle';
 
 export interface OutboxRelayOptions {
   /** The service's Prisma client. */
@@ -12,6 +13,8 @@ export interface OutboxRelayOptions {
   /** How long one batch may take (publish included) before its transaction is abandoned. */
   batchTimeoutMs?: number;
   onError?: (err: unknown) => void;
+  /** Awaited before each batch (e.g. to let submissions being admitted go first). */
+  beforeBatch?: () => Promise<void>;
 }
 
 interface OutboxRow {
@@ -20,6 +23,8 @@ interface OutboxRow {
   key: string;
   headers: Record<string, string>;
   value: Uint8Array;
+  /** The row holds many events (see appendToOutbox). */
+  bundle: boolean;
 }
 
 /** Arbitrary constant naming "the outbox relay" among advisory locks of one database. */
@@ -73,6 +78,7 @@ export class OutboxRelay {
   async publishPending(): Promise<number> {
     let total = 0;
     for (;;) {
+      await this.options.beforeBatch?.();
       const published = await this.publishBatch();
       total += published;
       if (published < this.batchSize || this.stopping) return total;
@@ -115,10 +121,10 @@ export class OutboxRelay {
           WITH relay_lock AS (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked)
           DELETE FROM outbox WHERE id IN (
             SELECT id FROM outbox WHERE (SELECT locked FROM relay_lock) ORDER BY id LIMIT ${this.batchSize})
-          RETURNING id, topic, key, headers, value`;
+          RETURNING id, topic, key, headers, value, bundle`;
         if (rows.length === 0) return 0;
         rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-        for (const run of runsByTopic(rows)) await this.options.log.publish(run.topic, run.records);
+        for (const run of runsByTopic(rows.flatMap(recordsOf))) await this.options.log.publish(run.topic, run.records);
         return rows.length;
       },
       { timeout: this.batchTimeoutMs },
@@ -126,14 +132,18 @@ export class OutboxRelay {
   }
 }
 
-/** Consecutive rows of one topic become one publish call, so the id order holds across topics. */
-function runsByTopic(rows: readonly OutboxRow[]): { topic: string; records: OutgoingRecord[] }[] {
+function recordsOf(row: OutboxRow): OutboxRecord[] {
+  if (row.bundle) return decodeBundle(row.value);
+  return [{ topic: row.topic, key: row.key, value: Buffer.from(row.value), headers: row.headers }];
+}
+
+/** Consecutive records of one topic become one publish call, so the id order holds across topics. */
+function runsByTopic(records: readonly OutboxRecord[]): { topic: string; records: OutgoingRecord[] }[] {
   const runs: { topic: string; records: OutgoingRecord[] }[] = [];
-  for (const row of rows) {
-    const record = { key: row.key, value: Buffer.from(row.value), headers: row.headers };
+  for (const { topic, ...record } of records) {
     const last = runs[runs.length - 1];
-    if (last?.topic === row.topic) last.records.push(record);
-    else runs.push({ topic: row.topic, records: [record] });
+    if (last?.topic === topic) last.records.push(record);
+    else runs.push({ topic, records: [record] });
   }
   return runs;
 }

@@ -1,7 +1,8 @@
 import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
-import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
+import { createEvent, TaskSubmitted, Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
 import { counterValue, incrementCounter, openFixturePglite, walletCredited, type FixtureDatabase } from '../testing/fixture-database';
 import { appendToOutbox } from './outbox';
+import { BUNDLE_MIN_EVENTS } from './outbox-bundle';
 import { OutboxRelay } from './outbox-relay';
 import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
 
@@ -77,6 +78,44 @@ describe('outbox on PGlite', () => {
     expect(decodeEvent({ key: first.key, value: first.value, headers: first.headers ?? {} })).toEqual(events[0]);
     expect(await db.prisma.outbox.count()).toBe(0);
     expect(await relay.publishPending()).toBe(0);
+  });
+
+  it('stores a large append as one row and publishes its events in order, on their topics, as they were', async () => {
+    const log = new RecordingLog();
+    const relay = new OutboxRelay({ client: db.prisma, log });
+    const task = createEvent(TaskSubmitted, { taskId: 'task-1', accountId: 'acct-1', totalItems: BUNDLE_MIN_EVENTS, outputFormat: 'json' }, { correlationId: 'task-1' });
+    const credits = Array.from({ length: BUNDLE_MIN_EVENTS }, (_, i) => walletCredited(`acct-${i}`, 1_000 + i));
+    const before = walletCredited('acct-before');
+    const after = walletCredited('acct-after');
+    await changeStateAndEmit('bundled', [before]);
+    await changeStateAndEmit('bundled', [task, ...credits]);
+    await changeStateAndEmit('bundled', [after]);
+
+    const rows = await db.prisma.outbox.findMany({ orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.bundle)).toEqual([false, true, false]);
+    expect(rows[1]).toMatchObject({ eventId: task.eventId, topic: Topics.tasks });
+
+    expect(await relay.publishPending()).toBe(3);
+    const all = [before, task, ...credits, after];
+    expect(log.eventIds()).toEqual(all.map((e) => e.eventId));
+    expect(log.published.map((p) => p.topic)).toEqual([Topics.billing, Topics.tasks, ...credits.map(() => Topics.billing), Topics.billing]);
+    const decoded = log.published.map(({ record }) => decodeEvent({ key: record.key, value: record.value, headers: record.headers ?? {} }));
+    expect(decoded).toEqual(all);
+    expect(await db.prisma.outbox.count()).toBe(0);
+  });
+
+  it('keeps a bundle whose publish failed and publishes all of it on the next attempt', async () => {
+    const log = new RecordingLog();
+    const relay = new OutboxRelay({ client: db.prisma, log });
+    const credits = Array.from({ length: BUNDLE_MIN_EVENTS }, (_, i) => walletCredited(`acct-${i}`));
+    await changeStateAndEmit('bundle-retry', credits);
+
+    log.failNext = true;
+    await expect(relay.publishPending()).rejects.toThrow('broker unavailable');
+    expect(await db.prisma.outbox.count()).toBe(1);
+
+    await relay.publishPending();
+    expect(log.eventIds()).toEqual(credits.map((e) => e.eventId));
   });
 
   it('keeps the rows when publishing fails and publishes them on the next attempt', async () => {
