@@ -5,6 +5,7 @@ import { FilesModule } from './files/files.module';
 import { registerUploadParsers } from './files/upload-parsers';
 import { PrismaClient } from './generated/prisma/client';
 import { HealthModule } from './health/health.module';
+import { registerAdmissionPriority } from './infer/admission.hooks';
 import { InferModule } from './infer/infer.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -12,5 +13,12 @@ import { RealtimeModule } from './realtime/realtime.module';
 export const apiService: ServiceDefinition = {
   name: 'api',
   start: (runtime) =>
-    startHttpService(runtime, { prisma: PrismaClient, features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule], configureHttp: registerUploadParsers }),
+    startHttpService(runtime, {
+      prisma: PrismaClient,
+      features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule],
+      configureHttp: (app) => {
+        registerUploadParsers(app);
+        registerAdmissionPriority(app);
+      },
+    }),
 };

@@ -1,4 +1,5 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { admissionPriority } from './admission-priority';
 
 /**
  * A service's background work, run in rounds: at once when woken (also when woken during a
@@ -49,6 +50,7 @@ export abstract class BackgroundWorker implements OnApplicationBootstrap, Before
     while (this.running) {
       this.woken = false;
       try {
+        await admissionPriority.backgroundTurn();
         await this.round(() => this.running);
       } catch (err) {
         this.logger.warn(`round failed, will retry: ${(err as Error).message}`);

@@ -10,3 +10,4 @@ export * from './persistence/event-store';
 export * from './clock';
 export * from './providers-setup';
 export * from './background-worker';
+export * from './admission-priority';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { admissionPriority, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
 import { NotFoundError } from '../errors/api-error';
@@ -31,8 +31,15 @@ export class InferService {
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
-  /** Submits the items as one task (all events in one outbox transaction); waits for the no-SLA ones. */
-  async submit(accountId: string, items: readonly InferItem[], options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number } = {}) {
+  /**
+   * Submits the items as one task (all events in one outbox transaction); waits for the no-SLA
+   * ones. `onCommitted` runs once the task is durable (admission ends there, see AdmissionPriority).
+   */
+  async submit(
+    accountId: string,
+    items: readonly InferItem[],
+    options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number; onCommitted?: () => void } = {},
+  ) {
     const waitMs = options.waitMs ?? NO_SLA_WAIT_MS;
     const task = submitTask(items, {
       catalogue: this.runtime.catalogue,
@@ -46,6 +53,8 @@ export class InferService {
       await recordSubmittedTask(tx, task.taskSubmitted);
       return { result: undefined, events: task.events };
     });
+    // Admitted: what follows waits for work that must not wait for this request.
+    options.onCommitted?.();
     if (options.outputFormat === 'jsonl') {
       const immediate = task.objects.every((o) => o.slaMinutes === null);
       return this.jsonlAnswer(accountId, task.taskId, immediate ? waitMs : 0, options.baseUrl ?? '');
@@ -86,7 +95,12 @@ export class InferService {
   /** A jsonl task's answer; without an SLA, waits (bounded) for its results file first. */
   private async jsonlAnswer(accountId: string, taskId: string, waitMs: number, baseUrl: string) {
     const deadline = Date.now() + waitMs;
-    while (Date.now() < deadline && !(await outputFileOfTask(this.sql, taskId))) await sleep(Math.min(POLL_MS, deadline - Date.now()));
+    const stopAwaiting = waitMs > 0 ? admissionPriority.awaitResults() : () => undefined;
+    try {
+      while (Date.now() < deadline && !(await outputFileOfTask(this.sql, taskId))) await sleep(Math.min(POLL_MS, deadline - Date.now()));
+    } finally {
+      stopAwaiting();
+    }
     return this.task(accountId, taskId, baseUrl);
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SluiceEvent } from '@sluice/events';
+import { admissionPriority } from '@sluice/platform';
 import type { ObjectRow } from './object.projection';
 
 /** Events after which an object may have reached a final status (or, real-time, got its charge). */
@@ -80,6 +81,8 @@ export class FinishedObjectsNotifier {
       wake?.();
     };
     this.listeners.add(listener);
+    // The work this request waits for must not wait for submissions being admitted.
+    const stopAwaiting = admissionPriority.awaitResults();
     return {
       next: (ms: number) =>
         new Promise<T | null>((resolve) => {
@@ -95,6 +98,7 @@ export class FinishedObjectsNotifier {
         }),
       close: () => {
         this.listeners.delete(listener);
+        stopAwaiting();
         wake?.();
       },
     };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { admissionPriority, EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { dispatchDue } from './scheduled-object.decider';
 import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
@@ -74,6 +74,7 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
       this.woken = false;
       let more = false;
       try {
+        await admissionPriority.backgroundTurn();
         more = (await this.pass()).more;
       } catch (err) {
         this.logger.error(`dispatch pass failed, will retry: ${(err as Error).message}`);

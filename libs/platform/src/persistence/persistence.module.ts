@@ -4,6 +4,7 @@ import { EventBus } from '@sluice/eventlog';
 import { OutboxRelay, openServiceDatabase, type ServiceDatabase, type TransactionalClient } from '@sluice/persistence';
 import { SERVICE_RUNTIME } from '../runtime.module';
 import type { ServiceRuntime } from '../service';
+import { admissionPriority } from '../admission-priority';
 import { EventStore } from './event-store';
 
 /** The service's own Prisma client (its generated class, built on the opened database). */
@@ -73,7 +74,12 @@ export class PersistenceModule {
           inject: [SERVICE_DATABASE, EventBus],
           useFactory: (db: ServiceDatabase, bus: EventBus) => {
             const logger = new Logger('Outbox');
-            return new OutboxRelay({ client: db.sql, log: bus.log, onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`) });
+            return new OutboxRelay({
+              client: db.sql,
+              log: bus.log,
+              onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`),
+              beforeBatch: () => admissionPriority.backgroundTurn(),
+            });
           },
         },
         {

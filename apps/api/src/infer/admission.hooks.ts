@@ -1,0 +1,33 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { admissionPriority } from '@sluice/platform';
+
+const SUBMIT_PATH = /^\/v0\/infer\/?(\?|$)/;
+const LEAVE = Symbol('leaveAdmission');
+type Admitted = FastifyRequest & { [LEAVE]?: () => void };
+
+/**
+ * A batch submission (`POST /v0/infer/`) is admitted from its first byte to its commit: this
+ * process's background work waits for it (see AdmissionPriority). The service ends admission
+ * at commit (`endAdmission`); the response or an aborted request ends it otherwise.
+ */
+export function registerAdmissionPriority(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request: Admitted, _reply, done) => {
+    if (request.method === 'POST' && SUBMIT_PATH.test(request.url)) request[LEAVE] = admissionPriority.enter();
+    done();
+  });
+  fastify.addHook('onResponse', (request: Admitted, _reply, done) => {
+    endAdmission(request);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request: Admitted, done) => {
+    endAdmission(request);
+    done();
+  });
+}
+
+/** The submission committed (or failed): background work may go on. */
+export function endAdmission(request: FastifyRequest): void {
+  (request as Admitted)[LEAVE]?.();
+}
