@@ -46,11 +46,14 @@ export function collectResults(events: readonly SluiceEvent[]): CollectedResults
   return { items, finals: [...finals.values()] };
 }
 
-/** Applies a batch of object events to the output items and the tasks' counters of ended items. */
-export async function collectOutputs(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<void> {
-  const { items, finals } = collectResults(events);
+/**
+ * Applies collected results to the output items and the tasks' counters of ended items;
+ * returns how many items became final (only then may a task's file be due).
+ */
+export async function collectOutputs(tx: RawSqlClient, { items, finals }: CollectedResults): Promise<number> {
   // Submissions first: an object submitted and finished within one batch is inserted, then ended.
   const endedAtOnce = await insertOutputItems(tx, items);
   const ended = await finishOutputItems(tx, finals);
   await countFinalItems(tx, [...endedAtOnce, ...ended]);
+  return endedAtOnce.length + ended.length;
 }

@@ -5,7 +5,7 @@ import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
 import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
 import { ExpansionWorker } from '../expansion/expansion.worker';
-import { collectOutputs } from '../output/output-collector';
+import { collectOutputs, collectResults } from '../output/output-collector';
 import { recordOutputTask } from '../output/output.repository';
 import { OutputAssembler } from '../output/output-assembler.worker';
 
@@ -30,9 +30,6 @@ async function recordTasks(tx: RawSqlClient, events: readonly SluiceEvent[]): Pr
   }
   return [];
 }
-
-const OUTPUT_EVENTS = new Set(['ObjectSubmitted', 'ObjectRejected', 'ObjectCompleted', 'ObjectAbandoned']);
-const mayConcernOutputs = (e: SluiceEvent) => OUTPUT_EVENTS.has(e.type);
 
 /**
  * The files service's consumers: uploads (files topic) and tasks over files or wanting a
@@ -63,9 +60,13 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
         fromBeginning: true,
         maxBatchSize: 2_000,
         handle: async (events) => {
-          if (!events.some(mayConcernOutputs)) return;
-          await this.db.$transaction((tx) => collectOutputs(tx, events), TRANSACTION_OPTIONS);
-          this.assembler.wake();
+          // Most objects want no file: their submissions collect nothing, and then no transaction
+          // runs; an end runs one (its item may exist), and the assembler looks for due files only
+          // when an item became final.
+          const collected = collectResults(events);
+          if (collected.items.length === 0 && collected.finals.length === 0) return;
+          const becameFinal = await this.db.$transaction((tx) => collectOutputs(tx, collected), TRANSACTION_OPTIONS);
+          if (becameFinal > 0) this.assembler.wake();
         },
       }),
     );
