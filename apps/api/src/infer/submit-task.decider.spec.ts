@@ -1,4 +1,5 @@
 import { loadCatalogue } from '@sluice/catalogue';
+import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { submitTask, type SubmitTaskContext } from './submit-task.decider';
@@ -24,6 +25,14 @@ describe('submitTask', () => {
     expect(task.objects[1].priceFactor).toBeGreaterThanOrEqual(0.3);
     expect(task.objects[0].inputTokens).toBe(8);
     expect(task.events.every((e) => e.correlationId === task.taskId)).toBe(true);
+  });
+
+  it('submits what the ObjectSubmitted schema accepts unchanged (it is not parsed again on the way out)', () => {
+    const task = submitTask([{ model: 'gpt-4o', input: 'Hello' }, { sla: 60, model: 'llama-3.1-8b', input: 'A longer prompt, with "quotes" and ünïcode' }], { ...ctx(), outputFormat: 'jsonl' });
+    for (const event of task.events.slice(1)) {
+      expect(event.type).toBe('ObjectSubmitted');
+      expect(ObjectSubmitted.schema.parse(event.payload)).toEqual(event.payload);
+    }
   });
 
   it('given an unknown model, names it and its item', () => {

@@ -1,5 +1,5 @@
 import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
-import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
+import { createEvent, createParsedEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
 import { NotFoundError, RequestError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
 import type { FileRow } from '../files/file.projection';
@@ -90,8 +90,9 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     const factor = quote(model, slaMinutes, inputTokens, maxOutputTokens);
     const objectId = ctx.newId();
     const deadlineAt = deadlineOf(ctx.now, slaMinutes);
+    // Built from validated items and computed values: not parsed again (1,000 parses are ~3 ms of a body).
     events.push(
-      createEvent(
+      createParsedEvent(
         ObjectSubmitted,
         {
           objectId,
