@@ -18,6 +18,8 @@ async function recordFiles(tx: RawSqlClient, events: readonly SluiceEvent[]): Pr
   return [];
 }
 
+const concernsFiles = (e: SluiceEvent) => e.type === 'TaskSubmitted' && (e.payload.fileId != null || e.payload.outputFormat === 'jsonl');
+
 async function recordTasks(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
   for (const e of events) {
     if (e.type !== 'TaskSubmitted') continue;
@@ -50,8 +52,16 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.subscriptions.push(
-      await this.store.consume({ consumer: 'files-registry', topics: [Topics.files], handle: recordFiles, afterCommit: () => this.expansion.wake() }),
-      await this.store.consume({ consumer: 'files-tasks', topics: [Topics.tasks], handle: recordTasks, afterCommit: () => (this.expansion.wake(), this.assembler.wake()) }),
+      await this.store.consume({
+        consumer: 'files-registry',
+        topics: [Topics.files],
+        accepts: (e) => e.type === 'FileStored',
+        handle: recordFiles,
+        afterCommit: () => this.expansion.wake(),
+      }),
+      // Only tasks over a file or wanting a JSONL file concern this service; the others (every
+      // real-time request is a task) open no transaction and wake no worker.
+      await this.store.consume({ consumer: 'files-tasks', topics: [Topics.tasks], accepts: concernsFiles, handle: recordTasks, afterCommit: () => (this.expansion.wake(), this.assembler.wake()) }),
       // Idempotent by itself (inserts skip known objects, an end applies only to a pending item and
       // only a changed row counts), so it needs no processed-ids bookkeeping for every object event.
       await this.runtime.bus.subscribe({
