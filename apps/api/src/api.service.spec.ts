@@ -62,6 +62,8 @@ describe('authentication', () => {
     const second = await call('POST', '/v1/api-keys', { key: account.api_key });
     expect(second.status).toBe(201);
     expect(second.body.key).toMatch(/^sk_live_/);
+    // Used (and so remembered as active) before it is deactivated.
+    expect((await call('GET', '/v1/balance', { key: second.body.key })).status).toBe(200);
     const off = await call('POST', `/v1/api-keys/${second.body.id}/deactivate`, { key: account.api_key });
     expect(off.status).toBe(200);
     expect((await call('GET', '/v1/balance', { key: second.body.key })).body.error.code).toBe('api_key_inactive');

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createEvent, WalletTopUpRequested } from '@sluice/events';
 import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
@@ -19,9 +20,19 @@ export interface IssuedKey {
   createdAt: Date;
 }
 
+/**
+ * How long an active key is trusted without asking the database again. Every request
+ * authenticates, and on the embedded engine that query waits for the database behind the
+ * projection's transactions. A key deactivated here is forgotten at once; another API
+ * replica may accept it for this long.
+ */
+export const ACTIVE_KEY_CACHE_MS = 5_000;
+
 /** Accounts and their keys (the api's own state) and the top-ups it asks billing for. */
 @Injectable()
 export class AccountsRepository {
+  private readonly activeKeys = new LRUCache<string, AuthenticatedAccount>({ max: 10_000, ttl: ACTIVE_KEY_CACHE_MS });
+
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(SQL) private readonly sql: RawSqlClient,
@@ -31,12 +42,17 @@ export class AccountsRepository {
 
   async authenticate(key: string | undefined): Promise<AuthenticatedAccount> {
     if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
-    // Every request asks this: raw SQL, which on the embedded database skips Prisma's engine.
+    const hash = hashApiKey(key);
+    const known = this.activeKeys.get(hash);
+    if (known) return known;
+    // Raw SQL, which on the embedded database skips Prisma's engine.
     const [found] = await this.sql.$queryRaw<{ id: string; account_id: string; active: boolean }[]>`
-      SELECT id::text, account_id::text, active FROM api_key WHERE key_hash = ${hashApiKey(key)}`;
+      SELECT id::text, account_id::text, active FROM api_key WHERE key_hash = ${hash}`;
     if (!found) throw new UnauthorizedError('unknown API key');
     if (!found.active) throw new ApiKeyInactiveError();
-    return { accountId: found.account_id, apiKeyId: found.id };
+    const account = { accountId: found.account_id, apiKeyId: found.id };
+    this.activeKeys.set(hash, account);
+    return account;
   }
 
   /** Creates the account and its first key; asks billing to credit the wallet when `creditMicros` > 0. */
@@ -80,6 +96,7 @@ export class AccountsRepository {
       where: { id: keyId, accountId, active: true },
       data: { active: false, deactivatedAt: now },
     });
+    for (const [hash, known] of this.activeKeys.entries()) if (known.apiKeyId === keyId) this.activeKeys.delete(hash);
     if (updated.count === 0) {
       const key = await this.prisma.apiKey.findFirst({ where: { id: keyId, accountId } });
       if (!key) throw new NotFoundError('API key', keyId);
