@@ -1,7 +1,7 @@
 import type { SluiceEvent, TopicName } from '@sluice/events';
 import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscription } from '@sluice/eventlog';
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
-import { admissionPriority, type AdmissionPriority } from '../admission-priority';
+import { admissionPriority } from '../admission-priority';
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
   /** The consumer's name: its group on the log and its key in `processed_event`. */
@@ -43,8 +43,6 @@ export interface EventStoreOptions {
    * concurrent commands run in concurrent transactions instead.
    */
   joinCommands?: boolean;
-  /** Consumed batches wait for submissions being admitted (default: the process's gate). */
-  priority?: Pick<AdmissionPriority, 'backgroundTurn'>;
 }
 
 interface Command<Tx> {
@@ -57,7 +55,6 @@ const MAX_JOINED_COMMANDS = 64;
 
 export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   private readonly commands: BatchCoalescer<Command<Tx>> | null;
-  private readonly priority: Pick<AdmissionPriority, 'backgroundTurn'>;
 
   constructor(
     private readonly client: TransactionalClient<Tx>,
@@ -66,7 +63,6 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     options: EventStoreOptions = {},
   ) {
     this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), MAX_JOINED_COMMANDS) : null;
-    this.priority = options.priority ?? admissionPriority;
   }
 
   /**
@@ -112,7 +108,8 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   private async applyConsumed(options: ConsumeOptions<Tx>, delivered: SluiceEvent[]): Promise<void> {
     const events = options.accepts ? delivered.filter(options.accepts) : delivered;
     if (events.length === 0) return;
-    await this.priority.backgroundTurn();
+    // Submissions being admitted go first (see AdmissionPriority).
+    await admissionPriority.backgroundTurn();
     const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
       const produced = await options.handle(tx, fresh);
       await appendToOutbox(tx, produced);
