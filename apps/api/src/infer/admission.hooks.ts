@@ -7,9 +7,9 @@ const LEAVE = Symbol('leaveAdmission');
 type Admitted = FastifyRequest & { [LEAVE]?: () => void };
 
 /**
- * A batch submission (`POST /v0/infer/`) is admitted from its first byte to its commit: this
- * process's background work waits for it (see AdmissionPriority). The service ends admission
- * at commit (`endAdmission`); the response or an aborted request ends it otherwise.
+ * A batch submission (`POST /v0/infer/`) is admitted from its first byte to its response (or
+ * abort): this process's background work waits for it (see AdmissionPriority). A submission
+ * that then waits for its no-SLA items awaits results, which holds nothing back.
  */
 export function registerAdmissionPriority(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -27,7 +27,6 @@ export function registerAdmissionPriority(app: NestFastifyApplication): void {
   });
 }
 
-/** The submission committed (or failed): background work may go on. */
-export function endAdmission(request: FastifyRequest): void {
+function endAdmission(request: FastifyRequest): void {
   (request as Admitted)[LEAVE]?.();
 }

@@ -5,7 +5,6 @@ import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
 import { parseBody } from '../errors/parse-body';
 import { objectView } from '../read-models/views';
 import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema } from './infer-request';
-import { endAdmission } from './admission.hooks';
 import { InferService } from './infer.service';
 
 /** The SLA batch API of the seed; paths work with and without the trailing slash (the host's Fastify adapter ignores it). */
@@ -21,11 +20,7 @@ export class InferController {
     if (isFileRequest(body)) {
       return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], format, baseUrlOf(request));
     }
-    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), {
-      outputFormat: format,
-      baseUrl: baseUrlOf(request),
-      onCommitted: () => endAdmission(request),
-    });
+    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request) });
   }
 
   @Get('task/:taskId')

@@ -33,13 +33,9 @@ export class InferService {
 
   /**
    * Submits the items as one task (all events in one outbox transaction); waits for the no-SLA
-   * ones. `onCommitted` runs once the task is durable (admission ends there, see AdmissionPriority).
+   * ones, as a request awaiting results (background work is then not held for admissions).
    */
-  async submit(
-    accountId: string,
-    items: readonly InferItem[],
-    options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number; onCommitted?: () => void } = {},
-  ) {
+  async submit(accountId: string, items: readonly InferItem[], options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number } = {}) {
     const waitMs = options.waitMs ?? NO_SLA_WAIT_MS;
     const task = submitTask(items, {
       catalogue: this.runtime.catalogue,
@@ -53,8 +49,6 @@ export class InferService {
       await recordSubmittedTask(tx, task.taskSubmitted);
       return { result: undefined, events: task.events };
     });
-    // Admitted: what follows waits for work that must not wait for this request.
-    options.onCommitted?.();
     if (options.outputFormat === 'jsonl') {
       const immediate = task.objects.every((o) => o.slaMinutes === null);
       return this.jsonlAnswer(accountId, task.taskId, immediate ? waitMs : 0, options.baseUrl ?? '');
