@@ -23,6 +23,22 @@ describe('BatchCoalescer', () => {
     expect(calls).toEqual([['a1', 'a2']]);
   });
 
+  it('waits the given turns of the event loop for company before a call from idle', async () => {
+    const alone = recordingRun();
+    const eager = new BatchCoalescer(alone.run);
+    const together = recordingRun();
+    const patient = new BatchCoalescer(together.run, 5_000, 2);
+    const submitBoth = (coalescer: BatchCoalescer<string>) => {
+      const first = coalescer.submit(['a1']);
+      // Another partition's batch, delivered one callback later.
+      const second = new Promise<void>((resolve, reject) => setImmediate(() => coalescer.submit(['b1']).then(resolve, reject)));
+      return Promise.all([first, second]);
+    };
+    await Promise.all([submitBoth(eager), submitBoth(patient)]);
+    expect(alone.calls).toEqual([['a1'], ['b1']]);
+    expect(together.calls).toEqual([['a1', 'b1']]);
+  });
+
   it('joins the batches that arrive while one runs into the next call, each in its own order', async () => {
     const rec = recordingRun();
     const coalescer = new BatchCoalescer(rec.run);

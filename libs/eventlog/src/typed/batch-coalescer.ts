@@ -7,8 +7,8 @@ interface Waiting<T> {
 /**
  * Joins the batches that several partitions of one consumer hand over while a batch is being
  * handled into one call of `run` (one transaction instead of one per partition): the first
- * batch runs at once, without waiting for company, and whatever arrives meanwhile runs next,
- * together. Each caller's promise settles when the call carrying its items settled.
+ * batch runs at once (or after `gatherTurns` turns of the event loop), and whatever arrives
+ * meanwhile runs next, together. Each caller's promise settles when the call carrying its items settled.
  *
  * Order is kept within each caller's items (one partition's records), which is the only
  * order the log promises. When a joined call fails, each of its batches is run again alone,
@@ -23,6 +23,12 @@ export class BatchCoalescer<T> {
     private readonly run: (items: T[]) => Promise<void>,
     /** A joined call takes batches while it holds fewer items than this (a first batch always fits). */
     private readonly maxItems = 5_000,
+    /**
+     * Turns of the event loop (setImmediate) a call that starts from idle waits for company:
+     * the partitions of one log deliver what one publish appended a few callbacks apart (each
+     * partition's read completes on its own), and without the wait the first of them runs alone.
+     */
+    private readonly gatherTurns = 0,
   ) {}
 
   submit(items: readonly T[]): Promise<void> {
@@ -35,6 +41,7 @@ export class BatchCoalescer<T> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
+      for (let turn = 0; turn < this.gatherTurns; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.queue.length > 0) await this.runNext(this.takeNext());
     } finally {
       this.draining = false;

