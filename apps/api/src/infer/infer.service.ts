@@ -130,9 +130,9 @@ export class InferService {
 
   /**
    * Waits (real time, bounded) until the objects are final in the read model; returns those
-   * that are. After the first read it re-reads only the objects this instance's projection
-   * reports as possibly finished, and all pending ones on each poll (for partitions another
-   * instance projects).
+   * that are. After the first read it takes the final rows this instance's projection reports
+   * as it commits them, re-reads only the reported objects that came without one, and all
+   * pending ones on each poll (for partitions another instance projects).
    */
   private async waitForFinished(objectIds: string[], waitMs: number): Promise<Map<string, ObjectRow>> {
     const deadline = Date.now() + waitMs;
@@ -149,7 +149,15 @@ export class InferService {
         const left = deadline - Date.now();
         if (pending.size === 0 || left <= 0) break;
         const reported = await watch.next(Math.min(POLL_MS, left));
-        toRead = reported === null ? [...pending] : [...new Set(reported)].filter((id) => pending.has(id));
+        toRead = reported === null ? [...pending] : [];
+        for (const [id, row] of reported ?? []) {
+          if (!pending.has(id)) continue;
+          // A final row this instance just committed is what a read would return: no query.
+          if (row && isTerminal(row.status)) {
+            finished.set(id, row);
+            pending.delete(id);
+          } else toRead.push(id);
+        }
       }
     } finally {
       watch.close();

@@ -27,3 +27,21 @@ describe('FinishedObjectsNotifier.follow', () => {
     await expect(follow.next(5)).resolves.toBeNull();
   });
 });
+
+describe('FinishedObjectsNotifier.watch', () => {
+  it('reports the watched ids that may have finished, with the latest row committed for each', async () => {
+    const notifier = new FinishedObjectsNotifier();
+    const watch = notifier.watch(new Set(['obj-1', 'obj-2', 'obj-3']));
+    notifier.notify(['obj-1', 'obj-9'], new Map([['obj-1', row('obj-1', 'completed')]]));
+    // Named again by a commit that did not change it (a charge elsewhere): the row stays.
+    notifier.notify(['obj-1', 'obj-2']);
+    await expect(watch.next(60_000)).resolves.toEqual(
+      new Map([
+        ['obj-1', row('obj-1', 'completed')],
+        ['obj-2', undefined],
+      ]),
+    );
+    await expect(watch.next(5)).resolves.toBeNull();
+    watch.close();
+  });
+});

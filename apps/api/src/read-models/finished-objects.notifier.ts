@@ -50,20 +50,20 @@ export class FinishedObjectsNotifier {
 
   /**
    * Follows many objects at once (a submission waiting for its items): collects the ids among
-   * them that may have finished, so the waiter re-reads only those rather than all it waits for.
-   * Close it when done.
+   * them that may have finished, each with the row this instance committed when there is one,
+   * so the waiter re-reads only the others rather than all it waits for. Close it when done.
    */
   watch(objectIds: ReadonlySet<string>): FinishedObjectsWatch {
-    let reported: string[] = [];
+    let reported = new Map<string, ObjectRow | undefined>();
     return this.waiter(
-      (finished) => {
-        for (const id of finished) if (objectIds.has(id)) reported.push(id);
-        return reported.length > 0;
+      (finished, rows) => {
+        for (const id of finished) if (objectIds.has(id)) reported.set(id, rows.get(id) ?? reported.get(id));
+        return reported.size > 0;
       },
       () => {
-        const ids = reported;
-        reported = [];
-        return ids.length > 0 ? ids : null;
+        const taken = reported;
+        reported = new Map();
+        return taken.size > 0 ? taken : null;
       },
     );
   }
@@ -106,8 +106,11 @@ export class FinishedObjectsNotifier {
 }
 
 export interface FinishedObjectsWatch {
-  /** The followed ids reported as possibly finished since the last call (waiting up to `ms` for one); null if none. */
-  next(ms: number): Promise<string[] | null>;
+  /**
+   * The followed ids reported as possibly finished since the last call (waiting up to `ms` for
+   * one), each with the latest row this instance committed for it, if any; null if none.
+   */
+  next(ms: number): Promise<ReadonlyMap<string, ObjectRow | undefined> | null>;
   close(): void;
 }
 
