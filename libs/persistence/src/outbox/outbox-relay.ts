@@ -15,6 +15,11 @@ export interface OutboxRelayOptions {
   onError?: (err: unknown) => void;
   /** Awaited before each batch (e.g. to let submissions being admitted go first). */
   beforeBatch?: () => Promise<void>;
+  /**
+   * Turns of the event loop (setImmediate) the relay waits after a notify() before its batch,
+   * so that the commits other callbacks are finishing meanwhile go out in the same batch.
+   */
+  gatherTurns?: number;
 }
 
 interface OutboxRow {
@@ -87,8 +92,10 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      this.woken = false;
       try {
+        for (let turn = 0; turn < (this.options.gatherTurns ?? 0); turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+        // Commits notified until now are covered by this batch, which starts after them.
+        this.woken = false;
         await this.publishPending();
       } catch (err) {
         this.options.onError?.(err);

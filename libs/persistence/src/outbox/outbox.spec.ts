@@ -5,6 +5,7 @@ import { appendToOutbox } from './outbox';
 import { BUNDLE_MIN_EVENTS } from './outbox-bundle';
 import { OutboxRelay } from './outbox-relay';
 import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
+import type { TransactionalClient } from '../raw-sql-client';
 
 requireVmModulesForPglite();
 jest.setTimeout(60_000);
@@ -147,6 +148,33 @@ describe('outbox on PGlite', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('publishes the commits notified within its gather turns in one batch', async () => {
+    const relayTransactions = async (gatherTurns: number) => {
+      const log = new RecordingLog();
+      let transactions = 0;
+      const client: TransactionalClient = {
+        $queryRaw: (strings, ...values) => db.prisma.$queryRaw(strings, ...values),
+        $executeRaw: (strings, ...values) => db.prisma.$executeRaw(strings, ...values),
+        $transaction: (fn, options) => {
+          transactions++;
+          return db.prisma.$transaction(fn, options);
+        },
+      };
+      const relay = new OutboxRelay({ client, log, pollIntervalMs: 60_000, gatherTurns });
+      await changeStateAndEmit('gathered', [walletCredited(), walletCredited()]);
+      relay.start();
+      // Two commits' notifications a callback apart, as two consumers committing one after the other.
+      relay.notify();
+      setImmediate(() => relay.notify());
+      await waitFor(() => log.published.length === 2, 2_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await relay.stop();
+      return transactions;
+    };
+    expect(await relayTransactions(0)).toBeGreaterThan(1);
+    expect(await relayTransactions(3)).toBe(1);
   });
 
   it('finds rows committed without a notify on its safety-net poll', async () => {

@@ -24,6 +24,13 @@ export const SQL = Symbol('SQL');
 
 const SERVICE_DATABASE = Symbol('SERVICE_DATABASE');
 
+/**
+ * Turns of the event loop a relay waits after a commit's notify() for the commits finishing
+ * meanwhile (embedded, 20 objects/s in bodies of 5: relay transactions 880 → 640, CPU per
+ * object 38 → 31 ms, projection lag p50 52 → 33–48 ms; microseconds when idle).
+ */
+const RELAY_GATHER_TURNS = 4;
+
 /** Starts the outbox relay with the service and stops it (publishing what is pending) at the end. */
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -79,6 +86,7 @@ export class PersistenceModule {
               log: bus.log,
               onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`),
               beforeBatch: () => admissionPriority.backgroundTurn(),
+              gatherTurns: RELAY_GATHER_TURNS,
             });
           },
         },
