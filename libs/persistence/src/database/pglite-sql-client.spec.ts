@@ -80,6 +80,34 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     expect(await counter(sql, 'tx-failed')).toBe(0);
   });
 
+  it('runs a statement outside a transaction after the open one ended, committed on its own', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let wrote: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => (wrote = resolve));
+    const open = sql.$transaction(async (tx) => {
+      await increment(tx, 'held', 1);
+      wrote();
+      await gate;
+    });
+    await written;
+    const read = counter(sql, 'held');
+    const settled = await Promise.race([read.then(() => 'read'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 50))]);
+    release();
+    expect(settled).toBe('waiting');
+    await open;
+    expect(await read).toBe(1);
+    // Called in this order, they run in this order.
+    const first = sql.$transaction((tx) => increment(tx, 'ordered', 1));
+    expect(await counter(sql, 'ordered')).toBe(1);
+    await first;
+    await increment(sql, 'alone', 4);
+    await expect(sql.$transaction(async () => Promise.reject(new Error('later transaction failed')))).rejects.toThrow('later transaction failed');
+    expect(await counter(sql, 'alone')).toBe(4);
+    await expect(sql.$queryRaw`SELECT missing_column FROM counter`).rejects.toThrow('missing_column');
+    expect(await counter(sql, 'alone')).toBe(4);
+  });
+
   it('carries the idempotent consumer and the outbox: an event delivered twice is applied and published once', async () => {
     const consumed = walletCredited();
     const produced = walletCredited('acct-2');

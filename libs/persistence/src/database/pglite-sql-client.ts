@@ -1,4 +1,4 @@
-import { parse, protocol, type PGlite, type Transaction } from '@electric-sql/pglite';
+import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 import type { RawSqlClient, TransactionalClient } from '../raw-sql-client';
 
 const BYTEA_OID = 17;
@@ -14,7 +14,6 @@ const PARSERS = {
   [BYTEA_OID]: (value: string) => new Uint8Array(Buffer.from(value.slice(2), 'hex')),
 };
 
-type Queryable = Pick<PGlite, 'query'> | Pick<Transaction, 'query'>;
 type Parsers = Parameters<typeof parse.parseResults>[1];
 
 const statements = new WeakMap<TemplateStringsArray, string>();
@@ -60,10 +59,10 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * One statement inside an open transaction, as a single protocol exchange (parse, bind, describe,
- * execute, sync): PGlite's `query` first describes the statement to learn how to serialise the
- * parameters, twice the trips through the database for the small statements of the write side.
- * Only inside `transaction` (which holds the database for its callback) may it bypass `query`.
+ * One statement as a single protocol exchange (parse, bind, describe, execute, sync): PGlite's
+ * `query` first describes the statement to learn how to serialise the parameters, and sends
+ * each message on its own. Only while holding the database (inside `transaction`, or PGlite's
+ * own locks) may it bypass `query`.
  */
 async function queryInTransaction(db: PGlite, parsers: Parsers, sql: string, values: readonly unknown[]) {
   const message = concat([
@@ -88,28 +87,32 @@ function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unkn
   };
 }
 
-const viaQuery = (db: Queryable) => (sql: string, values: unknown[]) => db.query(sql, values, { parsers: PARSERS });
-
 /**
  * Raw SQL and transactions straight on an embedded PGlite, for the write side's hot paths
- * (consumers, outbox, commands): the same tagged-template calls as a Prisma client's
- * `$queryRaw` / `$executeRaw` / `$transaction`, without the query engine in between, which
- * costs more than the query itself on small statements. PGlite runs one statement or one
+ * (consumers, outbox, commands) and hot reads: the same tagged-template calls as a Prisma
+ * client's `$queryRaw` / `$executeRaw` / `$transaction`, without the query engine in between,
+ * which costs more than the query itself on small statements. PGlite runs one statement or one
  * transaction at a time; a query outside a transaction waits for the open one to end.
  */
 export function pgliteSqlClient(db: PGlite): TransactionalClient {
   let merged: Parsers | undefined;
+  // Merged once: given separately, they would be merged again for every statement.
+  const parsers = () => (merged ??= { ...db.parsers, ...PARSERS });
   return {
-    ...rawClient(viaQuery(db)),
+    // A statement on its own is one exchange too (PGlite's `query` makes six: parse, describe,
+    // bind, describe, execute, sync), under the locks `query` takes; Sync commits it.
+    // Ready first, as `transaction` does, so statements and transactions start in call order.
+    ...rawClient(async (sql, values) => {
+      await db._checkReady();
+      return db._runExclusiveTransaction(() => db._runExclusiveQuery(() => queryInTransaction(db, parsers(), sql, values)));
+    }),
     $transaction: (fn) =>
       db.transaction(() => {
-        // Merged once: given separately, they would be merged again for every statement.
-        const parsers = (merged ??= { ...db.parsers, ...PARSERS });
         // One statement at a time, as PGlite's own transaction client runs them.
         let previous: Promise<unknown> = Promise.resolve();
         return fn(
           rawClient((sql, values) => {
-            const result = previous.then(() => queryInTransaction(db, parsers, sql, values));
+            const result = previous.then(() => queryInTransaction(db, parsers(), sql, values));
             previous = result.catch(() => undefined);
             return result;
           }),
