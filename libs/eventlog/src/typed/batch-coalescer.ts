@@ -8,7 +8,8 @@ interface Waiting<T> {
  * Joins the batches that several partitions of one consumer hand over while a batch is being
  * handled into one call of `run` (one transaction instead of one per partition): the first
  * batch runs at once (or after `gatherTurns` turns of the event loop), and whatever arrives
- * meanwhile runs next, together. Each caller's promise settles when the call carrying its items settled.
+ * meanwhile runs next, together. Each caller's promise settles when the call carrying its
+ * items settled.
  *
  * Order is kept within each caller's items (one partition's records), which is the only
  * order the log promises. When a joined call fails, each of its batches is run again alone,

@@ -98,7 +98,9 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     await open;
     expect(await read).toBe(1);
     // Called in this order, they run in this order.
-    const first = sql.$transaction((tx) => increment(tx, 'ordered', 1));
+    const first = sql.$transaction(async (tx) => {
+      await increment(tx, 'ordered', 1);
+    });
     expect(await counter(sql, 'ordered')).toBe(1);
     await first;
     await increment(sql, 'alone', 4);
