@@ -27,7 +27,7 @@ describe('BatchCoalescer', () => {
     const alone = recordingRun();
     const eager = new BatchCoalescer(alone.run);
     const together = recordingRun();
-    const patient = new BatchCoalescer(together.run, 5_000, 2);
+    const patient = new BatchCoalescer(together.run, { gatherTurns: 2 });
     const submitBoth = (coalescer: BatchCoalescer<string>) => {
       const first = coalescer.submit(['a1']);
       // Another partition's batch, delivered one callback later.
@@ -53,7 +53,7 @@ describe('BatchCoalescer', () => {
 
   it('starts a new call when joining would exceed the item cap', async () => {
     const rec = recordingRun();
-    const coalescer = new BatchCoalescer(rec.run, 3);
+    const coalescer = new BatchCoalescer(rec.run, { maxItems: 3 });
     rec.hold();
     const pending = [coalescer.submit(['a1']), coalescer.submit(['b1', 'b2']), coalescer.submit(['c1', 'c2']), coalescer.submit(['d1', 'd2', 'd3', 'd4'])];
     rec.release();

@@ -1,7 +1,20 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
 interface Waiting<T> {
   items: readonly T[];
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+export interface CoalescerOptions {
+  /** A joined call takes batches while it holds fewer items than this (a first batch always fits); 5,000 by default. */
+  maxItems?: number;
+  /**
+   * Turns of the event loop (setImmediate) a call that starts from idle waits for company:
+   * the partitions of one log deliver what one publish appended a few callbacks apart (each
+   * partition's read completes on its own), and without the wait the first of them runs alone.
+   */
+  gatherTurns?: number;
 }
 
 /**
@@ -20,17 +33,16 @@ export class BatchCoalescer<T> {
   private queue: Waiting<T>[] = [];
   private draining = false;
 
+  private readonly maxItems: number;
+  private readonly gatherTurns: number;
+
   constructor(
     private readonly run: (items: T[]) => Promise<void>,
-    /** A joined call takes batches while it holds fewer items than this (a first batch always fits). */
-    private readonly maxItems = 5_000,
-    /**
-     * Turns of the event loop (setImmediate) a call that starts from idle waits for company:
-     * the partitions of one log deliver what one publish appended a few callbacks apart (each
-     * partition's read completes on its own), and without the wait the first of them runs alone.
-     */
-    private readonly gatherTurns = 0,
-  ) {}
+    options: CoalescerOptions = {},
+  ) {
+    this.maxItems = options.maxItems ?? 5_000;
+    this.gatherTurns = options.gatherTurns ?? 0;
+  }
 
   submit(items: readonly T[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -42,7 +54,7 @@ export class BatchCoalescer<T> {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      for (let turn = 0; turn < this.gatherTurns; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let turn = 0; turn < this.gatherTurns; turn++) await nextTurn();
       while (this.queue.length > 0) await this.runNext(this.takeNext());
     } finally {
       this.draining = false;

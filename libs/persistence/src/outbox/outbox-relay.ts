@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EventLog, OutgoingRecord } from '@sluice/eventlog';
 import type { TransactionalClient } from '../raw-sql-client';
 import { decodeBundle, type OutboxRecord } from './outbox-bundle';
@@ -93,7 +94,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        for (let turn = 0; turn < (this.options.gatherTurns ?? 0); turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+        for (let turn = 0; turn < (this.options.gatherTurns ?? 0); turn++) await nextTurn();
         // Commits notified until now are covered by this batch, which starts after them.
         this.woken = false;
         await this.publishPending();

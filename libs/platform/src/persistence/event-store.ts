@@ -53,9 +53,6 @@ interface Command<Tx> {
 /** Commands joined into one transaction at most (each may carry many events). */
 const MAX_JOINED_COMMANDS = 64;
 
-/** Items a consumer's joined transaction takes at most. */
-const MAX_JOINED_EVENTS = 5_000;
-
 /**
  * Turns of the event loop a consumer that was idle waits for the other partitions' batches
  * before its transaction. Two turns halve the transactions under a steady trickle (embedded,
@@ -73,7 +70,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     private readonly relay: OutboxRelay,
     options: EventStoreOptions = {},
   ) {
-    this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), MAX_JOINED_COMMANDS) : null;
+    this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), { maxItems: MAX_JOINED_COMMANDS }) : null;
   }
 
   /**
@@ -106,7 +103,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
    * batches the other partitions deliver at the same moment.
    */
   consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
-    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events), MAX_JOINED_EVENTS, CONSUMER_GATHER_TURNS);
+    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events), { gatherTurns: CONSUMER_GATHER_TURNS });
     return this.bus.subscribe({
       groupId: options.consumer,
       topics: options.topics,
