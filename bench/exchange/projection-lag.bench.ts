@@ -18,9 +18,11 @@
  *   getMs                   — every GET's own latency
  * Prints one JSON line.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, startExchange, watchObjects, runBenchmark } from './harness';
+import { Worker } from 'node:worker_threads';
+import { latencySummary, openAccount, startExchange, watchObjects, runBenchmark } from './harness';
+import type { ClientResults, ClientSettings, Completion } from './projection-lag.client';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,72 +44,42 @@ async function main() {
   const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1' });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-projection-lag', 100_000);
-    const fromOccurredAt: number[] = [];
-    const fromAppended: number[] = [];
-    const toRequest: number[] = [];
+    const settings: ClientSettings = { url: ex.url, key, rate: RATE, seconds: SECONDS, items: ITEMS, pollMs: POLL_MS, samplers: SAMPLERS, giveUpMs: GIVE_UP_MS };
+    const client = new Worker(join(__dirname, 'projection-lag.client.ts'), { workerData: settings });
     const delivery: number[] = [];
-    const getMs: number[] = [];
-    let neverVisible = 0;
-    let skipped = 0;
-    let following = 0;
-    let failedPosts = 0;
-    const pollers: Promise<void>[] = [];
-
-    const waitVisible = async (objectId: string, occurredAt: number, appendedAt: number, receivedAt: number) => {
-      while (Date.now() - receivedAt < GIVE_UP_MS) {
-        const reply = await call<{ status: string }>(ex.url, 'GET', `/v0/infer/object/${objectId}`, key);
-        getMs.push(reply.ms);
-        if (reply.body.status === 'completed') {
-          const visibleAt = Date.now();
-          fromOccurredAt.push(visibleAt - occurredAt);
-          fromAppended.push(visibleAt - appendedAt);
-          toRequest.push(visibleAt - reply.ms - occurredAt);
-          return;
-        }
-        await sleep(POLL_MS);
-      }
-      neverVisible += 1;
-    };
-    const follow = (...a: Parameters<typeof waitVisible>) => waitVisible(...a).finally(() => (following -= 1));
     const sub = await watchObjects(ex, false, (event, record, receivedAt) => {
       if (event.type !== 'ObjectCompleted' || event.payload.accountId !== accountId) return;
       delivery.push(receivedAt - record.timestamp);
-      if (following >= SAMPLERS) return void (skipped += 1);
-      following += 1;
-      pollers.push(follow(event.payload.objectId, Date.parse(event.occurredAt), record.timestamp, receivedAt));
+      const completion: Completion = { objectId: event.payload.objectId, occurredAt: Date.parse(event.occurredAt), appendedAt: record.timestamp, receivedAt };
+      client.postMessage(completion);
     });
-
-    // Steady load: one body of ITEMS no-SLA items every ITEMS/RATE seconds, not waiting for answers.
-    const intervalMs = (1000 * ITEMS) / RATE;
-    const bodies = Math.round((SECONDS * 1000) / intervalMs);
-    const posts: Promise<unknown>[] = [];
-    const started = Date.now();
-    for (let b = 0; b < bodies; b++) {
-      const post = call(ex.url, 'POST', '/v0/infer/', key, items(ITEMS, null, b * ITEMS));
-      posts.push(post.then((r) => void (r.status === 200 || (failedPosts += 1))));
-      await sleep(Math.max(0, started + (b + 1) * intervalMs - Date.now()));
-    }
-    await Promise.all(posts);
-    await sleep(500);
-    await Promise.all(pollers);
+    const loopBefore = performance.eventLoopUtilization();
+    const results = await new Promise<ClientResults>((resolve, reject) => {
+      client.once('message', resolve);
+      client.once('error', reject);
+      client.once('exit', (code) => reject(new Error(`bench client exited with ${code}`)));
+    });
+    const loop = performance.eventLoopUtilization(loopBefore);
     await sub.stop();
+    await client.terminate();
 
-    const summary = latencySummary(fromOccurredAt);
     console.log(
       JSON.stringify({
         bench: 'projection-lag',
         rateObjectsPerSec: RATE,
         seconds: SECONDS,
-        objects: bodies * ITEMS,
+        objects: results.bodies * ITEMS,
         pollMs: POLL_MS,
-        fromOccurredAt: summary,
-        fromAppended: latencySummary(fromAppended),
-        fromOccurredAtToRequest: latencySummary(toRequest),
+        fromOccurredAt: latencySummary(results.fromOccurredAt),
+        fromAppended: latencySummary(results.fromAppended),
+        fromOccurredAtToRequest: latencySummary(results.toRequest),
         delivery: latencySummary(delivery),
-        getMs: latencySummary(getMs),
-        neverVisible,
-        skipped,
-        failedPosts,
+        getMs: latencySummary(results.getMs),
+        neverVisible: results.neverVisible,
+        skipped: results.skipped,
+        failedPosts: results.failedPosts,
+        // Share of the run the exchange's one thread was busy (event-loop utilisation).
+        exchangeThreadBusy: Math.round(loop.utilization * 1000) / 1000,
         targetP99Ms: 50,
       }),
     );

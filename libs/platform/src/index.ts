@@ -11,3 +11,4 @@ export * from './clock';
 export * from './providers-setup';
 export * from './background-worker';
 export * from './admission-priority';
+export * from './background-lane';

@@ -7,9 +7,10 @@ const LEAVE = Symbol('leaveAdmission');
 type Admitted = FastifyRequest & { [LEAVE]?: () => void };
 
 /**
- * A batch submission (`POST /v0/infer/`) is admitted from its first byte to its response (or
- * abort): this process's background work waits for it (see AdmissionPriority). A submission
- * that then waits for its no-SLA items awaits results, which holds nothing back.
+ * A batch submission (`POST /v0/infer/`) is admitted from its first byte until its task
+ * committed (`endAdmission`, called by the controller), its response or its abort: this
+ * process's background work waits for it meanwhile (see AdmissionPriority). A submission that
+ * then waits for its no-SLA items awaits results, which holds nothing back.
  */
 export function registerAdmissionPriority(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -27,6 +28,7 @@ export function registerAdmissionPriority(app: NestFastifyApplication): void {
   });
 }
 
-function endAdmission(request: FastifyRequest): void {
+/** The request's submission is admitted (its task committed) or over; idempotent. */
+export function endAdmission(request: FastifyRequest): void {
   (request as Admitted)[LEAVE]?.();
 }

@@ -5,6 +5,7 @@ import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
 import { parseBody } from '../errors/parse-body';
 import { objectView } from '../read-models/views';
 import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema } from './infer-request';
+import { endAdmission } from './admission.hooks';
 import { InferService } from './infer.service';
 
 /** The SLA batch API of the seed; paths work with and without the trailing slash (the host's Fastify adapter ignores it). */
@@ -17,10 +18,12 @@ export class InferController {
   @HttpCode(200)
   submit(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown, @Headers('output-format') outputFormat: string | undefined, @Req() request: FastifyRequest) {
     const format = parseBody(OutputFormatSchema, outputFormat, 'Output-Format');
+    // Admitted once the task committed: background work is not held while the answer waits or is written.
+    const committed = () => endAdmission(request);
     if (isFileRequest(body)) {
-      return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], format, baseUrlOf(request));
+      return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], { outputFormat: format, baseUrl: baseUrlOf(request), committed });
     }
-    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request) });
+    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request), committed });
   }
 
   @Get('task/:taskId')

@@ -19,6 +19,15 @@ import { submitFileTask, submitTask } from './submit-task.decider';
 export const NO_SLA_WAIT_MS = 30_000;
 const POLL_MS = 250;
 
+export interface SubmitOptions {
+  outputFormat?: OutputFormat;
+  baseUrl?: string;
+  /** How long the answer waits for no-SLA items. */
+  waitMs?: number;
+  /** Called once the task committed (the submission is admitted; see endAdmission). */
+  committed?: () => void;
+}
+
 type ObjectRecord = Parameters<typeof toObjectRow>[0];
 type TaskRecord = Parameters<typeof toTaskRow>[0];
 
@@ -35,7 +44,7 @@ export class InferService {
    * Submits the items as one task (all events in one outbox transaction); waits for the no-SLA
    * ones, as a request awaiting results (background work is then not held for admissions).
    */
-  async submit(accountId: string, items: readonly InferItem[], options: { outputFormat?: OutputFormat; baseUrl?: string; waitMs?: number } = {}) {
+  async submit(accountId: string, items: readonly InferItem[], options: SubmitOptions = {}) {
     const waitMs = options.waitMs ?? NO_SLA_WAIT_MS;
     const task = submitTask(items, {
       catalogue: this.runtime.catalogue,
@@ -49,6 +58,7 @@ export class InferService {
       await recordSubmittedTask(tx, task.taskSubmitted);
       return { result: undefined, events: task.events };
     });
+    options.committed?.();
     if (options.outputFormat === 'jsonl') {
       const immediate = task.objects.every((o) => o.slaMinutes === null);
       return this.jsonlAnswer(accountId, task.taskId, immediate ? waitMs : 0, options.baseUrl ?? '');
@@ -71,7 +81,8 @@ export class InferService {
   }
 
   /** `[{file_id, sla}]`: one task over the file's lines (see submitFileTask). */
-  async submitFile(accountId: string, item: FileInferItem, outputFormat: OutputFormat, baseUrl: string, waitMs = NO_SLA_WAIT_MS) {
+  async submitFile(accountId: string, item: FileInferItem, options: SubmitOptions & { outputFormat: OutputFormat; baseUrl: string }) {
+    const { outputFormat, baseUrl, waitMs = NO_SLA_WAIT_MS } = options;
     const submitted = submitFileTask(item, await findFile(this.sql, item.file_id), {
       accountId,
       outputFormat,
@@ -81,6 +92,7 @@ export class InferService {
       await recordSubmittedTask(tx, submitted);
       return { result: undefined, events: [submitted] };
     });
+    options.committed?.();
     const { taskId, totalItems, slaMinutes } = submitted.payload;
     if (outputFormat === 'jsonl') return this.jsonlAnswer(accountId, taskId, slaMinutes == null ? waitMs : 0, baseUrl);
     return { status: 'submitted', task_id: taskId, total_items: totalItems };

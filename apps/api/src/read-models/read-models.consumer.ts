@@ -46,6 +46,7 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
       consumer: READ_MODELS_CONSUMER,
       topics: READ_MODEL_TOPICS,
       maxBatchSize: 2_000,
+      foreground: true,
       handle: async (tx, events) => {
         const { completedTasks, changedObjects } = await projectEvents(tx, events);
         projected = new Map(changedObjects.map((row) => [row.objectId, row]));

@@ -64,8 +64,14 @@ export class PartitionWorker {
     const { partition, offsets, groupId } = this.deps;
     // A new group pins where it started, so a restart before its first batch does not skip ahead.
     if (pinStart) await offsets.commit(groupId, this.tp, start);
+    // The next batch is read without waiting for the previous commit's fsync (a crash before it
+    // is durable redelivers that batch, which consumers dedupe; commits land in order). The
+    // loop ends only once the last one is durable, so a partition handed over starts where
+    // this worker left it; a failed commit ends the loop (run rejects with it).
+    let committing: Promise<void> = Promise.resolve();
+    let commitFailure: { err: unknown } | null = null;
     let position = start;
-    while (!this.stopping && partition.isOpen) {
+    while (!this.stopping && partition.isOpen && commitFailure === null) {
       const records = partition.read(position, settings.maxBatchSize);
       if (records.length === 0) {
         await this.waitForRecordsAfter(position);
@@ -84,14 +90,19 @@ export class PartitionWorker {
           },
         );
       } catch (err) {
-        if (err instanceof DeliveryAbortedError) return;
+        if (err instanceof DeliveryAbortedError) break;
         this.deps.onError(err, `${this.describe()} delivery`);
         await this.sleep(REDELIVERY_PAUSE_MS);
         continue;
       }
       position = records[records.length - 1].offset + 1;
-      await offsets.commit(groupId, this.tp, position);
+      committing = offsets.commit(groupId, this.tp, position).catch((err: unknown) => {
+        commitFailure = { err };
+        this.wake?.();
+      });
     }
+    await committing;
+    if (commitFailure !== null) throw (commitFailure as { err: unknown }).err;
   }
 
   private waitForRecordsAfter(position: number): Promise<void> {

@@ -2,6 +2,7 @@ import type { SluiceEvent, TopicName } from '@sluice/events';
 import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscription } from '@sluice/eventlog';
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 import { admissionPriority } from '../admission-priority';
+import { backgroundLane } from '../background-lane';
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
   /** The consumer's name: its group on the log and its key in `processed_event`. */
@@ -22,6 +23,11 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
   handle: (tx: Tx, events: SluiceEvent[]) => Promise<SluiceEvent[]>;
   /** Runs after the commit (e.g. to wake a waiter); never for redelivered events. */
   afterCommit?: (applied: SluiceEvent[], produced: SluiceEvent[]) => void;
+  /**
+   * Readers wait on this consumer (read models behind GETs and waiting requests): its batches
+   * run at once. Others take turns on the process's background lane (see BackgroundLane).
+   */
+  foreground?: boolean;
 }
 
 /**
@@ -119,11 +125,13 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     if (events.length === 0) return;
     // Submissions being admitted go first (see AdmissionPriority).
     await admissionPriority.backgroundTurn();
-    const outcome = await applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
-      const produced = await options.handle(tx, fresh);
-      await appendToOutbox(tx, produced);
-      return produced;
-    }, TRANSACTION_OPTIONS);
+    const apply = () =>
+      applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
+        const produced = await options.handle(tx, fresh);
+        await appendToOutbox(tx, produced);
+        return produced;
+      }, TRANSACTION_OPTIONS);
+    const outcome = options.foreground ? await apply() : await backgroundLane.run(apply);
     const produced = outcome.result ?? [];
     if (produced.length > 0) this.relay.notify();
     if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
