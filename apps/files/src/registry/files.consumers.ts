@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
-import { backgroundLane, EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
 import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
 import { ExpansionWorker } from '../expansion/expansion.worker';
 import { collectOutputs, collectResults } from '../output/output-collector';
@@ -76,7 +76,7 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
           const collected = collectResults(events);
           if (collected.items.length === 0 && collected.finals.length === 0) return;
           // No reader waits on it: it takes its turn on the background lane, after the read models.
-          const becameFinal = await backgroundLane.run(() => this.db.$transaction((tx) => collectOutputs(tx, collected), TRANSACTION_OPTIONS));
+          const becameFinal = await this.store.inBackground(() => this.db.$transaction((tx) => collectOutputs(tx, collected), TRANSACTION_OPTIONS));
           if (becameFinal > 0) this.assembler.wake();
         },
       }),

@@ -25,7 +25,7 @@ export interface ConsumeOptions<Tx extends RawSqlClient> {
   afterCommit?: (applied: SluiceEvent[], produced: SluiceEvent[]) => void;
   /**
    * Readers wait on this consumer (read models behind GETs and waiting requests): its batches
-   * run at once. Others take turns on the process's background lane (see BackgroundLane).
+   * run at once, never on the background lane (see EventStoreOptions.backgroundLane).
    */
   foreground?: boolean;
 }
@@ -49,6 +49,12 @@ export interface EventStoreOptions {
    * concurrent commands run in concurrent transactions instead.
    */
   joinCommands?: boolean;
+  /**
+   * Consumers not marked `foreground` take turns on the process's background lane (see
+   * BackgroundLane): right for the embedded engine, whose services share one thread; on
+   * PostgreSQL each service has its own process and pool, and its consumers run side by side.
+   */
+  backgroundLane?: boolean;
 }
 
 interface Command<Tx> {
@@ -69,6 +75,7 @@ const CONSUMER_GATHER_TURNS = 2;
 
 export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
   private readonly commands: BatchCoalescer<Command<Tx>> | null;
+  private readonly lane: boolean;
 
   constructor(
     private readonly client: TransactionalClient<Tx>,
@@ -77,6 +84,12 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     options: EventStoreOptions = {},
   ) {
     this.commands = options.joinCommands ? new BatchCoalescer((commands) => this.commit(commands), { maxItems: MAX_JOINED_COMMANDS }) : null;
+    this.lane = options.backgroundLane ?? false;
+  }
+
+  /** Runs background work no reader waits on: on the background lane when this store uses it, else at once. */
+  inBackground<T>(unit: () => Promise<T>): Promise<T> {
+    return this.lane ? backgroundLane.run(unit) : unit();
   }
 
   /**
@@ -131,7 +144,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
         await appendToOutbox(tx, produced);
         return produced;
       }, TRANSACTION_OPTIONS);
-    const outcome = options.foreground ? await apply() : await backgroundLane.run(apply);
+    const outcome = options.foreground ? await apply() : await this.inBackground(apply);
     const produced = outcome.result ?? [];
     if (produced.length > 0) this.relay.notify();
     if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);

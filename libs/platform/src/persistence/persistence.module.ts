@@ -94,7 +94,7 @@ export class PersistenceModule {
           provide: EventStore,
           inject: [SERVICE_DATABASE, EventBus, OutboxRelay],
           // The write side skips Prisma's query engine (see ServiceDatabase.sql).
-          useFactory: (db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql, bus, relay, { joinCommands: db.mode === 'embedded' }),
+          useFactory: (db: ServiceDatabase, bus: EventBus, relay: OutboxRelay) => new EventStore(db.sql, bus, relay, { joinCommands: db.mode === 'embedded', backgroundLane: db.mode === 'embedded' }),
         },
         DatabaseLifecycle,
       ],
