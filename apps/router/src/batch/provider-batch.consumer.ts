@@ -3,7 +3,7 @@ import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFo
 import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError, type Prompt } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { customerPriceMicros } from '../quotes/quote';
@@ -39,7 +39,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
     private readonly store: EventStore,
     private readonly adapter: OpenAiCompatibleAdapter,
     private readonly poller: ProviderBatchPoller,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
   ) {}

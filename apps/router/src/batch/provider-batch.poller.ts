@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
 import type { RawSqlClient } from '@sluice/persistence';
-import { BackgroundWorker, EventStore, PRISMA, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { OpenAiCompatibleAdapter, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { mapBounded } from '../execution/bounded';
@@ -31,7 +31,7 @@ export class ProviderBatchPoller extends BackgroundWorker {
   constructor(
     private readonly store: EventStore,
     private readonly adapter: OpenAiCompatibleAdapter,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
   ) {

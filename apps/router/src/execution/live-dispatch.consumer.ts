@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Topics, type SluiceEvent } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
-import { EventStore, PRISMA } from '@sluice/platform';
+import { EventStore, SQL } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { mapBounded } from './bounded';
@@ -59,7 +59,7 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
-    @Inject(PRISMA) private readonly db: RawSqlClient,
+    @Inject(SQL) private readonly db: RawSqlClient,
     private readonly executor: DispatchExecutor,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
   ) {}

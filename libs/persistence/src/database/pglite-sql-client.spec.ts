@@ -110,6 +110,46 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     expect(await counter(sql, 'alone')).toBe(4);
   });
 
+  it('parses and plans a statement once: later calls, in or out of a transaction, bind the prepared one', async () => {
+    const prepared = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%prepared-once%'`)).rows[0].n;
+    const read = (client: RawSqlClient, name: string) => client.$queryRaw<{ v: string }[]>`SELECT ${name}::text AS v /* prepared-once */`;
+    expect(await read(sql, 'a')).toEqual([{ v: 'a' }]);
+    expect(await read(sql, 'b')).toEqual([{ v: 'b' }]);
+    expect(await sql.$transaction(async (tx) => read(tx, 'c'))).toEqual([{ v: 'c' }]);
+    expect(await prepared()).toBe(1);
+  });
+
+  it('runs statements unprepared past its limit of prepared ones', async () => {
+    const small = pgliteSqlClient(db, { preparedStatements: 1 });
+    const named = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE '%past-limit%'`)).rows[0].n;
+    for (const v of [1, 2]) {
+      expect(await small.$queryRaw`SELECT ${v}::int AS v /* past-limit one */`).toEqual([{ v }]);
+      expect(await small.$queryRaw`SELECT ${v}::int AS w /* past-limit two */`).toEqual([{ w: v }]);
+    }
+    expect(await named()).toBe(1);
+  });
+
+  it('keeps working after a first call that failed, and after a table changed shape', async () => {
+    const divide = (by: number) => sql.$queryRaw<{ q: number }[]>`SELECT (6 / ${by}::int)::int AS q /* divide */`;
+    await expect(divide(0)).rejects.toThrow('division by zero');
+    expect(await divide(2)).toEqual([{ q: 3 }]);
+    await expect(sql.$queryRaw`SELEC ${1}::int /* typo */`).rejects.toThrow('syntax error');
+    await expect(sql.$queryRaw`SELEC ${1}::int /* typo */`).rejects.toThrow('syntax error');
+
+    await db.exec('CREATE TABLE reshaped (id text PRIMARY KEY)');
+    const all = (client: RawSqlClient) => client.$queryRaw<Record<string, unknown>[]>`SELECT * FROM reshaped WHERE id = ${'r1'}`;
+    await sql.$executeRaw`INSERT INTO reshaped (id) VALUES (${'r1'})`;
+    expect(await all(sql)).toEqual([{ id: 'r1' }]);
+    await db.exec('ALTER TABLE reshaped ADD COLUMN note text');
+    // On its own the statement is prepared again at once; in a transaction the failed call ends
+    // the transaction (it is aborted anyway) and the next call prepares it again.
+    expect(await all(sql)).toEqual([{ id: 'r1', note: null }]);
+    await db.exec('ALTER TABLE reshaped ADD COLUMN size int');
+    await expect(sql.$transaction(async (tx) => all(tx))).rejects.toThrow('cached plan must not change result type');
+    expect(await sql.$transaction(async (tx) => all(tx))).toEqual([{ id: 'r1', note: null, size: null }]);
+  });
+
   it('carries the idempotent consumer and the outbox: an event delivered twice is applied and published once', async () => {
     const consumed = walletCredited();
     const produced = walletCredited('acct-2');
