@@ -2,9 +2,10 @@
  * Projection lag benchmark: how long after an object completes does GET
  * /v0/infer/object/{id} show it completed. Target: p99 ≤ 50 ms.
  *
- *   npm run bench:projection-lag -- [--rate 20] [--seconds 20] [--items 5] [--poll-ms 2] [--samplers 4]
+ *   npm run bench:projection-lag -- [--rate 20] [--seconds 20] [--items 5] [--poll-ms 2] [--samplers 4] [--market thread|inline]
  *
- * Sluice runs at time scale 1 (so event `occurredAt` is real time) with instant demo providers.
+ * Sluice runs at time scale 1 (so event `occurredAt` is real time) with instant demo providers,
+ * on a worker thread as `npm start` runs them (`--market inline`: on the exchange's own thread).
  * A steady load of no-SLA items is posted (--rate objects/s, in bodies of --items). The bench
  * follows the objects topic as its own consumer group; on each ObjectCompleted of its account
  * it polls GET /v0/infer/object/{id} every --poll-ms until the object shows completed, and
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     items: { type: 'string', default: '5' },
     'poll-ms': { type: 'string', default: '2' },
     samplers: { type: 'string', default: '4' },
+    market: { type: 'string', default: 'thread' },
   },
 });
 const RATE = Number(args.rate);
@@ -38,10 +40,12 @@ const SECONDS = Number(args.seconds);
 const ITEMS = Number(args.items);
 const POLL_MS = Number(args['poll-ms']);
 const SAMPLERS = Number(args.samplers);
+const MARKET = args.market;
+if (MARKET !== 'thread' && MARKET !== 'inline') throw new Error('--market is thread or inline');
 const GIVE_UP_MS = 10_000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1' });
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_MARKET_THREAD: String(MARKET === 'thread') });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-projection-lag', 100_000);
     const settings: ClientSettings = { url: ex.url, key, rate: RATE, seconds: SECONDS, items: ITEMS, pollMs: POLL_MS, samplers: SAMPLERS, giveUpMs: GIVE_UP_MS };
@@ -70,6 +74,7 @@ async function main() {
         seconds: SECONDS,
         objects: results.bodies * ITEMS,
         pollMs: POLL_MS,
+        market: MARKET,
         fromOccurredAt: latencySummary(results.fromOccurredAt),
         fromAppended: latencySummary(results.fromAppended),
         fromOccurredAtToRequest: latencySummary(results.toRequest),

@@ -13,6 +13,8 @@ const EmbeddedEnv = z.looseObject({
   /** Demo market latency multiplier: 1 = the catalogue's figures, 0 = instant. */
   SLUICE_DEMO_LATENCY_SCALE: z.coerce.number().min(0).default(1),
   SLUICE_DEMO_SEED: z.string().default('sluice-demo'),
+  /** Run the demo market on a worker thread (default), so the simulated providers' work does not share the exchange's thread. */
+  SLUICE_DEMO_MARKET_THREAD: z.stringbool().default(true),
 });
 export type EmbeddedConfig = z.infer<typeof EmbeddedEnv>;
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBlobStore, type BlobStoreConfig } from '@sluice/blobstore';
-import { startDemoMarket, type DemoMarket } from '@sluice/demo-market';
+import type { Catalogue } from '@sluice/catalogue';
+import { startDemoMarket, startDemoMarketThread, type DemoMarket } from '@sluice/demo-market';
 import { TopicSpecs, type ServiceName } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
 import {
@@ -34,6 +35,18 @@ export type Engine =
   | { kind: 'embedded' }
   | { kind: 'distributed'; brokers: string[]; databaseUrls: Readonly<Record<ServiceName, string>>; blobs?: BlobStoreConfig };
 
+function startMarket(config: EmbeddedConfig, catalogue: Catalogue, clock: Clock): Promise<DemoMarket> {
+  const options = {
+    seed: config.SLUICE_DEMO_SEED,
+    latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
+    // Batch jobs age on the simulated clock, so their turnaround is not divided again.
+    turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE,
+  };
+  if (!config.SLUICE_DEMO_MARKET_THREAD) return startDemoMarket(catalogue, { ...options, now: () => clock.now().getTime() });
+  const realOriginMs = Date.now();
+  return startDemoMarketThread(catalogue, options, { scale: clock.scale, originMs: clock.now().getTime(), realOriginMs });
+}
+
 /**
  * All five services in one process on the embedded log and embedded databases in the data
  * folder, with the demo provider market on loopback unless real endpoints are configured.
@@ -46,24 +59,23 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     scale: config.SLUICE_TIME_SCALE,
     origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
   });
-  const market = config.SLUICE_PROVIDER_ENDPOINTS
-    ? undefined
-    : await startDemoMarket(catalogue, {
-        seed: config.SLUICE_DEMO_SEED,
-        latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
-        // Batch jobs age on the simulated clock (`now`), so their turnaround is not divided again.
-        turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE,
-        now: () => clock.now().getTime(),
-      });
+  const market = config.SLUICE_PROVIDER_ENDPOINTS ? undefined : await startMarket(config, catalogue, clock);
   const providerEndpoints: Record<string, ProviderEndpoint> = market
     ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
     : providerEndpointsFrom(catalogue, config as Record<string, string | undefined>, config.SLUICE_PROVIDER_ENDPOINTS);
 
-  const log = await createEventLog(
-    engine.kind === 'embedded'
-      ? { kind: 'embedded', dir: join(config.SLUICE_DATA_DIR, 'log') }
-      : { kind: 'kafka', brokers: engine.brokers, clientId: 'sluice' },
-  );
+  let log: EventLog;
+  try {
+    log = await createEventLog(
+      engine.kind === 'embedded'
+        ? { kind: 'embedded', dir: join(config.SLUICE_DATA_DIR, 'log') }
+        : { kind: 'kafka', brokers: engine.brokers, clientId: 'sluice' },
+    );
+  } catch (err) {
+    // E.g. the data folder is in use: the market's thread must not keep the process alive.
+    await market?.stop();
+    throw err;
+  }
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);
   const blobs = createBlobStore((engine.kind === 'distributed' ? engine.blobs : undefined) ?? { kind: 'fs', dir: join(config.SLUICE_DATA_DIR, 'blobs') });

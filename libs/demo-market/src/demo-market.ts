@@ -9,19 +9,15 @@ import {
   type DemoMarketCatalogue,
   type DemoMarketOptions,
   type DemoProviderSpec,
-  type FailureRates,
-  type ProviderCallStats,
   demoApiKey,
-  emptyStats,
-  noFailures,
 } from './demo-market.types';
+import { ProviderState, createMarketState, demoProviders, marketControls, type MarketState } from './market-state';
 
 interface ProviderRuntime {
   readonly spec: DemoProviderSpec;
   readonly apiKey: string;
   readonly batches: BatchStore | null;
-  failures: FailureRates;
-  stats: ProviderCallStats;
+  readonly state: ProviderState;
   calls: number;
   minute: { startMs: number; count: number };
 }
@@ -49,7 +45,7 @@ function simulatedLatencyMs(settings: MarketSettings, runtime: ProviderRuntime, 
 }
 
 function rateLimited(settings: MarketSettings, runtime: ProviderRuntime, retryAfterMs: number, message: string): WireReply {
-  runtime.stats.rateLimited += 1;
+  runtime.state.count('rateLimited');
   return {
     ...openAiError(429, message, 'requests', 'rate_limit_exceeded'),
     headers: { 'retry-after': String(Math.ceil(retryAfterMs / 1000)), 'retry-after-ms': String(Math.round(retryAfterMs)) },
@@ -57,7 +53,7 @@ function rateLimited(settings: MarketSettings, runtime: ProviderRuntime, retryAf
 }
 
 async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime, request: FastifyRequest, reply: FastifyReply) {
-  runtime.stats.chatCompletions += 1;
+  runtime.state.count('chatCompletions');
   runtime.calls += 1;
   const now = settings.now();
   if (now - runtime.minute.startMs >= 60_000) runtime.minute = { startMs: now, count: 0 };
@@ -66,19 +62,19 @@ async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime
     const wait = runtime.minute.startMs + 60_000 - now;
     return send(reply, rateLimited(settings, runtime, wait, `Rate limit reached: ${runtime.spec.rateLimits.rpm} requests per minute.`));
   }
-  const { rate429, rate5xx, rateTimeout } = runtime.failures;
+  const { rate429, rate5xx, rateTimeout } = runtime.state.failureRates();
   const draw = unitHash(settings.seed, runtime.spec.id, runtime.calls, 'failure');
   if (draw < rate429) {
     return send(reply, rateLimited(settings, runtime, settings.retryAfterMs, 'Rate limit reached; please retry after a short wait.'));
   }
   if (draw < rate429 + rate5xx) {
-    runtime.stats.serverErrors += 1;
+    runtime.state.count('serverErrors');
     const status = unitHash(settings.seed, runtime.spec.id, runtime.calls, 'status') < 0.5 ? 500 : 503;
     return send(reply, openAiError(status, status === 500 ? 'The server had an error while processing your request.' : 'The engine is currently overloaded.', 'server_error', null));
   }
   if (draw < rate429 + rate5xx + rateTimeout) {
     // A hung upstream: never answer; the client's timeout (or stop()) ends the connection.
-    runtime.stats.timedOut += 1;
+    runtime.state.count('timedOut');
     reply.hijack();
     await new Promise((resolve) => request.raw.socket.once('close', resolve));
     return;
@@ -95,7 +91,7 @@ async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime
   );
   const delay = simulatedLatencyMs(settings, runtime, wire.completionTokens ?? 0);
   if (delay > 0) await sleep(delay);
-  if (wire.statusCode === 200) runtime.stats.succeeded += 1;
+  if (wire.statusCode === 200) runtime.state.count('succeeded');
   return send(reply, wire);
 }
 
@@ -119,7 +115,7 @@ async function uploadFile(runtime: ProviderRuntime, request: FastifyRequest, rep
   const content = await file.text();
   const filename = 'name' in file ? String(file.name) : 'upload.jsonl';
   return withBatches(runtime, reply, (batches) => {
-    runtime.stats.filesUploaded += 1;
+    runtime.state.count('filesUploaded');
     return { statusCode: 200, body: batches.uploadFile(filename, purpose, content) };
   });
 }
@@ -129,7 +125,7 @@ function buildProviderServer(settings: MarketSettings, runtime: ProviderRuntime)
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', async (request, reply) => {
     if (request.headers.authorization !== `Bearer ${runtime.apiKey}`) {
-      runtime.stats.unauthorized += 1;
+      runtime.state.count('unauthorized');
       return send(reply, openAiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
     }
   });
@@ -152,8 +148,8 @@ function buildProviderServer(settings: MarketSettings, runtime: ProviderRuntime)
     withBatches(runtime, reply, (batches) => {
       const { reply: wire, requests } = batches.createBatch(request.body ?? {});
       if (wire.statusCode === 200) {
-        runtime.stats.batchesCreated += 1;
-        runtime.stats.batchRequests += requests;
+        runtime.state.count('batchesCreated');
+        runtime.state.count('batchRequests', requests);
       }
       return wire;
     }),
@@ -166,8 +162,14 @@ function buildProviderServer(settings: MarketSettings, runtime: ProviderRuntime)
 /**
  * Starts one OpenAI-compatible HTTP server on 127.0.0.1 per `demo://` provider of the catalogue.
  * Answers, latencies and injected failures are deterministic for a given seed and call order.
+ * `state` holds the counters and failure rates (given by a thread that runs the market on a
+ * worker, see startDemoMarketThread).
  */
-export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: DemoMarketOptions = {}): Promise<DemoMarket> {
+export async function startDemoMarket(
+  catalogue: DemoMarketCatalogue,
+  options: DemoMarketOptions = {},
+  state: MarketState = createMarketState(catalogue, options, false),
+): Promise<DemoMarket> {
   const latencyScale = options.latencyScale ?? 1;
   const turnaroundScale = options.turnaroundScale ?? latencyScale;
   const settings: MarketSettings = {
@@ -178,12 +180,11 @@ export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: D
     enforceRateLimits: options.enforceRateLimits ?? false,
     now: options.now ?? Date.now,
   };
-  const runtimes = new Map<string, ProviderRuntime>();
   const servers: FastifyInstance[] = [];
   const urls: Record<string, string> = {};
   const apiKeys: Record<string, string> = {};
   try {
-    for (const spec of catalogue.providers.filter((p) => p.baseUrl.startsWith('demo://'))) {
+    for (const [index, spec] of demoProviders(catalogue).entries()) {
       const batches = spec.batch
         ? new BatchStore(spec.id, {
             turnaroundMs: spec.batch.turnaroundSeconds * 1000 * turnaroundScale,
@@ -195,8 +196,7 @@ export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: D
         spec,
         apiKey: options.apiKeys?.[spec.id] ?? demoApiKey(spec.id),
         batches,
-        failures: options.failuresFromReliability ? { ...noFailures, rate5xx: 1 - spec.reliability } : noFailures,
-        stats: emptyStats(),
+        state: new ProviderState(state, index),
         calls: 0,
         minute: { startMs: settings.now(), count: 0 },
       };
@@ -204,7 +204,6 @@ export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: D
       servers.push(server);
       await server.listen({ host: '127.0.0.1', port: 0 });
       const { port } = server.server.address() as AddressInfo;
-      runtimes.set(spec.id, runtime);
       urls[spec.id] = `http://127.0.0.1:${port}/v1`;
       apiKeys[spec.id] = runtime.apiKey;
     }
@@ -213,23 +212,10 @@ export async function startDemoMarket(catalogue: DemoMarketCatalogue, options: D
     throw err;
   }
 
-  const runtimeOf = (providerId: string): ProviderRuntime => {
-    const runtime = runtimes.get(providerId);
-    if (!runtime) throw new Error(`the demo market has no provider "${providerId}"`);
-    return runtime;
-  };
-
   return {
     providers: urls,
     apiKeys,
-    setFailures(providerId, rates) {
-      const runtime = runtimeOf(providerId);
-      runtime.failures = { ...runtime.failures, ...rates };
-    },
-    stats: () => Object.fromEntries([...runtimes].map(([id, r]) => [id, { ...r.stats }])),
-    resetStats() {
-      for (const runtime of runtimes.values()) runtime.stats = emptyStats();
-    },
+    ...marketControls(catalogue, state),
     async stop() {
       await Promise.all(servers.map((s) => s.close()));
     },
