@@ -4,7 +4,7 @@
  * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
  * short one with --sla), over the demo models in turn.
  *
- *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>]
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline]
  *
  * All bodies are posted at once (at most --clients in flight); the clock stops when GET
  * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '5' },
     sla: { type: 'string', default: 'none' },
     'timeout-s': { type: 'string', default: '900' },
+    // The demo market on its own worker thread (as `npm start` runs it) or on the exchange's.
+    market: { type: 'string', default: 'thread' },
   },
 });
 const OBJECTS = Number(args.objects);
@@ -30,7 +32,8 @@ const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1' });
+  if (args.market !== 'thread' && args.market !== 'inline') throw new Error('--market is thread or inline');
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_MARKET_THREAD: String(args.market === 'thread') });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;
@@ -78,6 +81,7 @@ async function main() {
     console.log(
       JSON.stringify({
         bench: 'pipeline',
+        market: args.market,
         objects: OBJECTS,
         bodies: bodies.length,
         clients: CLIENTS,
