@@ -1,22 +1,9 @@
 import { startDemoMarket } from './demo-market';
 import { startDemoMarketThread } from './demo-market-thread';
-import type { DemoMarket, DemoMarketCatalogue } from './demo-market.types';
+import type { DemoMarket } from './demo-market.types';
+import { catalogue } from './spec-catalogue';
 
 jest.setTimeout(60_000);
-
-const catalogue: DemoMarketCatalogue = {
-  models: [{ id: 'llama-3.1-8b', tokenizer: 'cl100k_base', contextTokens: 4096, maxOutputTokens: 512 }],
-  providers: [
-    {
-      id: 'quick',
-      baseUrl: 'demo://quick',
-      models: [{ model: 'llama-3.1-8b', providerModel: 'llama3.1-8b' }],
-      latency: { ttftMs: 30, perOutputTokenMs: 1, jitterPercent: 10 },
-      rateLimits: { rpm: 1000 },
-      reliability: 0.99,
-    },
-  ],
-};
 
 interface WireBody {
   created: number;

@@ -1,37 +1,7 @@
 import { countTokens } from './completion-text';
 import { startDemoMarket } from './demo-market';
-import type { DemoMarket, DemoMarketCatalogue } from './demo-market.types';
-
-const catalogue: DemoMarketCatalogue = {
-  models: [{ id: 'llama-3.1-8b', tokenizer: 'cl100k_base', contextTokens: 4096, maxOutputTokens: 512 }],
-  providers: [
-    {
-      id: 'slowbatch',
-      baseUrl: 'demo://slowbatch',
-      models: [{ model: 'llama-3.1-8b', providerModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct' }],
-      latency: { ttftMs: 150, perOutputTokenMs: 1, jitterPercent: 0 },
-      rateLimits: { rpm: 2 },
-      reliability: 0.9,
-      batch: { turnaroundSeconds: 100 },
-    },
-    {
-      id: 'quick',
-      baseUrl: 'demo://quick',
-      models: [{ model: 'llama-3.1-8b', providerModel: 'llama3.1-8b' }],
-      latency: { ttftMs: 30, perOutputTokenMs: 1, jitterPercent: 10 },
-      rateLimits: { rpm: 1000 },
-      reliability: 0.99,
-    },
-    {
-      id: 'real-one',
-      baseUrl: 'https://api.example.com/v1',
-      models: [{ model: 'llama-3.1-8b', providerModel: 'llama' }],
-      latency: { ttftMs: 30, perOutputTokenMs: 1, jitterPercent: 10 },
-      rateLimits: { rpm: 1000 },
-      reliability: 0.99,
-    },
-  ],
-};
+import type { DemoMarket } from './demo-market.types';
+import { catalogue } from './spec-catalogue';
 
 interface WireBody {
   object: string;
