@@ -37,6 +37,15 @@ export async function startExchange(env: Record<string, string> = {}): Promise<E
 }
 
 /**
+ * The setting for a bench's `--market` option: the demo market on its own worker thread (as
+ * `npm start` runs it) or on the exchange's thread.
+ */
+export function demoMarketEnv(market: string | undefined): { SLUICE_DEMO_MARKET_THREAD: string } {
+  if (market !== 'thread' && market !== 'inline') throw new Error('--market is thread or inline');
+  return { SLUICE_DEMO_MARKET_THREAD: String(market === 'thread') };
+}
+
+/**
  * Follows the objects topic as one more consumer group (from its start, or only what comes
  * next), handing over each parsed event with the log record it came in (append timestamp).
  */

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { call, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
+import { call, demoMarketEnv, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,7 +21,6 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '5' },
     sla: { type: 'string', default: 'none' },
     'timeout-s': { type: 'string', default: '900' },
-    // The demo market on its own worker thread (as `npm start` runs it) or on the exchange's.
     market: { type: 'string', default: 'thread' },
   },
 });
@@ -32,8 +31,7 @@ const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 
 async function main() {
-  if (args.market !== 'thread' && args.market !== 'inline') throw new Error('--market is thread or inline');
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_MARKET_THREAD: String(args.market === 'thread') });
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', ...demoMarketEnv(args.market) });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;

@@ -22,7 +22,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { latencySummary, openAccount, startExchange, watchObjects, runBenchmark } from './harness';
+import { demoMarketEnv, latencySummary, openAccount, startExchange, watchObjects, runBenchmark } from './harness';
 import type { ClientResults, ClientSettings, Completion } from './projection-lag.client';
 
 const { values: args } = parseArgs({
@@ -41,11 +41,10 @@ const ITEMS = Number(args.items);
 const POLL_MS = Number(args['poll-ms']);
 const SAMPLERS = Number(args.samplers);
 const MARKET = args.market;
-if (MARKET !== 'thread' && MARKET !== 'inline') throw new Error('--market is thread or inline');
 const GIVE_UP_MS = 10_000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_MARKET_THREAD: String(MARKET === 'thread') });
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', ...demoMarketEnv(MARKET) });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-projection-lag', 100_000);
     const settings: ClientSettings = { url: ex.url, key, rate: RATE, seconds: SECONDS, items: ITEMS, pollMs: POLL_MS, samplers: SAMPLERS, giveUpMs: GIVE_UP_MS };
