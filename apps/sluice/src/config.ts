@@ -15,6 +15,11 @@ const EmbeddedEnv = z.looseObject({
   SLUICE_DEMO_SEED: z.string().default('sluice-demo'),
   /** Run the demo market on a worker thread (default), so the simulated providers' work does not share the exchange's thread. */
   SLUICE_DEMO_MARKET_THREAD: z.stringbool().default(true),
+  /**
+   * Embedded engine: run billing, the scheduler, the router and the files service on a worker
+   * thread of their own (default), so their work does not delay the API's reads and projections.
+   */
+  SLUICE_SERVICE_THREAD: z.stringbool().default(true),
 });
 export type EmbeddedConfig = z.infer<typeof EmbeddedEnv>;
 

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBlobStore, type BlobStoreConfig } from '@sluice/blobstore';
 import type { Catalogue } from '@sluice/catalogue';
-import { startDemoMarket, startDemoMarketThread, type DemoMarket } from '@sluice/demo-market';
+import { startDemoMarket, startDemoMarketThread, type DemoMarket, type ThreadClock } from '@sluice/demo-market';
 import { TopicSpecs, type ServiceName } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
+import type { ServiceDatabaseOptions } from '@sluice/persistence';
 import {
   createClock,
   loadCatalogueOrFail,
@@ -16,7 +16,9 @@ import {
 } from '@sluice/platform';
 import { embeddedAdminKey } from './admin-key';
 import type { EmbeddedConfig } from './config';
-import { SERVICE_ORDER, loadService } from './services';
+import { startServices, stopServices } from './hosted-services';
+import { SERVICE_ORDER } from './services';
+import { startServicesThread, type ServicesThread } from './services-thread';
 
 export interface EmbeddedSluice {
   url: string;
@@ -35,7 +37,7 @@ export type Engine =
   | { kind: 'embedded' }
   | { kind: 'distributed'; brokers: string[]; databaseUrls: Readonly<Record<ServiceName, string>>; blobs?: BlobStoreConfig };
 
-function startMarket(config: EmbeddedConfig, catalogue: Catalogue, clock: Clock): Promise<DemoMarket> {
+function startMarket(config: EmbeddedConfig, catalogue: Catalogue, threadClock: ThreadClock, clock: Clock): Promise<DemoMarket> {
   const options = {
     seed: config.SLUICE_DEMO_SEED,
     latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
@@ -43,23 +45,27 @@ function startMarket(config: EmbeddedConfig, catalogue: Catalogue, clock: Clock)
     turnaroundScale: config.SLUICE_DEMO_LATENCY_SCALE,
   };
   if (!config.SLUICE_DEMO_MARKET_THREAD) return startDemoMarket(catalogue, { ...options, now: () => clock.now().getTime() });
-  const realOriginMs = Date.now();
-  return startDemoMarketThread(catalogue, options, { scale: clock.scale, originMs: clock.now().getTime(), realOriginMs });
+  return startDemoMarketThread(catalogue, options, threadClock);
 }
 
 /**
  * All five services in one process on the embedded log and embedded databases in the data
  * folder, with the demo provider market on loopback unless real endpoints are configured.
+ * On the embedded engine the API runs on this thread and the other four on a thread of their
+ * own (SLUICE_SERVICE_THREAD), on this thread's log.
  */
 export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { kind: 'embedded' }): Promise<EmbeddedSluice> {
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
   const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
   const adminKey = embeddedAdminKey(config.SLUICE_DATA_DIR, config.SLUICE_ADMIN_KEY);
+  const realOriginMs = Date.now();
   const clock = createClock({
     scale: config.SLUICE_TIME_SCALE,
     origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
+    realOrigin: realOriginMs,
   });
-  const market = config.SLUICE_PROVIDER_ENDPOINTS ? undefined : await startMarket(config, catalogue, clock);
+  const threadClock = { scale: clock.scale, originMs: clock.now().getTime() - (Date.now() - realOriginMs) * clock.scale, realOriginMs };
+  const market = config.SLUICE_PROVIDER_ENDPOINTS ? undefined : await startMarket(config, catalogue, threadClock, clock);
   const providerEndpoints: Record<string, ProviderEndpoint> = market
     ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
     : providerEndpointsFrom(catalogue, config as Record<string, string | undefined>, config.SLUICE_PROVIDER_ENDPOINTS);
@@ -77,39 +83,30 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     throw err;
   }
   await log.ensureTopics(TopicSpecs);
-  const bus = new EventBus(log);
   const blobs = createBlobStore((engine.kind === 'distributed' ? engine.blobs : undefined) ?? { kind: 'fs', dir: join(config.SLUICE_DATA_DIR, 'blobs') });
+  const database = (service: ServiceName): ServiceDatabaseOptions =>
+    engine.kind === 'embedded'
+      ? { service, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR }
+      : { service, mode: 'postgres', url: engine.databaseUrls[service], migrate: true };
+  const threaded = engine.kind === 'embedded' && config.SLUICE_SERVICE_THREAD;
+  const here = threaded ? SERVICE_ORDER.filter((name) => name === 'api') : SERVICE_ORDER;
+  const elsewhere = SERVICE_ORDER.filter((name) => !here.includes(name));
   const running: RunningService[] = [];
+  let thread: ServicesThread | undefined;
   // Once: a second call waits for the first (a test may stop Sluice to run operator commands, then clean up).
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      for (const service of running.reverse()) await service.stop();
+      await thread?.stop();
+      await stopServices(running);
       await log.close();
       await blobs.close();
       await market?.stop();
     })());
   try {
-    for (const name of SERVICE_ORDER) {
-      running.push(
-        await loadService(name).start({
-          service: name,
-          instanceId: `${name}-${randomUUID().slice(0, 8)}`,
-          startedAt: new Date(),
-          bus,
-          heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
-          database:
-            engine.kind === 'embedded'
-              ? { service: name, mode: 'embedded', dataDir: config.SLUICE_DATA_DIR }
-              : { service: name, mode: 'postgres', url: engine.databaseUrls[name], migrate: true },
-          clock,
-          catalogue,
-          providerEndpoints,
-          http: name === 'api' ? { host: config.HOST, port: config.PORT, adminKey, maxUploadBytes: config.SLUICE_MAX_UPLOAD_BYTES } : undefined,
-          blobs,
-        }),
-      );
-    }
+    const context = { config, bus: new EventBus(log), clock, catalogue, providerEndpoints, blobs, database, adminKey };
+    running.push(...(await startServices(here, context)));
+    if (elsewhere.length > 0) thread = await startServicesThread(log, { config, services: elsewhere, clock: threadClock, providerEndpoints });
   } catch (err) {
     await stop();
     throw err;

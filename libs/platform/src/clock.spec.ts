@@ -9,6 +9,16 @@ describe('clock', () => {
     expect(clock.toRealMs(3_600_000)).toBe(60_000);
   });
 
+  it('agrees with another clock given the same origin and real origin, wherever that one was made', () => {
+    let real = 5_000;
+    const first = createClock({ scale: 600, origin: new Date('2026-11-23T08:00:00Z'), realNow: () => real });
+    real += 250;
+    const second = createClock({ scale: 600, origin: new Date('2026-11-23T08:00:00Z'), realOrigin: 5_000, realNow: () => real });
+    real += 1_000;
+    expect(second.now().toISOString()).toBe(first.now().toISOString());
+    expect(second.now().toISOString()).toBe('2026-11-23T08:12:30.000Z');
+  });
+
   it('is the wall clock at scale 1', () => {
     const clock = createClock();
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(50);

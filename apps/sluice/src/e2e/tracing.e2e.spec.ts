@@ -31,7 +31,9 @@ describe('tracing on the embedded engine', () => {
 
   beforeAll(async () => {
     telemetry = startTelemetry({ serviceName: 'sluice-e2e', exporter, simple: true });
-    engine = await startEmbeddedForTest({ name: 'tracing', adminKey: ADMIN_KEY, env: { SLUICE_TIME_SCALE: '1' } });
+    // The in-memory exporter sees this thread's spans only: all five services run on it here
+    // (with the services thread, each thread exports to the OTLP endpoint on its own).
+    engine = await startEmbeddedForTest({ name: 'tracing', adminKey: ADMIN_KEY, env: { SLUICE_TIME_SCALE: '1', SLUICE_SERVICE_THREAD: 'false' } });
     const created = await call<{ api_key: string }>('POST', '/v0/admin/accounts', ADMIN_KEY, { name: 'tracing', credit_usd: 5 });
     key = created.body.api_key;
     await until('the credit', async () => ((await call<{ current_balance_usd: number }>('GET', '/v1/balance', key)).body.current_balance_usd > 0 ? true : undefined), 30_000);

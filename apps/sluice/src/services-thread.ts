@@ -1,0 +1,72 @@
+import { once } from 'node:events';
+import { extname, join } from 'node:path';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { ServiceName } from '@sluice/events';
+import { serveEventLog, type EventLog } from '@sluice/eventlog';
+import type { ProviderEndpoint } from '@sluice/platform';
+import type { EmbeddedConfig } from './config';
+
+/** What the services thread is handed: plain data, and the port its event log runs over. */
+export interface ServicesThreadData {
+  config: EmbeddedConfig;
+  services: ServiceName[];
+  /** The main thread's clock as figures: `originMs` (simulated) was the time at `realOriginMs`. */
+  clock: { scale: number; originMs: number; realOriginMs: number };
+  providerEndpoints: Record<string, ProviderEndpoint>;
+  logPort: MessagePort;
+}
+
+export type ServicesThreadMessage = { kind: 'started' } | { kind: 'failed'; message: string } | { kind: 'stopped' };
+
+export interface ServicesThread {
+  /** Stops the thread's services (in reverse order), then the thread. */
+  stop(): Promise<void>;
+}
+
+/** When running the TypeScript sources, the worker needs the same loader the caller has. */
+function workerScript(): { file: string; execArgv?: string[] } {
+  const ext = extname(__filename);
+  const file = join(__dirname, `services.worker${ext}`);
+  if (ext !== '.ts' || process.execArgv.some((arg) => arg.includes('register'))) return { file };
+  return { file, execArgv: [...process.execArgv, '-r', join(__dirname, '..', '..', '..', 'tools', 'register.cjs')] };
+}
+
+/**
+ * Runs `services` on a worker thread of their own, on this thread's event log (served over a
+ * message port) and on their own embedded databases. In one process every service otherwise
+ * shares one thread: the work each completion sets off in billing, the scheduler, the router
+ * and the files service (their PGlite statements above all) delayed the API's projection and
+ * the GETs waiting on it. They talk to the API only through the log, as they would across
+ * processes.
+ */
+export async function startServicesThread(
+  log: EventLog,
+  data: Omit<ServicesThreadData, 'logPort'>,
+): Promise<ServicesThread> {
+  const { port1, port2 } = new MessageChannel();
+  const served = serveEventLog(log, port1);
+  const { file, execArgv } = workerScript();
+  const worker = new Worker(file, { workerData: { ...data, logPort: port2 } satisfies ServicesThreadData, transferList: [port2], execArgv });
+  const exited = once(worker, 'exit');
+  const failed = once(worker, 'error').then(([err]) => Promise.reject(err as Error));
+  try {
+    const [first] = (await Promise.race([once(worker, 'message'), failed])) as [ServicesThreadMessage];
+    if (first.kind !== 'started') throw new Error(`the services thread did not start: ${first.kind === 'failed' ? first.message : first.kind}`);
+  } catch (err) {
+    await worker.terminate();
+    await served.close();
+    throw err;
+  }
+  failed.catch((err: Error) => console.error(`[sluice] the services thread failed: ${err.stack ?? err.message}`));
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () =>
+      (stopping ??= (async () => {
+        const stopped = once(worker, 'message');
+        worker.postMessage('stop');
+        await Promise.race([stopped, exited]);
+        await worker.terminate();
+        await served.close();
+      })()),
+  };
+}
