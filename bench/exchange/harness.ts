@@ -20,11 +20,15 @@ export interface Exchange {
   stop(): Promise<void>;
 }
 
-/** Starts Sluice with the given settings (SLUICE_TIME_SCALE, SLUICE_DEMO_LATENCY_SCALE, ...). */
+/**
+ * Starts Sluice with the given settings (SLUICE_TIME_SCALE, SLUICE_DEMO_LATENCY_SCALE, ...).
+ * SLUICE_SERVICE_THREAD=false in the bench's environment runs all five services on one thread.
+ */
 export async function startExchange(env: Record<string, string> = {}): Promise<Exchange> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-exchange-'));
+  const fromEnvironment = process.env.SLUICE_SERVICE_THREAD ? { SLUICE_SERVICE_THREAD: process.env.SLUICE_SERVICE_THREAD } : {};
   const sluice = await startEmbedded(
-    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', ...env }),
+    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', ...fromEnvironment, ...env }),
   );
   return {
     sluice,

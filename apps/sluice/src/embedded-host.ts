@@ -7,6 +7,7 @@ import { TopicSpecs, type ServiceName } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
 import type { ServiceDatabaseOptions } from '@sluice/persistence';
 import {
+  admissionPriority,
   createClock,
   loadCatalogueOrFail,
   providerEndpointsFrom,
@@ -106,7 +107,9 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   try {
     const context = { config, bus: new EventBus(log), clock, catalogue, providerEndpoints, blobs, database, adminKey };
     running.push(...(await startServices(here, context)));
-    if (elsewhere.length > 0) thread = await startServicesThread(log, { config, services: elsewhere, clock: threadClock, providerEndpoints });
+    // Submissions on this thread go first (AdmissionPriority): the services thread gets no batch while one is admitted.
+    const beforeBatch = () => admissionPriority.backgroundTurn();
+    if (elsewhere.length > 0) thread = await startServicesThread(log, { config, services: elsewhere, clock: threadClock, providerEndpoints }, { beforeBatch });
   } catch (err) {
     await stop();
     throw err;

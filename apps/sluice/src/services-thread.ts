@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { extname, join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { ServiceName } from '@sluice/events';
-import { serveEventLog, type EventLog } from '@sluice/eventlog';
+import { serveEventLog, type EventLog, type ServeOptions } from '@sluice/eventlog';
 import type { ProviderEndpoint } from '@sluice/platform';
 import type { EmbeddedConfig } from './config';
 
@@ -42,9 +42,10 @@ function workerScript(): { file: string; execArgv?: string[] } {
 export async function startServicesThread(
   log: EventLog,
   data: Omit<ServicesThreadData, 'logPort'>,
+  options: ServeOptions = {},
 ): Promise<ServicesThread> {
   const { port1, port2 } = new MessageChannel();
-  const served = serveEventLog(log, port1);
+  const served = serveEventLog(log, port1, options);
   const { file, execArgv } = workerScript();
   const worker = new Worker(file, { workerData: { ...data, logPort: port2 } satisfies ServicesThreadData, transferList: [port2], execArgv });
   const exited = once(worker, 'exit');

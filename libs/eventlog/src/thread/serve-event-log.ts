@@ -4,6 +4,11 @@ import type { BatchRequest, LogReplyValue, LogRequest } from './log-port.protoco
 import { receivedRecord } from './log-port.protocol';
 import { PortEndpoint } from './port-endpoint';
 
+export interface ServeOptions {
+  /** Awaited before each batch is handed over (e.g. to let this thread's submissions go first). */
+  beforeBatch?: () => Promise<void>;
+}
+
 export interface ServedEventLog {
   /** Stops the subscriptions made through the port (their batches in flight end first) and closes it. */
   close(): Promise<void>;
@@ -16,7 +21,7 @@ export interface ServedEventLog {
  * letters follow the log's own rules. When the port closes (the thread ended), its
  * subscriptions stop; a batch that was not answered is not committed and comes again.
  */
-export function serveEventLog(log: EventLog, port: MessagePort): ServedEventLog {
+export function serveEventLog(log: EventLog, port: MessagePort, options: ServeOptions = {}): ServedEventLog {
   const subscriptions = new Map<number, Promise<Subscription>>();
   // Members join and leave through subscribe and stop; the group rebalances meanwhile.
   const reportAssignments = () =>
@@ -42,7 +47,10 @@ export function serveEventLog(log: EventLog, port: MessagePort): ServedEventLog 
       case 'subscribe': {
         const made = log.subscribe({
           ...request.options,
-          handleBatch: (batch) => endpoint.request({ op: 'batch', subscription: request.subscription, batch }),
+          handleBatch: async (batch) => {
+            await options.beforeBatch?.();
+            await endpoint.request({ op: 'batch', subscription: request.subscription, batch });
+          },
         });
         subscriptions.set(request.subscription, made);
         await made;
