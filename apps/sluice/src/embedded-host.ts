@@ -59,13 +59,14 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
   const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
   const adminKey = embeddedAdminKey(config.SLUICE_DATA_DIR, config.SLUICE_ADMIN_KEY);
+  // As figures, so that the market's and the services' threads run the same clock.
   const realOriginMs = Date.now();
-  const clock = createClock({
+  const threadClock: ThreadClock = {
     scale: config.SLUICE_TIME_SCALE,
-    origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
-    realOrigin: realOriginMs,
-  });
-  const threadClock = { scale: clock.scale, originMs: clock.now().getTime() - (Date.now() - realOriginMs) * clock.scale, realOriginMs };
+    originMs: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN).getTime() : realOriginMs,
+    realOriginMs,
+  };
+  const clock = createClock({ scale: threadClock.scale, origin: new Date(threadClock.originMs), realOrigin: realOriginMs });
   const market = config.SLUICE_PROVIDER_ENDPOINTS ? undefined : await startMarket(config, catalogue, threadClock, clock);
   const providerEndpoints: Record<string, ProviderEndpoint> = market
     ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { extname, join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { ThreadClock } from '@sluice/demo-market';
 import type { ServiceName } from '@sluice/events';
 import { serveEventLog, type EventLog, type ServeOptions } from '@sluice/eventlog';
 import type { ProviderEndpoint } from '@sluice/platform';
@@ -10,8 +11,8 @@ import type { EmbeddedConfig } from './config';
 export interface ServicesThreadData {
   config: EmbeddedConfig;
   services: ServiceName[];
-  /** The main thread's clock as figures: `originMs` (simulated) was the time at `realOriginMs`. */
-  clock: { scale: number; originMs: number; realOriginMs: number };
+  /** The main thread's clock as figures. */
+  clock: ThreadClock;
   providerEndpoints: Record<string, ProviderEndpoint>;
   logPort: MessagePort;
 }
