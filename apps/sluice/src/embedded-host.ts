@@ -27,6 +27,11 @@ export interface EmbeddedSluice {
   clock: Clock;
   /** The demo provider market, unless real provider endpoints were configured. */
   market?: DemoMarket;
+  /**
+   * Settles, with the reason, if a part of this process ended on its own (the services thread):
+   * Sluice then runs only in part, and `npm start` stops and exits with an error. Never rejects.
+   */
+  lost: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -115,5 +120,6 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     await stop();
     throw err;
   }
-  return { url: running[0].url ?? '', log, clock, market, stop };
+  const lost = thread?.lost ?? new Promise<Error>(() => undefined);
+  return { url: running[0].url ?? '', log, clock, market, lost, stop };
 }

@@ -20,12 +20,28 @@ export interface ServicesThreadData {
 export type ServicesThreadMessage = { kind: 'started' } | { kind: 'failed'; message: string } | { kind: 'stopped' };
 
 export interface ServicesThread {
+  /**
+   * Settles, with the reason, if the thread ends without being stopped (an uncaught error, out
+   * of memory): its services are then gone from this process, which should stop and exit so
+   * that whatever supervises it starts it again. Never rejects; stays pending after stop().
+   */
+  readonly lost: Promise<Error>;
   /** Stops the thread's services (in reverse order), then the thread. */
   stop(): Promise<void>;
 }
 
+export interface WorkerScript {
+  file: string;
+  execArgv?: string[];
+}
+
+export interface ServicesThreadOptions extends ServeOptions {
+  /** The thread's script: services.worker unless given (a spec runs a stand-in). */
+  script?: WorkerScript;
+}
+
 /** When running the TypeScript sources, the worker needs the same loader the caller has. */
-function workerScript(): { file: string; execArgv?: string[] } {
+function workerScript(): WorkerScript {
   const ext = extname(__filename);
   const file = join(__dirname, `services.worker${ext}`);
   if (ext !== '.ts' || process.execArgv.some((arg) => arg.includes('register'))) return { file };
@@ -43,13 +59,14 @@ function workerScript(): { file: string; execArgv?: string[] } {
 export async function startServicesThread(
   log: EventLog,
   data: Omit<ServicesThreadData, 'logPort'>,
-  options: ServeOptions = {},
+  options: ServicesThreadOptions = {},
 ): Promise<ServicesThread> {
   const { port1, port2 } = new MessageChannel();
   const served = serveEventLog(log, port1, options);
-  const { file, execArgv } = workerScript();
+  const { file, execArgv } = options.script ?? workerScript();
   const worker = new Worker(file, { workerData: { ...data, logPort: port2 } satisfies ServicesThreadData, transferList: [port2], execArgv });
-  const exited = once(worker, 'exit');
+  // Not events.once: that would reject on the 'error' event that precedes the exit of a thread that threw.
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const failed = once(worker, 'error').then(([err]) => Promise.reject(err as Error));
   try {
     const [first] = (await Promise.race([once(worker, 'message'), failed])) as [ServicesThreadMessage];
@@ -59,9 +76,17 @@ export async function startServicesThread(
     await served.close();
     throw err;
   }
-  failed.catch((err: Error) => console.error(`[sluice] the services thread failed: ${err.stack ?? err.message}`));
   let stopping: Promise<void> | undefined;
+  const lost = new Promise<Error>((resolve) => {
+    const unlessStopping = (reason: Error) => void (stopping === undefined && resolve(reason));
+    failed.catch((err: Error) => {
+      console.error(`[sluice] the services thread failed: ${err.stack ?? err.message}`);
+      unlessStopping(err);
+    });
+    void exited.then((code) => unlessStopping(new Error(`the services thread exited (code ${code})`)));
+  });
   return {
+    lost,
     stop: () =>
       (stopping ??= (async () => {
         const stopped = once(worker, 'message');

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createEventLog, type EventLog } from '@sluice/eventlog';
+import type { EmbeddedConfig } from './config';
+import { startServicesThread, type ServicesThread } from './services-thread';
+
+// Stand-ins for services.worker that speak its protocol: they start, then stop when asked, or end on their own.
+const STAND_INS = {
+  stoppable: '',
+  throws: "setTimeout(() => { throw new Error('boom in a service'); }, 20);",
+  exits: 'setTimeout(() => process.exit(3), 20);',
+};
+const standIn = (ending: string) => `
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', () => parentPort.postMessage({ kind: 'stopped' }));
+parentPort.postMessage({ kind: 'started' });
+${ending}
+`;
+
+describe('the services thread', () => {
+  let dir: string;
+  let log: EventLog;
+  let thread: ServicesThread | undefined;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-services-thread-'));
+    for (const [name, ending] of Object.entries(STAND_INS)) writeFileSync(join(dir, `${name}.js`), standIn(ending));
+    log = await createEventLog({ kind: 'embedded', dir: join(dir, 'log') });
+  });
+  afterEach(async () => {
+    await thread?.stop();
+    thread = undefined;
+    await log.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = (standInName: keyof typeof STAND_INS) =>
+    startServicesThread(
+      log,
+      { config: {} as EmbeddedConfig, services: [], clock: { scale: 1, originMs: 0, realOriginMs: 0 }, providerEndpoints: {} },
+      { script: { file: join(dir, `${standInName}.js`), execArgv: [] } },
+    );
+  const settledWithin = async <T>(promise: Promise<T>, ms: number) => {
+    const timeout = new AbortController();
+    try {
+      return await Promise.race([promise, sleep(ms, 'still pending' as const, { signal: timeout.signal })]);
+    } finally {
+      timeout.abort();
+    }
+  };
+
+  it('is lost, with the error, when it throws after starting', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    thread = await start('throws');
+    const reason = await settledWithin(thread.lost, 5_000);
+    expect((reason as Error).message).toBe('boom in a service');
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining('the services thread failed'));
+    errors.mockRestore();
+    await expect(settledWithin(thread.stop(), 5_000)).resolves.toBeUndefined();
+  });
+
+  it('is lost when it exits on its own, and can still be stopped', async () => {
+    thread = await start('exits');
+    const reason = await settledWithin(thread.lost, 5_000);
+    expect((reason as Error).message).toBe('the services thread exited (code 3)');
+    await expect(settledWithin(thread.stop(), 5_000)).resolves.toBeUndefined();
+  });
+
+  it('is not lost when it is stopped', async () => {
+    thread = await start('stoppable');
+    await thread.stop();
+    await expect(settledWithin(thread.lost, 300)).resolves.toBe('still pending');
+  });
+});
