@@ -28,8 +28,9 @@ export interface EmbeddedSluice {
   /** The demo provider market, unless real provider endpoints were configured. */
   market?: DemoMarket;
   /**
-   * Settles, with the reason, if a part of this process ended on its own (the services thread):
-   * Sluice then runs only in part, and `npm start` stops and exits with an error. Never rejects.
+   * Settles, with the reason, if a part of this process ended on its own (the services thread,
+   * the demo market's thread): Sluice then runs only in part, and `npm start` stops and exits
+   * with an error. Never rejects.
    */
   lost: Promise<Error>;
   stop(): Promise<void>;
@@ -120,6 +121,7 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     await stop();
     throw err;
   }
-  const lost = thread?.lost ?? new Promise<Error>(() => undefined);
+  const never = new Promise<Error>(() => undefined);
+  const lost = Promise.race([thread?.lost ?? never, market?.lost ?? never]);
   return { url: running[0].url ?? '', log, clock, market, lost, stop };
 }

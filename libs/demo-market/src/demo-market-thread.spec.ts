@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startDemoMarket } from './demo-market';
 import { startDemoMarketThread } from './demo-market-thread';
 import type { DemoMarket } from './demo-market.types';
@@ -60,5 +64,29 @@ describe('demo market on a worker thread', () => {
     expect((await ask(other, 'hello')).status).toBe(200);
     await other.stop();
     await expect(ask(other, 'hello')).rejects.toThrow();
+  });
+});
+
+describe('a demo market thread that ends on its own', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sluice-market-thread-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // A stand-in for demo-market.worker that starts, then throws.
+  const throwing = `
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', () => parentPort.postMessage({ kind: 'stopped' }));
+parentPort.postMessage({ kind: 'started', providers: {}, apiKeys: {} });
+setTimeout(() => { throw new Error('boom in the market'); }, 20);
+`;
+
+  it('is lost, with the error, and can still be stopped', async () => {
+    const file = join(dir, 'throwing.js');
+    writeFileSync(file, throwing);
+    const market = await startDemoMarketThread(catalogue, {}, undefined, { file, execArgv: [] });
+    const timeout = new AbortController();
+    const reason = await Promise.race([market.lost, sleep(5_000, new Error('not lost'), { signal: timeout.signal })]).finally(() => timeout.abort());
+    expect(reason?.message).toBe('boom in the market');
+    await market.stop();
   });
 });

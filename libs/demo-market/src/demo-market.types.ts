@@ -70,6 +70,8 @@ export interface DemoMarket {
   setFailures(providerId: string, rates: Partial<FailureRates>): void;
   stats(): Record<string, ProviderCallStats>;
   resetStats(): void;
+  /** A market on a worker thread: settles, with the reason, if the thread ended on its own. Never rejects. */
+  readonly lost?: Promise<Error>;
   stop(): Promise<void>;
 }
 
