@@ -78,12 +78,12 @@ export async function startServicesThread(
   }
   let stopping: Promise<void> | undefined;
   const lost = new Promise<Error>((resolve) => {
-    const unlessStopping = (reason: Error) => void (stopping === undefined && resolve(reason));
-    failed.catch((err: Error) => {
+    let thrown: Error | undefined;
+    worker.once('error', (err) => {
       console.error(`[sluice] the services thread failed: ${err.stack ?? err.message}`);
-      unlessStopping(err);
+      thrown = err;
     });
-    void exited.then((code) => unlessStopping(new Error(`the services thread exited (code ${code})`)));
+    void exited.then((code) => stopping === undefined && resolve(thrown ?? new Error(`the services thread exited (code ${code})`)));
   });
   return {
     lost,
