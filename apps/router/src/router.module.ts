@@ -1,12 +1,12 @@
 import { Module, type Type } from '@nestjs/common';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { randomUUID } from 'node:crypto';
 import { ProviderBatchConsumer } from './batch/provider-batch.consumer';
 import { ProviderBatchPoller } from './batch/provider-batch.poller';
 import { DispatchExecutor } from './execution/dispatch-execution';
 import { LiveDispatchConsumer } from './execution/live-dispatch.consumer';
-import { ProviderHealthBook } from './quotes/provider-health';
 import { ROUTER_OPTIONS, type RouterOptions } from './router.options';
 
 /** The router's capabilities: live dispatch (quotes, choice, provider call) and provider batch jobs. */
@@ -22,9 +22,7 @@ export function routerModule(options: RouterOptions): Type {
         useFactory: (runtime: ServiceRuntime, adapter: OpenAiCompatibleAdapter, health: ProviderHealthBook) =>
           new DispatchExecutor({
             catalogue: runtime.catalogue,
-            endpoints: runtime.providerEndpoints,
-            adapter,
-            health,
+            caller: new LiveCaller({ catalogue: runtime.catalogue, endpoints: runtime.providerEndpoints, adapter, health, now: () => runtime.clock.now() }),
             events: { now: () => runtime.clock.now(), newId: randomUUID },
           }),
       },

@@ -6,7 +6,7 @@ import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError, type Prompt } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
-import { customerPriceMicros } from '../quotes/quote';
+import { customerPriceMicros } from '@sluice/routing';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { insertBatchJobs, knownBatchIds, type NewBatchJob } from './batch-job.repository';
 import { batchCustomId, type BatchDispatchItem } from './batch-outcome';

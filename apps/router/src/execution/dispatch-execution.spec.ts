@@ -1,7 +1,7 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { ObjectDispatched, createEvent, type Pricing } from '@sluice/events';
 import { ProviderAuthError, ProviderRejectedError, ProviderServerError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
-import { ProviderHealthBook } from '../quotes/provider-health';
+import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { DispatchExecutor, type Dispatch } from './dispatch-execution';
 
 const catalogue = loadCatalogue();
@@ -13,13 +13,9 @@ const realtime: Pricing = { kind: 'realtime', markupBps: 500 };
 
 function executorWith(answer: (request: CompletionRequest) => Promise<CompletionResult>) {
   const calls: string[] = [];
-  const executor = new DispatchExecutor({
-    catalogue,
-    endpoints,
-    health: new ProviderHealthBook(),
-    events,
-    adapter: { complete: (request) => (calls.push(request.provider.id), answer(request)) },
-  });
+  const adapter = { complete: (request: CompletionRequest) => (calls.push(request.provider.id), answer(request)) };
+  const caller = new LiveCaller({ catalogue, endpoints, health: new ProviderHealthBook(), adapter, now: events.now });
+  const executor = new DispatchExecutor({ catalogue, caller, events });
   return { executor, calls };
 }
 

@@ -1,4 +1,4 @@
-import { countPromptTokens, expectedLatencyMs, findProvider, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokens, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import {
   ObjectCompleted,
   ObjectFailed,
@@ -11,10 +11,9 @@ import {
   type EventOf,
   type SluiceEvent,
 } from '@sluice/events';
-import { ProviderError, ProviderRejectedError, ProviderServerError, type OpenAiCompatibleAdapter, type Prompt, type ProviderEndpoint } from '@sluice/providers';
-import { inSpan, traceparentOfEvent } from '@sluice/telemetry';
-import type { ProviderHealthBook } from '../quotes/provider-health';
-import { chooseRoute, quotesFor, type Quote, type QuoteRequest } from '../quotes/quote';
+import { ProviderRejectedError, type ProviderError } from '@sluice/providers';
+import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote, type QuoteRequest } from '@sluice/routing';
+import { traceparentOfEvent } from '@sluice/telemetry';
 
 export type Dispatch = EventOf<'ObjectDispatched'>;
 
@@ -28,19 +27,12 @@ export interface DispatchOutcome {
 
 export interface DispatchExecutionDeps {
   readonly catalogue: Catalogue;
-  readonly endpoints: Readonly<Record<string, { baseUrl: string; apiKey: string }>>;
-  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'>;
-  readonly health: ProviderHealthBook;
+  readonly caller: LiveCaller;
   readonly events: EventFactoryDeps;
 }
 
 /** Deadlines closer than this leave no room for a retry round trip through the scheduler. */
 const URGENT_WITHIN_MS = 10 * 60_000;
-
-function asProviderError(providerId: string, err: unknown): ProviderError {
-  if (err instanceof ProviderError) return err;
-  return new ProviderServerError(providerId, `call failed: ${err instanceof Error ? err.message : String(err)}`);
-}
 
 /**
  * Runs one ObjectDispatched live: quotes, chooses, calls the provider through the
@@ -54,11 +46,6 @@ function asProviderError(providerId: string, err: unknown): ProviderError {
  */
 export class DispatchExecutor {
   constructor(private readonly deps: DispatchExecutionDeps) {}
-
-  private endpoint(providerId: string): ProviderEndpoint {
-    const endpoint = this.deps.endpoints[providerId];
-    return { id: providerId, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey };
-  }
 
   async execute(dispatch: Dispatch): Promise<DispatchOutcome> {
     const { payload } = dispatch;
@@ -90,8 +77,8 @@ export class DispatchExecutor {
     const quotes = quotesFor(request, {
       catalogue: this.deps.catalogue,
       at: now,
-      reachable: (id) => this.deps.endpoints[id] !== undefined,
-      health: (id, reliability) => this.deps.health.healthOf(id, reliability, now),
+      reachable: (id) => this.deps.caller.reachable(id),
+      health: (id, reliability) => this.deps.caller.health.healthOf(id, reliability, now),
     });
     const decision = chooseRoute(request, quotes);
     if (decision.kind === 'reject') {
@@ -104,9 +91,8 @@ export class DispatchExecutor {
     // An urgent batch item (no SLA: its deadline leaves no room for a retry through the
     // scheduler) goes round the acceptable providers twice before it fails.
     const candidates = !failsOver ? decision.ranked.slice(0, 1) : payload.pricing.kind === 'sla' ? [...decision.ranked, ...decision.ranked] : decision.ranked;
-    const failures: ProviderError[] = [];
-    for (const [attemptIndex, quote] of candidates.entries()) {
-      const accepted = createEvent(
+    const accepted = (quote: Quote) =>
+      createEvent(
         QuoteAccepted,
         {
           ...base,
@@ -120,49 +106,35 @@ export class DispatchExecutor {
         ctx,
         make,
       );
-      const result = await this.call(quote, input, payload.work.maxOutputTokens, dispatch);
-      if (result.ok) {
-        const completed = createEvent(
-          ObjectCompleted,
-          {
-            ...base,
-            providerId: quote.providerId,
-            mode: 'live',
-            inputTokens: result.inputTokens,
-            outputTokens: result.outputTokens,
-            output: { text: result.text },
-            providerCostMicros: tokenCostMicros(quote.price, result.inputTokens, result.outputTokens),
-            latencyMs: result.latencyMs,
-          },
-          ctx,
-          make,
-        );
-        return { dispatch, outcome: 'completed', providerId: quote.providerId, events: [accepted, completed] };
-      }
-      failures.push(result.error);
-      // A request the provider refused as such would be refused anywhere: no failover.
-      const requestRefused = result.error instanceof ProviderRejectedError;
-      const lastCandidate = attemptIndex === candidates.length - 1;
-      if (!failsOver || requestRefused || (lastCandidate && payload.pricing.kind === 'sla')) {
-        return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, this.failedEvent(dispatch, result.error)] };
-      }
-      if (lastCandidate) {
-        const failed = createEvent(
-          ObjectFailed,
-          {
-            ...base,
-            providerId: quote.providerId,
-            transient: false,
-            code: 'all_providers_failed',
-            message: `every acceptable provider failed: ${failures.map((f) => `${f.message} (${f.code})`).join('; ')}`,
-          },
-          ctx,
-          make,
-        );
-        return { dispatch, outcome: 'failed', providerId: quote.providerId, events: [accepted, failed] };
-      }
+    const call = { model: payload.work.model, input, maxOutputTokens: payload.work.maxOutputTokens, traceparent: traceparentOfEvent(dispatch), objectId: payload.objectId };
+    const { served, failures } = await this.deps.caller.failover(candidates, call);
+    if (served) {
+      const { quote, result } = served;
+      const completed = createEvent(
+        ObjectCompleted,
+        {
+          ...base,
+          providerId: quote.providerId,
+          mode: 'live',
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+          output: { text: result.text },
+          providerCostMicros: tokenCostMicros(quote.price, result.inputTokens, result.outputTokens),
+          latencyMs: result.latencyMs,
+        },
+        ctx,
+        make,
+      );
+      return { dispatch, outcome: 'completed', providerId: quote.providerId, events: [accepted(quote), completed] };
     }
-    throw new Error('unreachable: a route has at least one quote');
+    const last = failures[failures.length - 1];
+    // One provider per dispatch, a refused request, or an SLA item that went round twice: the
+    // last failure as it is (the scheduler decides on a retry); otherwise every provider failed.
+    const exhausted = payload.pricing.kind === 'realtime' && failures.length === candidates.length && !(last.error instanceof ProviderRejectedError);
+    const failed = exhausted
+      ? createEvent(ObjectFailed, { ...base, providerId: last.quote.providerId, transient: false, code: 'all_providers_failed', message: allFailedMessage(failures) }, ctx, make)
+      : this.failedEvent(dispatch, last.error);
+    return { dispatch, outcome: 'failed', providerId: last.quote.providerId, events: [accepted(last.quote), failed] };
   }
 
   /** A dispatch the router itself could not run (a bug, not the provider): transient, so the scheduler tries again. */
@@ -195,31 +167,5 @@ export class DispatchExecutor {
       causedBy(dispatch),
       this.deps.events,
     );
-  }
-
-  private async call(quote: Quote, text: Prompt, maxOutputTokens: number, dispatch: Dispatch) {
-    const provider = findProvider(this.deps.catalogue, quote.providerId);
-    try {
-      const result = await inSpan(
-        `provider ${quote.providerId} chat.completions`,
-        traceparentOfEvent(dispatch),
-        { 'gen_ai.system': quote.providerId, 'gen_ai.request.model': quote.providerModel, 'gen_ai.request.max_tokens': maxOutputTokens, 'sluice.object.id': dispatch.payload.objectId },
-        async (span) => {
-          const done = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: text, maxOutputTokens });
-          span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens });
-          return done;
-        },
-      );
-      this.deps.health.record(quote.providerId, {
-        at: this.deps.events.now(),
-        ok: true,
-        latencyMs: result.latencyMs,
-        expectedLatencyMs: expectedLatencyMs(provider, result.outputTokens),
-      });
-      return { ok: true as const, ...result };
-    } catch (err) {
-      this.deps.health.record(quote.providerId, { at: this.deps.events.now(), ok: false });
-      return { ok: false as const, error: asProviderError(quote.providerId, err) };
-    }
   }
 }

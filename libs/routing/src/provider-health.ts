@@ -48,9 +48,31 @@ export function assessHealth(catalogueReliability: number, recent: readonly Call
   return { latencyFactor, reliability, degraded: recentFailure || reliability < DEGRADED_BELOW_RELIABILITY };
 }
 
-/** The router's memory of recent calls per provider (in process; a restart starts from the catalogue again). */
+/** Before a model has answered anything here, a latency estimate counts on this much output (at most the request's cap). */
+export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 128;
+
+/**
+ * Recent calls per provider and recent output lengths per model, as this process saw them (a
+ * restart starts from the catalogue again). The router and the real-time gateway each keep one.
+ */
 export class ProviderHealthBook {
   private readonly calls = new Map<string, CallObservation[]>();
+  private readonly outputs = new Map<string, number[]>();
+
+  /** What a call of `model` produced: latency estimates count on the median of the recent ones. */
+  recordOutput(model: string, outputTokens: number): void {
+    const list = this.outputs.get(model) ?? [];
+    list.push(outputTokens);
+    if (list.length > RECENT_CALLS) list.splice(0, list.length - RECENT_CALLS);
+    this.outputs.set(model, list);
+  }
+
+  /** The output a request of `model` is expected to produce: the recent median, at most its cap. */
+  expectedOutputTokens(model: string, maxOutputTokens: number): number {
+    const recent = this.outputs.get(model);
+    const typical = recent && recent.length > 0 ? Math.ceil(median(recent)) : DEFAULT_EXPECTED_OUTPUT_TOKENS;
+    return Math.min(typical, maxOutputTokens);
+  }
 
   record(providerId: string, observation: CallObservation): void {
     const list = this.calls.get(providerId) ?? [];

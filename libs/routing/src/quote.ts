@@ -19,6 +19,11 @@ export interface QuoteRequest {
   readonly routing?: Routing;
   readonly avoidProviders: readonly string[];
   readonly escalated: boolean;
+  /**
+   * The output the latency estimate counts on (what the model typically produces, at most
+   * `maxOutputTokens`); the worst case when absent. Cost estimates always count the worst case.
+   */
+  readonly expectedOutputTokens?: number;
 }
 
 /** One provider's offer for one object, live, at an instant. */
@@ -79,7 +84,7 @@ export function quotesFor(request: QuoteRequest, market: MarketView): Quote[] {
         providerId: provider.id,
         providerModel: offer.providerModel,
         price: { inputMicrosPerMillion: price.inputMicrosPerMillion, outputMicrosPerMillion: price.outputMicrosPerMillion },
-        estimatedLatencyMs: Math.round(expectedLatencyMs(provider, request.maxOutputTokens) * health.latencyFactor),
+        estimatedLatencyMs: Math.round(expectedLatencyMs(provider, Math.min(request.expectedOutputTokens ?? request.maxOutputTokens, request.maxOutputTokens)) * health.latencyFactor),
         reliability: health.reliability,
         degraded: health.degraded,
         estimatedProviderCostMicros: providerCost,

@@ -1,0 +1,3 @@
+export * from './quote';
+export * from './provider-health';
+export * from './live-call';

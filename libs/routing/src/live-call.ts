@@ -1,0 +1,113 @@
+import { expectedLatencyMs, findProvider, type Catalogue } from '@sluice/catalogue';
+import {
+  ProviderError,
+  ProviderRejectedError,
+  ProviderServerError,
+  type CompletionResult,
+  type OpenAiCompatibleAdapter,
+  type Prompt,
+  type ProviderEndpoint,
+} from '@sluice/providers';
+import { inSpan } from '@sluice/telemetry';
+import type { ProviderHealthBook } from './provider-health';
+import type { Quote } from './quote';
+
+export interface LiveCallerDeps {
+  readonly catalogue: Catalogue;
+  readonly endpoints: Readonly<Record<string, { baseUrl: string; apiKey: string }>>;
+  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'>;
+  readonly health: ProviderHealthBook;
+  readonly now: () => Date;
+}
+
+/** What one live call is about: the model (canonical id), what is sent, and the trace it belongs to. */
+export interface LiveCall {
+  readonly model: string;
+  readonly input: Prompt;
+  readonly maxOutputTokens: number;
+  readonly traceparent?: string;
+  readonly objectId: string;
+}
+
+export type CallOutcome =
+  | { readonly ok: true; readonly quote: Quote; readonly result: CompletionResult }
+  | { readonly ok: false; readonly quote: Quote; readonly error: ProviderError };
+
+export function asProviderError(providerId: string, err: unknown): ProviderError {
+  if (err instanceof ProviderError) return err;
+  return new ProviderServerError(providerId, `call failed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/**
+ * Calls providers through their adapter and remembers how they did (health and output length),
+ * so that the next quotes count on what was seen. Shared by the router and the real-time gateway.
+ */
+export class LiveCaller {
+  constructor(private readonly deps: LiveCallerDeps) {}
+
+  get health(): ProviderHealthBook {
+    return this.deps.health;
+  }
+
+  reachable(providerId: string): boolean {
+    return this.deps.endpoints[providerId] !== undefined;
+  }
+
+  private endpoint(providerId: string): ProviderEndpoint {
+    const endpoint = this.deps.endpoints[providerId];
+    return { id: providerId, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey };
+  }
+
+  async call(quote: Quote, call: LiveCall): Promise<CallOutcome> {
+    const provider = findProvider(this.deps.catalogue, quote.providerId);
+    try {
+      const result = await inSpan(
+        `provider ${quote.providerId} chat.completions`,
+        call.traceparent,
+        { 'gen_ai.system': quote.providerId, 'gen_ai.request.model': quote.providerModel, 'gen_ai.request.max_tokens': call.maxOutputTokens, 'sluice.object.id': call.objectId },
+        async (span) => {
+          const done = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: call.input, maxOutputTokens: call.maxOutputTokens });
+          span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens });
+          return done;
+        },
+      );
+      this.deps.health.record(quote.providerId, {
+        at: this.deps.now(),
+        ok: true,
+        latencyMs: result.latencyMs,
+        expectedLatencyMs: expectedLatencyMs(provider, result.outputTokens),
+      });
+      this.deps.health.recordOutput(call.model, result.outputTokens);
+      return { ok: true, quote, result };
+    } catch (err) {
+      this.deps.health.record(quote.providerId, { at: this.deps.now(), ok: false });
+      return { ok: false, quote, error: asProviderError(quote.providerId, err) };
+    }
+  }
+
+  /**
+   * Tries the candidates in order until one answers. A request the provider refused as such
+   * would be refused anywhere, so it ends the failover; so does `stopAfter` failures.
+   */
+  async failover(candidates: readonly Quote[], call: LiveCall, stopAfter = candidates.length): Promise<FailoverOutcome> {
+    const failures: Extract<CallOutcome, { ok: false }>[] = [];
+    for (const quote of candidates) {
+      const outcome = await this.call(quote, call);
+      if (outcome.ok) return { served: outcome, failures };
+      failures.push(outcome);
+      if (outcome.error instanceof ProviderRejectedError || failures.length >= stopAfter) break;
+    }
+    return { served: null, failures };
+  }
+}
+
+export interface FailoverOutcome {
+  readonly served: Extract<CallOutcome, { ok: true }> | null;
+  /** In the order tried; the last one ended the failover when nothing was served. */
+  readonly failures: readonly Extract<CallOutcome, { ok: false }>[];
+}
+
+/** "every acceptable provider failed: …" with each failure's message and code. */
+export function allFailedMessage(failures: FailoverOutcome['failures']): string {
+  return `every acceptable provider failed: ${failures.map((f) => `${f.error.message} (${f.error.code})`).join('; ')}`;
+}
