@@ -1,3 +1,4 @@
 export * from './cheapest-option';
 export * from './price-factor';
 export * from './submission';
+export * from './customer-price';

@@ -87,15 +87,16 @@ export class LiveCaller {
 
   /**
    * Tries the candidates in order until one answers. A request the provider refused as such
-   * would be refused anywhere, so it ends the failover; so does `stopAfter` failures.
+   * would be refused anywhere, so it ends the failover; so does passing `until` (epoch ms,
+   * real time): no further provider is tried after it.
    */
-  async failover(candidates: readonly Quote[], call: LiveCall, stopAfter = candidates.length): Promise<FailoverOutcome> {
+  async failover(candidates: readonly Quote[], call: LiveCall, until = Number.POSITIVE_INFINITY): Promise<FailoverOutcome> {
     const failures: Extract<CallOutcome, { ok: false }>[] = [];
     for (const quote of candidates) {
       const outcome = await this.call(quote, call);
       if (outcome.ok) return { served: outcome, failures };
       failures.push(outcome);
-      if (outcome.error instanceof ProviderRejectedError || failures.length >= stopAfter) break;
+      if (outcome.error instanceof ProviderRejectedError || Date.now() >= until) break;
     }
     return { served: null, failures };
   }

@@ -8,6 +8,7 @@ import {
   type TokenPrice,
 } from '@sluice/catalogue';
 import type { Pricing, Routing } from '@sluice/events';
+import { customerPriceMicros as chargeFor } from '@sluice/pricing';
 import type { ProviderHealth } from './provider-health';
 
 /** What the router needs to price one dispatch of an object. */
@@ -56,18 +57,9 @@ export interface MarketView {
   readonly health: (providerId: string, catalogueReliability: number) => ProviderHealth;
 }
 
-/** What the customer pays, estimated: SLA = base × factor; real-time = provider cost + markup. Rounded up. */
+/** What the customer pays, estimated: SLA = base × factor; real-time = provider cost + markup. Rounded up, as billing charges. */
 export function customerPriceMicros(pricing: Pricing, providerCostMicros: number, inputTokens: number, outputTokens: number): number {
-  switch (pricing.kind) {
-    case 'sla':
-      return Math.ceil(tokenCostMicros(pricing.basePrice, inputTokens, outputTokens) * pricing.priceFactor);
-    case 'realtime':
-      return Math.ceil((providerCostMicros * (10_000 + pricing.markupBps)) / 10_000);
-    default: {
-      const never: never = pricing;
-      throw new Error(`unknown pricing ${JSON.stringify(never)}`);
-    }
-  }
+  return chargeFor(pricing, { inputTokens, outputTokens, providerCostMicros });
 }
 
 /** Pure: a live quote from every reachable provider serving the model, in catalogue order. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { PRISMA } from '@sluice/platform';
+import type { RawSqlClient } from '@sluice/persistence';
+import { SQL } from '@sluice/platform';
+import { spendableMicros } from '../realtime/gateway-holds';
 import { z } from 'zod';
 import { parseBody } from '../errors/parse-body';
-import { PrismaClient } from '../generated/prisma/client';
 import { AccountsRepository, type AuthenticatedAccount } from './accounts.repository';
 import { AccountAuthGuard, AdminAuthGuard, CurrentAccount } from './auth.guards';
 
@@ -54,7 +55,7 @@ export class AdminAccountsController {
 export class AccountController {
   constructor(
     private readonly accounts: AccountsRepository,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(SQL) private readonly sql: RawSqlClient,
   ) {}
 
   /** Another key for the caller's account; the key itself is shown only in this answer. */
@@ -72,10 +73,12 @@ export class AccountController {
     return { object: 'api_key', id, active: false, deactivated_at: deactivatedAt.toISOString() };
   }
 
-  /** The wallet's available balance as billing last reported it (0 before its first movement). */
+  /**
+   * The wallet's available balance as billing last reported it, less the real-time requests
+   * served whose charge it does not show yet (0 before its first movement).
+   */
   @Get('balance')
   async balance(@CurrentAccount() account: AuthenticatedAccount) {
-    const row = await this.prisma.balanceView.findUnique({ where: { accountId: account.accountId } });
-    return { object: 'balance', current_balance_usd: toUsd(Number(row?.availableMicros ?? 0)) };
+    return { object: 'balance', current_balance_usd: toUsd(await spendableMicros(this.sql, account.accountId)) };
   }
 }

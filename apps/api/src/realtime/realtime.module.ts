@@ -1,12 +1,34 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { AccountsModule } from '../accounts/accounts.module';
-import { ReadModelsModule } from '../read-models/read-models.module';
 import { RealtimeController } from './realtime.controller';
 import { REALTIME_OPTIONS, RealtimeService } from './realtime.service';
 
+/** Per provider HTTP request (real milliseconds); a hung provider is a transient timeout after it. */
+const PROVIDER_TIMEOUT_MS = 30_000;
+
+/** The real-time gateway: POST /v1/inference answered in this process, GET /v1/inference/{id}. */
 @Module({
-  imports: [AccountsModule, ReadModelsModule],
+  imports: [AccountsModule],
   controllers: [RealtimeController],
-  providers: [RealtimeService, { provide: REALTIME_OPTIONS, useValue: null }],
+  providers: [
+    RealtimeService,
+    { provide: REALTIME_OPTIONS, useValue: null },
+    {
+      // This replica's own view of the providers (health, observed latency and output length).
+      provide: LiveCaller,
+      inject: [SERVICE_RUNTIME],
+      useFactory: (runtime: ServiceRuntime) =>
+        new LiveCaller({
+          catalogue: runtime.catalogue,
+          endpoints: runtime.providerEndpoints,
+          adapter: new OpenAiCompatibleAdapter({ timeoutMs: PROVIDER_TIMEOUT_MS }),
+          health: new ProviderHealthBook(),
+          now: () => runtime.clock.now(),
+        }),
+    },
+  ],
 })
 export class RealtimeModule {}

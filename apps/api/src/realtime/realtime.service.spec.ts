@@ -1,4 +1,5 @@
-import { Catalogue as Events, causedBy, createEvent, type EventOf, type SluiceEvent } from '@sluice/events';
+import { loadCatalogue } from '@sluice/catalogue';
+import { Catalogue as Events, causedBy, createEvent, type EventOf } from '@sluice/events';
 import { startServiceHarness, TEST_ADMIN_KEY, type ServiceHarness } from '@sluice/testing';
 import { apiService } from '../service';
 
@@ -37,24 +38,29 @@ async function fundedAccount(name: string, usd: number): Promise<{ accountId: st
 }
 
 const submittedFor = (accountId: string) => harness.events().filter((e): e is EventOf<'ObjectSubmitted'> => e.type === 'ObjectSubmitted' && e.payload.accountId === accountId);
+const eventsOf = (objectId: string) => harness.events().filter((e) => 'objectId' in e.payload && e.payload.objectId === objectId);
+const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
+const balanceMicros = async (key: string) => usdToMicros((await call('GET', '/v1/balance', key)).body.current_balance_usd);
+const chatCalls = () => Object.values(harness.market!.stats()).reduce((sum, s) => sum + s.chatCompletions, 0);
+const catalogue = loadCatalogue();
 
-/** What the router and billing would publish for a completed object. */
-async function completeAndCharge(submitted: EventOf<'ObjectSubmitted'>, chargedMicros: number, availableMicros: number): Promise<void> {
-  const p = submitted.payload;
-  const events: SluiceEvent[] = [
-    createEvent(Events.ObjectCompleted, {
-      objectId: p.objectId, accountId: p.accountId, attempt: 1, providerId: 'midway', mode: 'live',
-      inputTokens: p.inputTokens, outputTokens: 20, output: { text: 'routed answer' }, providerCostMicros: chargedMicros, latencyMs: 120,
-    }, causedBy(submitted)),
-    createEvent(Events.Charged, { accountId: p.accountId, objectId: p.objectId, amountMicros: chargedMicros, reservedMicros: chargedMicros * 2, availableMicros }, causedBy(submitted)),
-  ];
-  await harness.bus.emit(events);
+/** What billing charges: the provider's list price on the tokens used, plus the 10% markup, rounded up. */
+function expectedChargeMicros(providerId: string, usage: { input_tokens: number; output_tokens: number }): number {
+  const price = catalogue.providers.find((p) => p.id === providerId)!.models.find((m) => m.model === 'qwen-7b')!.price;
+  const cost = Math.ceil((usage.input_tokens * price.inputMicrosPerMillion + usage.output_tokens * price.outputMicrosPerMillion) / 1_000_000);
+  return Math.ceil((cost * 11_000) / 10_000);
+}
+
+/** What billing publishes once it charged the object (the gateway's hold then ends). */
+async function charge(objectId: string, accountId: string, amountMicros: number, availableMicros: number): Promise<void> {
+  const submitted = submittedFor(accountId).find((e) => e.payload.objectId === objectId)!;
+  await harness.bus.emit([createEvent(Events.Charged, { accountId, objectId, amountMicros, reservedMicros: amountMicros, availableMicros }, causedBy(submitted))]);
 }
 
 const body = { model: 'qwen2.5-7b-instruct', input: 'Summarize inference routing.', max_output_tokens: 64, customer_ref: 'order-1', metadata: { env: 'staging' } };
 
 beforeAll(async () => {
-  harness = await startServiceHarness(apiService, { market: false, http: true });
+  harness = await startServiceHarness(apiService, { http: true });
 });
 
 afterAll(async () => {
@@ -81,71 +87,83 @@ describe('POST /v1/inference validation', () => {
     expect(tooMany.body.error.fields).toEqual([{ field: 'max_output_tokens', message: 'qwen-7b produces at most 8192 output tokens' }]);
   });
 
-  it('answers 402 insufficient_balance before anything runs when the wallet cannot cover the bound', async () => {
+  it('answers 402 insufficient_balance before any provider runs when the wallet cannot cover the bound', async () => {
     const { accountId, key } = await fundedAccount('poor', 0.000001);
+    harness.market!.resetStats();
     const res = await call('POST', '/v1/inference', key, body);
     expect(res.status).toBe(402);
     expect(res.body.error.code).toBe('insufficient_balance');
+    expect(chatCalls()).toBe(0);
     expect(submittedFor(accountId)).toEqual([]);
   });
 });
 
-describe('POST /v1/inference', () => {
-  it('submits a real-time object with routing and the customer fields, and answers once it is charged', async () => {
+describe('POST /v1/inference at the gateway', () => {
+  it('answers from the provider before billing runs, with the charge and the balance that counts it, and records the story on the log', async () => {
     const { accountId, key } = await fundedAccount('happy', 5);
-    const pending = call('POST', '/v1/inference', key, { ...body, performance_profile: 'fast', routing_strategy: 'prefer_live', max_price_usd: 0.02, max_latency_ms: 800 });
-    const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === accountId);
-    expect(submitted.payload).toMatchObject({
-      model: 'qwen-7b', slaMinutes: null, maxOutputTokens: 64, customerRef: 'order-1', metadata: { env: 'staging' },
-      pricing: { kind: 'realtime', markupBps: 1_000 },
-      routing: { profile: 'fast', strategy: 'prefer_live', maxPriceMicros: 20_000, maxLatencyMs: 800 },
-    });
-    await completeAndCharge(submitted, 41, 4_999_959);
-    const res = await pending;
+    const res = await call('POST', '/v1/inference', key, { ...body, performance_profile: 'fast', routing_strategy: 'prefer_live', max_price_usd: 0.02, max_latency_ms: 800 });
     expect(res.status).toBe(200);
-    const tokens = { input_tokens: submitted.payload.inputTokens, output_tokens: 20, total_tokens: submitted.payload.inputTokens + 20 };
-    expect(res.body).toEqual({
-      id: submitted.payload.objectId, object: 'inference', model: 'qwen2.5-7b-instruct', output_text: 'routed answer', status: 'success',
-      usage: tokens, performance: { latency_ms: expect.any(Number) },
-      billing: {
-        cost_usd: 0.000041, cost_display: '$0.000041', ...tokens,
-        cost_per_million_tokens_usd: Number((41 / tokens.total_tokens).toFixed(6)), balance_remaining_usd: 4.999959,
-      },
+    const cost = expectedChargeMicros('swift', res.body.usage);
+    expect(res.body).toMatchObject({ object: 'inference', model: 'qwen2.5-7b-instruct', status: 'success', billing: { cost_usd: cost / 1e6, balance_remaining_usd: (5_000_000 - cost) / 1e6 } });
+    expect(res.body.output_text.length).toBeGreaterThan(0);
+    expect(res.body.performance).toEqual({ latency_ms: expect.any(Number), provider_latency_ms: expect.any(Number), estimated_latency_ms: expect.any(Number) });
+    expect(res.body.performance.estimated_latency_ms).toBeLessThanOrEqual(800);
+    // Nobody charged it yet (no billing here): the balance already counts it through the hold.
+    expect(await balanceMicros(key)).toBe(5_000_000 - cost);
+
+    const id = res.body.id;
+    await harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === id);
+    expect(eventsOf(id).map((e) => e.type)).toEqual(['ObjectSubmitted', 'QuoteAccepted', 'ObjectCompleted']);
+    const [submitted, accepted, completed] = eventsOf(id) as [EventOf<'ObjectSubmitted'>, EventOf<'QuoteAccepted'>, EventOf<'ObjectCompleted'>];
+    expect(submitted.payload).toMatchObject({
+      model: 'qwen-7b', slaMinutes: null, maxOutputTokens: 64, customerRef: 'order-1', metadata: { env: 'staging' }, gateway: true,
+      pricing: { kind: 'realtime', markupBps: 1_000 }, routing: { profile: 'fast', strategy: 'prefer_live', maxPriceMicros: 20_000, maxLatencyMs: 800 },
     });
-    const read = await call('GET', `/v1/inference/${submitted.payload.objectId}`, key);
-    expect(read.body).toMatchObject({ id: submitted.payload.objectId, status: 'success', customer_ref: 'order-1', metadata: { env: 'staging' }, billing: { cost_usd: 0.000041 } });
+    expect(accepted.payload).toMatchObject({ providerId: 'swift', estimatedLatencyMs: res.body.performance.estimated_latency_ms });
+    expect(completed.payload).toMatchObject({ providerId: 'swift', inputTokens: res.body.usage.input_tokens, outputTokens: res.body.usage.output_tokens });
+
+    // Billing's charge is projected: the hold ends, and the balance stays the same (counted once).
+    await charge(id, accountId, cost, 5_000_000 - cost);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await balanceMicros(key)).toBe(5_000_000 - cost);
+
+    const read = await call('GET', `/v1/inference/${id}`, key);
+    expect(read.body).toMatchObject({ id, status: 'success', customer_ref: 'order-1', metadata: { env: 'staging' }, billing: { cost_usd: cost / 1e6 } });
     const other = await fundedAccount('other', 1);
-    expect((await call('GET', `/v1/inference/${submitted.payload.objectId}`, other.key)).status).toBe(404);
+    expect((await call('GET', `/v1/inference/${id}`, other.key)).status).toBe(404);
   });
 
-  it.each([
-    ['price_cap_exceeded', 422],
-    ['latency_cap_exceeded', 422],
-    ['no_provider_available', 503],
-    ['all_providers_failed', 503],
-  ])('maps an abandonment with %s to HTTP %i with that code', async (code, status) => {
-    const { accountId, key } = await fundedAccount(`abandon-${code}`, 5);
-    const pending = call('POST', '/v1/inference', key, body);
-    const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === accountId);
-    const { objectId } = submitted.payload;
-    await harness.bus.emit([createEvent(Events.ObjectAbandoned, { objectId, accountId, attempts: 1, code, message: `because ${code}` }, causedBy(submitted))]);
-    const res = await pending;
-    expect(res.status).toBe(status);
-    expect(res.body.error.code).toBe(code);
+  it('answers 503 when every provider fails, releases the hold and records the failure', async () => {
+    const { accountId, key } = await fundedAccount('all-fail', 1);
+    const ids = Object.keys(harness.market!.stats());
+    for (const id of ids) harness.market!.setFailures(id, { rate5xx: 1 });
+    try {
+      const res = await call('POST', '/v1/inference', key, body, { 'idempotency-key': 'fails' });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('all_providers_failed');
+      expect(await balanceMicros(key)).toBe(1_000_000);
+      // Recorded off the request's path: the relay publishes it after the answer.
+      const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === accountId);
+      await harness.waitFor('ObjectAbandoned', (e) => e.payload.objectId === submitted.payload.objectId);
+      expect(eventsOf(submitted.payload.objectId).map((e) => e.type)).toEqual(['ObjectSubmitted', 'QuoteAccepted', 'ObjectFailed', 'ObjectAbandoned']);
+    } finally {
+      for (const id of ids) harness.market!.setFailures(id, { rate5xx: 0 });
+    }
+    // The key of a failed request is free again.
+    expect((await call('POST', '/v1/inference', key, body, { 'idempotency-key': 'fails' })).status).toBe(200);
   });
 });
 
 describe('Idempotency-Key', () => {
   it('runs concurrent retries once and replays the stored response; a different body is refused', async () => {
     const { accountId, key } = await fundedAccount('idempotent', 5);
+    harness.market!.resetStats();
     const headers = { 'idempotency-key': 'order-9921' };
-    const first = Array.from({ length: 10 }, () => call('POST', '/v1/inference', key, body, headers));
-    const submitted = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === accountId);
-    await completeAndCharge(submitted, 50, 4_999_950);
-    const replies = await Promise.all(first);
+    const replies = await Promise.all(Array.from({ length: 10 }, () => call('POST', '/v1/inference', key, body, headers)));
     expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
-    expect(new Set(replies.map((r) => r.body.id))).toEqual(new Set([submitted.payload.objectId]));
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
     expect(replies.filter((r) => r.headers.get('idempotent-replay') === 'true')).toHaveLength(9);
+    expect(chatCalls()).toBe(1);
 
     const { metadata, ...rest } = body;
     const reordered = { metadata, ...rest };
@@ -155,26 +173,18 @@ describe('Idempotency-Key', () => {
     const conflict = await call('POST', '/v1/inference', key, { ...body, input: 'something else' }, headers);
     expect(conflict.status).toBe(422);
     expect(conflict.body.error.code).toBe('idempotency_key_reused_with_different_request');
+    await harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === replies[0].body.id);
     expect(submittedFor(accountId)).toHaveLength(1);
+    expect(chatCalls()).toBe(1);
   });
 
-  it('scopes keys per account and frees a key whose request failed', async () => {
+  it('scopes keys per account', async () => {
     const a = await fundedAccount('scope-a', 5);
     const b = await fundedAccount('scope-b', 5);
     const headers = { 'idempotency-key': 'shared' };
-    const pendingA = call('POST', '/v1/inference', a.key, body, headers);
-    const submittedA = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === a.accountId);
-    const { objectId } = submittedA.payload;
-    await harness.bus.emit([createEvent(Events.ObjectAbandoned, { objectId, accountId: a.accountId, attempts: 1, code: 'no_provider_available', message: 'none' }, causedBy(submittedA))]);
-    expect((await pendingA).status).toBe(503);
-
-    const retryA = call('POST', '/v1/inference', a.key, body, headers);
-    const pendingB = call('POST', '/v1/inference', b.key, { ...body, input: 'b' }, headers);
-    const secondA = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === a.accountId && e.payload.objectId !== objectId);
-    const submittedB = await harness.waitFor('ObjectSubmitted', (e) => e.payload.accountId === b.accountId);
-    await completeAndCharge(secondA, 10, 4_999_990);
-    await completeAndCharge(submittedB, 10, 4_999_990);
-    expect((await retryA).status).toBe(200);
-    expect((await pendingB).status).toBe(200);
+    const [ra, rb] = await Promise.all([call('POST', '/v1/inference', a.key, body, headers), call('POST', '/v1/inference', b.key, { ...body, input: 'b' }, headers)]);
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    expect(ra.body.id).not.toBe(rb.body.id);
   });
 });
+

@@ -1,22 +1,24 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote } from '@sluice/routing';
 import { traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
-import { PrismaClient } from '../generated/prisma/client';
-import { FinishedObjectsNotifier, type ObjectFollow } from '../read-models/finished-objects.notifier';
 import type { ObjectRow } from '../read-models/object.projection';
 import { toObjectRow } from '../read-models/read-model.store';
+import { admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 import { RealtimeRequestSchema } from './realtime-request';
-import { inferenceRecord, inferenceResponse, isAnswerable, microsToUsd, type InferenceResponse } from './realtime.view';
-import { DEFAULT_MARKUP_BPS, submitRealtime } from './submit-realtime.decider';
+import { inferenceRecord, inferenceResponse, microsToUsd, type InferenceResponse } from './realtime.view';
+import { DEFAULT_MARKUP_BPS, planRealtime, realtimeEvents, servedCharge, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
 
-/** How long (real time) POST /v1/inference waits for the answer and its charge. */
+/** How long (real time) POST /v1/inference tries providers, and waits for a concurrent retry's answer. */
 export const REALTIME_WAIT_MS = 60_000;
 /** An Idempotency-Key is remembered for 24 hours (clock time) after its first use, per account. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How often (real time) expired gateway holds are dropped. */
+const HOLD_SWEEP_MS = 30_000;
 /** Options a test may override (the service is otherwise configured by these defaults). */
 export const REALTIME_OPTIONS = Symbol('REALTIME_OPTIONS');
 export interface RealtimeOptions {
@@ -32,13 +34,9 @@ export interface InferenceResult {
   replay: boolean;
 }
 
-/** Failure codes of a real-time object, as HTTP: the customer's caps are 422, the market's state 503. */
-function failureOf(row: ObjectRow): RealtimeFailedError | InsufficientBalanceError {
-  const code = row.errorCode ?? 'all_providers_failed';
-  const message = row.errorMessage ?? code;
+/** A route that cannot be taken: the customer's caps are 422, the market's state 503. */
+function refusal(code: string, message: string): RealtimeFailedError {
   switch (code) {
-    case 'insufficient_balance':
-      return new InsufficientBalanceError(message);
     case 'price_cap_exceeded':
     case 'latency_cap_exceeded':
       return new RealtimeFailedError(422, code, message);
@@ -61,18 +59,24 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(body))).digest('hex');
 }
 
-/** The slowest re-read of a waiting request's object (real time). */
-const MAX_POLL_MS = 2_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The real-time gateway: answers POST /v1/inference itself. Validate, count, quote from the
+ * in-memory market view, hold funds (one statement shared by every API replica), call the
+ * provider with failover, then record the request's events, the settled hold and the answer
+ * in one transaction (group-committed) and answer. Billing charges, the read models project
+ * and the router learns from those events afterwards, off the request's path.
+ */
 @Injectable()
-export class RealtimeService {
+export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('RealtimeGateway');
   private readonly options: RealtimeOptions;
+  private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly eventStore: EventStore,
-    private readonly notifier: FinishedObjectsNotifier,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly caller: LiveCaller,
     @Inject(SQL) private readonly sql: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(REALTIME_OPTIONS) options: Partial<RealtimeOptions> | null,
@@ -80,82 +84,129 @@ export class RealtimeService {
     this.options = { markupBps: DEFAULT_MARKUP_BPS, waitMs: REALTIME_WAIT_MS, ...(options ?? {}) };
   }
 
-  /**
-   * Runs one request through the exchange (the same events as the batch path) and answers
-   * once the object completed and its charge is projected. With an Idempotency-Key, the
-   * (account, key) row is inserted in the emitting transaction: a retry that loses the
-   * insert waits for the first request's stored response instead of running again.
-   */
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.expireHolds(), HOLD_SWEEP_MS).unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+  }
+
+  /** Drops holds whose request never recorded an outcome (a process died mid-call); public for tests. */
+  async expireHolds(): Promise<number> {
+    try {
+      const dropped = await expireHolds(this.sql);
+      if (dropped > 0) this.logger.warn(`dropped ${dropped} expired gateway hold(s) of requests that never recorded an outcome`);
+      return dropped;
+    } catch (err) {
+      this.logger.warn(`expiring gateway holds: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
   async infer(accountId: string, body: unknown, idempotencyKey?: string): Promise<InferenceResult> {
     const started = performance.now();
     const request = parseBody(RealtimeRequestSchema, body);
-    const hash = requestHash(body);
     const deadline = Date.now() + this.options.waitMs;
+    const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId: randomUUID });
+    const ranked = this.route(plan);
+    const hash = idempotencyKey === undefined ? '' : requestHash(body);
     for (;;) {
       if (idempotencyKey !== undefined) {
         const stored = await this.storedResponse(accountId, idempotencyKey, hash, deadline);
         if (stored) return { response: stored, replay: true };
       }
       const now = this.runtime.clock.now();
-      const submission = submitRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, now, newId: randomUUID, traceparent: traceparentOf() });
-      await this.precheckBalance(accountId, submission.reservationMicros);
-      // Followed before the events exist, so the projection's wake-up cannot be missed.
-      const follow = this.notifier.follow(submission.objectId);
-      const claimed = await this.eventStore.transact(async (tx) => {
-        if (idempotencyKey === undefined) return { result: true, events: submission.events };
-        const expiresAt = new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS).toISOString();
-        // Takes an expired key over; a live one makes this request a retry (no events).
-        const rows = await tx.$queryRaw<{ object_id: string }[]>`
-          INSERT INTO idempotency_key (account_id, key, request_hash, object_id, response, created_at, expires_at)
-          VALUES (${accountId}, ${idempotencyKey}, ${hash}, ${submission.objectId}, NULL, ${now.toISOString()}::timestamptz, ${expiresAt}::timestamptz)
-          ON CONFLICT (account_id, key) DO UPDATE SET request_hash = excluded.request_hash, object_id = excluded.object_id,
-            response = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at
-          WHERE idempotency_key.expires_at <= excluded.created_at
-          RETURNING object_id`;
-        return rows.length > 0 ? { result: true, events: submission.events } : { result: false, events: [] };
-      }).catch((err: unknown) => {
-        follow.close();
-        throw err;
+      const admission = await admit(this.sql, {
+        accountId,
+        objectId: plan.objectId,
+        amountMicros: plan.reservationMicros,
+        ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, requestHash: hash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) } } : {}),
       });
-      if (!claimed) {
-        follow.close();
-        continue;
+      if (admission.kind === 'held') break;
+      if (admission.kind === 'insufficient') {
+        throw new InsufficientBalanceError(
+          `the wallet holds $${microsToUsd(Math.max(0, admission.spendableMicros))}, this request may cost up to $${microsToUsd(plan.reservationMicros)}; add funds, lower max_output_tokens or set max_price_usd`,
+        );
       }
-      try {
-        const row = await this.waitForAnswer(submission.objectId, follow, deadline).finally(() => follow.close());
-        const response = inferenceResponse(row, request.model, Math.round(performance.now() - started));
-        if (idempotencyKey !== undefined) {
-          await this.prisma.$executeRaw`
-            UPDATE idempotency_key SET response = ${JSON.stringify(response)}::jsonb
-            WHERE account_id = ${accountId} AND key = ${idempotencyKey} AND object_id = ${submission.objectId}`;
-        }
-        return { response, replay: false };
-      } catch (err) {
-        // Only successes are replayed: a retry after a failure runs again.
-        if (idempotencyKey !== undefined) {
-          await this.prisma.$executeRaw`
-            DELETE FROM idempotency_key WHERE account_id = ${accountId} AND key = ${idempotencyKey} AND object_id = ${submission.objectId}`;
-        }
-        throw err;
-      }
+      // key_taken: a request with the same key is running or just finished; its answer is ours.
     }
+    const traceparent = traceparentOf();
+    const call = { model: plan.modelId, input: plan.text, maxOutputTokens: plan.maxOutputTokens, traceparent, objectId: plan.objectId };
+    const { served, failures } = await this.caller.failover(ranked, call, deadline);
+    const outcome: RealtimeOutcome = served
+      ? { kind: 'served', quote: served.quote, result: served.result }
+      : failureOutcome(failures, ranked.length);
+    const events = realtimeEvents(plan, outcome, { now: () => this.runtime.clock.now(), newId: randomUUID, traceparent });
+    if (outcome.kind === 'failed') {
+      await this.eventStore.transact(async (tx) => {
+        await dropHolds(tx, [plan.objectId]);
+        if (idempotencyKey !== undefined) await forgetKey(tx, accountId, idempotencyKey, plan.objectId);
+        return { result: null, events };
+      });
+      throw refusal(outcome.code, outcome.message);
+    }
+    const { chargeMicros } = servedCharge(plan, outcome.quote, outcome.result);
+    const response = await this.eventStore.transact(async (tx) => {
+      const spendable = (await settleHold(tx, plan.objectId, plan.reservationMicros, chargeMicros)) ?? (await spendableMicros(tx, accountId));
+      const answer = inferenceResponse({
+        objectId: plan.objectId,
+        model: request.model,
+        text: outcome.result.text,
+        inputTokens: outcome.result.inputTokens,
+        outputTokens: outcome.result.outputTokens,
+        chargedMicros: chargeMicros,
+        balanceAfterMicros: Math.max(0, spendable),
+        latencyMs: Math.round(performance.now() - started),
+        providerLatencyMs: outcome.result.latencyMs,
+        estimatedLatencyMs: outcome.quote.estimatedLatencyMs,
+      });
+      await recordAnswer(tx, plan, answer, this.runtime.clock.now());
+      if (idempotencyKey !== undefined) {
+        await tx.$executeRaw`
+          UPDATE idempotency_key SET response = ${JSON.stringify(answer)}::jsonb
+          WHERE account_id = ${accountId} AND key = ${idempotencyKey} AND object_id = ${plan.objectId}`;
+      }
+      return { result: answer, events };
+    });
+    return { response, replay: false };
+  }
+
+  /** The acceptable quotes for the plan, best first, from this replica's view of the market. */
+  private route(plan: RealtimePlan): readonly Quote[] {
+    const now = this.runtime.clock.now();
+    const health = this.caller.health;
+    const request = {
+      model: plan.modelId,
+      inputTokens: plan.inputTokens,
+      maxOutputTokens: plan.maxOutputTokens,
+      expectedOutputTokens: health.expectedOutputTokens(plan.modelId, plan.maxOutputTokens),
+      pricing: plan.pricing,
+      routing: plan.routing,
+      avoidProviders: [],
+      escalated: false,
+    };
+    const quotes = quotesFor(request, {
+      catalogue: this.runtime.catalogue,
+      at: now,
+      reachable: (id) => this.caller.reachable(id),
+      health: (id, reliability) => health.healthOf(id, reliability, now),
+    });
+    const decision = chooseRoute(request, quotes);
+    if (decision.kind === 'reject') throw refusal(decision.code, decision.message);
+    return decision.ranked;
   }
 
   async record(accountId: string, objectId: string) {
+    const [answered] = await this.sql.$queryRaw<{ account_id: string; response: InferenceResponse; customer_ref: string | null; metadata: string | null }[]>`
+      SELECT account_id, response, customer_ref, metadata FROM inference_record WHERE object_id = ${objectId}`;
+    if (answered) {
+      if (answered.account_id !== accountId) throw new NotFoundError('inference', objectId);
+      return { ...answered.response, customer_ref: answered.customer_ref, metadata: answered.metadata === null ? null : (JSON.parse(answered.metadata) as unknown) };
+    }
     const row = await this.objectRow(objectId);
     if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('inference', objectId);
     return inferenceRecord(row);
-  }
-
-  private async precheckBalance(accountId: string, requiredMicros: number): Promise<void> {
-    const [balance] = await this.sql.$queryRaw<{ available_micros: bigint }[]>`
-      SELECT available_micros FROM balance_view WHERE account_id = ${accountId}`;
-    const available = Number(balance?.available_micros ?? 0);
-    if (available < requiredMicros) {
-      throw new InsufficientBalanceError(
-        `the wallet holds $${microsToUsd(available)}, this request may cost up to $${microsToUsd(requiredMicros)}; add funds, lower max_output_tokens or set max_price_usd`,
-      );
-    }
   }
 
   /**
@@ -163,7 +214,7 @@ export class RealtimeService {
    * the key is free (never used, expired, or its first request failed).
    */
   private async storedResponse(accountId: string, key: string, hash: string, deadline: number): Promise<InferenceResponse | null> {
-    for (let pause = 5; ; pause = Math.min(pause * 2, 50)) {
+    for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       const now = this.runtime.clock.now().toISOString();
       const rows = await this.sql.$queryRaw<{ request_hash: string; response: InferenceResponse | null }[]>`
         SELECT request_hash, response FROM idempotency_key
@@ -181,23 +232,28 @@ export class RealtimeService {
     const rows = await this.sql.$queryRaw<ObjectRecord[]>`SELECT * FROM object_view WHERE object_id = ${objectId}`;
     return rows[0] ? toObjectRow(rows[0]) : null;
   }
+}
 
-  /**
-   * Waits (real time, bounded) until the object is charged or failed in the read model. This
-   * instance's projection wakes it at once with the committed row; the backing-off poll covers
-   * partitions another instance projects without loading the database with every waiting request.
-   */
-  private async waitForAnswer(objectId: string, follow: ObjectFollow, deadline: number): Promise<ObjectRow> {
-    for (let pause = 100; ; ) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new RealtimeFailedError(504, 'inference_timeout', `inference ${objectId} has not finished yet; read it later with GET /v1/inference/${objectId}`);
-      }
-      const woken = await follow.next(Math.min(pause, left));
-      if (woken === null) pause = Math.min(pause * 2, MAX_POLL_MS);
-      const row = woken?.row ?? (await this.objectRow(objectId));
-      if (row && isAnswerable(row)) return row;
-      if (row?.status === 'failed') throw failureOf(row);
-    }
-  }
+/**
+ * Every acceptable provider failed (all_providers_failed, naming each failure), or the failover
+ * stopped early: on a request the provider refused as such, or when the time ran out.
+ */
+function failureOutcome(failures: Parameters<typeof allFailedMessage>[0], candidates: number): RealtimeOutcome {
+  const last = failures[failures.length - 1];
+  const exhausted = failures.length === candidates && last.error.code !== 'provider_rejected_request';
+  return exhausted
+    ? { kind: 'failed', quote: last.quote, code: 'all_providers_failed', message: allFailedMessage(failures) }
+    : { kind: 'failed', quote: last.quote, code: last.error.code, message: last.error.message };
+}
+
+async function recordAnswer(tx: RawSqlClient, plan: RealtimePlan, answer: InferenceResponse, at: Date): Promise<void> {
+  const metadata = plan.metadata === undefined ? null : JSON.stringify(plan.metadata);
+  await tx.$executeRaw`
+    INSERT INTO inference_record (object_id, account_id, response, customer_ref, metadata, created_at)
+    VALUES (${plan.objectId}, ${plan.accountId}, ${JSON.stringify(answer)}::jsonb, ${plan.customerRef ?? null}, ${metadata}, ${at.toISOString()}::timestamptz)`;
+}
+
+/** Only successes are replayed: a retry after a failure runs again. */
+async function forgetKey(tx: RawSqlClient, accountId: string, key: string, objectId: string): Promise<void> {
+  await tx.$executeRaw`DELETE FROM idempotency_key WHERE account_id = ${accountId} AND key = ${key} AND object_id = ${objectId}`;
 }

@@ -10,7 +10,11 @@ export interface InferenceResponse {
   output_text: string;
   status: 'success';
   usage: { input_tokens: number; output_tokens: number; total_tokens: number };
-  performance: { latency_ms: number };
+  /**
+   * latency_ms: wall clock inside Sluice, from the request to its answer; provider_latency_ms: the
+   * provider's part of it; estimated_latency_ms: the estimate the route was chosen on.
+   */
+  performance: { latency_ms: number; provider_latency_ms?: number; estimated_latency_ms?: number };
   billing: {
     cost_usd: number;
     cost_display: string;
@@ -23,36 +27,66 @@ export interface InferenceResponse {
 }
 
 /** A real-time object is answerable once it completed and billing's charge for it is projected. */
-export function isAnswerable(row: ObjectRow): boolean {
+function isAnswerable(row: ObjectRow): boolean {
   return row.status === 'completed' && row.chargedMicros !== null;
 }
 
+/** What an answer is made of, from the gateway's call or from the object's read model. */
+export interface Answer {
+  objectId: string;
+  /** The name the customer asked for. */
+  model: string;
+  text: string;
+  inputTokens: number;
+  outputTokens: number;
+  chargedMicros: number;
+  balanceAfterMicros: number;
+  latencyMs: number;
+  providerLatencyMs?: number;
+  estimatedLatencyMs?: number;
+}
+
 /**
- * The seed's response for a completed, charged object. `model` is the name the customer
- * asked for; `cost_per_million_tokens_usd` is the blended rate (micro-dollars per token are
- * dollars per million tokens), present only when tokens > 0.
+ * The seed's response. `cost_per_million_tokens_usd` is the blended rate (micro-dollars per
+ * token are dollars per million tokens), present only when tokens > 0.
  */
-export function inferenceResponse(row: ObjectRow, model: string, latencyMs: number): InferenceResponse {
-  const inputTokens = row.inputTokens ?? 0;
-  const outputTokens = row.outputTokens ?? 0;
+export function inferenceResponse(answer: Answer): InferenceResponse {
+  const { inputTokens, outputTokens, chargedMicros: charged } = answer;
   const totalTokens = inputTokens + outputTokens;
-  const charged = row.chargedMicros ?? 0;
   const tokens = { input_tokens: inputTokens, output_tokens: outputTokens, total_tokens: totalTokens };
   return {
-    id: row.objectId,
+    id: answer.objectId,
     object: 'inference',
-    model,
-    output_text: row.outputText ?? '',
+    model: answer.model,
+    output_text: answer.text,
     status: 'success',
     usage: tokens,
-    performance: { latency_ms: latencyMs },
+    performance: {
+      latency_ms: answer.latencyMs,
+      ...(answer.providerLatencyMs !== undefined ? { provider_latency_ms: answer.providerLatencyMs } : {}),
+      ...(answer.estimatedLatencyMs !== undefined ? { estimated_latency_ms: answer.estimatedLatencyMs } : {}),
+    },
     billing: {
       cost_usd: microsToUsd(charged),
       cost_display: `$${(charged / 1_000_000).toFixed(6)}`,
       ...tokens,
       ...(totalTokens > 0 ? { cost_per_million_tokens_usd: Number((charged / totalTokens).toFixed(6)) } : {}),
-      balance_remaining_usd: microsToUsd(row.balanceAfterMicros ?? 0),
+      balance_remaining_usd: microsToUsd(answer.balanceAfterMicros),
     },
+  };
+}
+
+/** The answer of a completed, charged object as its read model holds it. */
+function answerOfRow(row: ObjectRow, model: string, latencyMs: number): Answer {
+  return {
+    objectId: row.objectId,
+    model,
+    text: row.outputText ?? '',
+    inputTokens: row.inputTokens ?? 0,
+    outputTokens: row.outputTokens ?? 0,
+    chargedMicros: row.chargedMicros ?? 0,
+    balanceAfterMicros: row.balanceAfterMicros ?? 0,
+    latencyMs,
   };
 }
 
@@ -62,7 +96,7 @@ export function inferenceRecord(row: ObjectRow) {
   const model = row.model ?? '';
   if (isAnswerable(row)) {
     const latencyMs = row.submittedAt && row.finishedAt ? Math.max(0, Date.parse(row.finishedAt) - Date.parse(row.submittedAt)) : 0;
-    return { ...inferenceResponse(row, model, latencyMs), ...customer };
+    return { ...inferenceResponse(answerOfRow(row, model, latencyMs)), ...customer };
   }
   const status = row.status === 'failed' ? 'failed' : row.status === 'completed' ? 'charging' : row.status;
   return {

@@ -1,5 +1,20 @@
-import { countTokensWith, findModel, providersFor, tokenCostMicros, type Catalogue, type PriceWindow, type ProviderOffer } from '@sluice/catalogue';
-import { createEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type Routing, type SluiceEvent } from '@sluice/events';
+import { countTokensWith, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import {
+  ObjectAbandoned,
+  ObjectCompleted,
+  ObjectFailed,
+  ObjectSubmitted,
+  QuoteAccepted,
+  TaskSubmitted,
+  createEvent,
+  type EventFactoryDeps,
+  type Pricing,
+  type Routing,
+  type SluiceEvent,
+} from '@sluice/events';
+import { customerPriceMicros, reservationMicros } from '@sluice/pricing';
+import type { CompletionResult } from '@sluice/providers';
+import type { Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { promptOf, type RealtimeRequest } from './realtime-request';
 
@@ -8,53 +23,32 @@ import { promptOf, type RealtimeRequest } from './realtime-request';
  * (basis points). Fixed on each object at submission, so a change never reprices running work.
  */
 export const DEFAULT_MARKUP_BPS = 1_000;
-/** A real-time object's deadline: the router does not start a retry that cannot end before it. */
+/** A real-time object's deadline, as recorded on its ObjectSubmitted. */
 export const REALTIME_DEADLINE_MS = 60_000;
 
-export interface SubmitRealtimeContext {
+export interface PlanContext {
   catalogue: Catalogue;
   accountId: string;
   markupBps: number;
-  now: Date;
   newId: () => string;
-  /** The request's trace (W3C traceparent): the object's events carry it through every service. */
-  traceparent?: string;
 }
 
-export interface RealtimeSubmission {
+/** One real-time request, resolved and bounded, before anything runs. */
+export interface RealtimePlan {
+  accountId: string;
   taskId: string;
   objectId: string;
+  /** The canonical model id (the alias the customer used is answered back as they sent it). */
   modelId: string;
-  /** The most the request can cost the customer (what billing will reserve). */
+  text: string;
+  inputTokens: number;
+  maxOutputTokens: number;
+  pricing: Pricing;
+  routing: Routing;
+  /** The most the request can cost the customer: what the gateway holds and billing reserves. */
   reservationMicros: number;
-  /** TaskSubmitted (one item) then its ObjectSubmitted. */
-  events: SluiceEvent[];
-}
-
-/** ceil(amount × (1 + markupBps / 10000)) in integers, as billing charges it. */
-export function withMarkup(amountMicros: number, markupBps: number): number {
-  return Number((BigInt(amountMicros) * BigInt(10_000 + markupBps) + 9_999n) / 10_000n);
-}
-
-function dearestCostMicros({ provider, offer }: ProviderOffer, inputTokens: number, maxOutputTokens: number): number {
-  const windows: readonly PriceWindow[] = offer.priceSchedule ?? provider.priceSchedule ?? [];
-  const percent = Math.max(100, ...windows.map((w) => w.multiplierPercent));
-  const price = {
-    inputMicrosPerMillion: Math.ceil((offer.price.inputMicrosPerMillion * percent) / 100),
-    outputMicrosPerMillion: Math.ceil((offer.price.outputMicrosPerMillion * percent) / 100),
-  };
-  return tokenCostMicros(price, inputTokens, maxOutputTokens);
-}
-
-/**
- * The conservative bound billing reserves for a real-time object: the dearest provider at
- * its dearest window with every output token, plus the markup, never above the price cap.
- * The API's 402 pre-check uses the same bound so it never refuses what billing would accept.
- */
-export function realtimeReservationMicros(offers: readonly ProviderOffer[], inputTokens: number, maxOutputTokens: number, markupBps: number, maxPriceMicros?: number): number {
-  const dearest = Math.max(0, ...offers.map((o) => dearestCostMicros(o, inputTokens, maxOutputTokens)));
-  const bound = withMarkup(dearest, markupBps);
-  return maxPriceMicros === undefined ? bound : Math.min(bound, maxPriceMicros);
+  customerRef?: string;
+  metadata?: Record<string, unknown>;
 }
 
 /** Dollars at the edge to micro-dollars inside, rounded down so the cap is never exceeded. */
@@ -63,19 +57,19 @@ export function usdToMicros(usd: number): number {
 }
 
 /**
- * Turns a validated real-time request into a one-item task (pure; clock and ids come in):
- * resolves the alias, bounds max_output_tokens by the model's cap and context, and builds
- * the events the batch path also starts with, carrying pricing (markup) and routing.
+ * Turns a validated real-time request into a plan (pure; ids come in): resolves the alias,
+ * counts the input, bounds max_output_tokens by the model's cap and context, and prices the
+ * bound with billing's own function, so the gateway holds exactly what billing would reserve.
  */
-export function submitRealtime(request: RealtimeRequest, ctx: SubmitRealtimeContext): RealtimeSubmission {
+export function planRealtime(request: RealtimeRequest, ctx: PlanContext): RealtimePlan {
   const model = findModel(ctx.catalogue, request.model);
   if (!model) throw new UnknownModelError(request.model, 'model');
   const text = promptOf(request);
-  const inputTokens = countTokensWith(model.tokenizer, text);
   const maxOutputTokens = request.max_output_tokens;
   if (maxOutputTokens > model.maxOutputTokens) {
     throw new ValidationError([{ field: 'max_output_tokens', message: `${model.id} produces at most ${model.maxOutputTokens} output tokens` }]);
   }
+  const inputTokens = countTokensWith(model.tokenizer, text);
   if (inputTokens + maxOutputTokens > model.contextTokens) {
     throw new ValidationError([
       { field: 'input', message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context` },
@@ -87,34 +81,111 @@ export function submitRealtime(request: RealtimeRequest, ctx: SubmitRealtimeCont
     ...(request.max_price_usd !== undefined ? { maxPriceMicros: usdToMicros(request.max_price_usd) } : {}),
     ...(request.max_latency_ms !== undefined ? { maxLatencyMs: request.max_latency_ms } : {}),
   };
-  const taskId = ctx.newId();
-  const objectId = ctx.newId();
-  const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
-  const context = { correlationId: taskId, ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}) };
+  const pricing: Pricing = { kind: 'realtime', markupBps: ctx.markupBps };
+  return {
+    accountId: ctx.accountId,
+    taskId: ctx.newId(),
+    objectId: ctx.newId(),
+    modelId: model.id,
+    text,
+    inputTokens,
+    maxOutputTokens,
+    pricing,
+    routing,
+    reservationMicros: reservationMicros({ model: model.id, inputTokens, maxOutputTokens, pricing, routing }, ctx.catalogue),
+    ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
+    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+  };
+}
+
+/** What the provider call came to: served by `quote`, or failed (the last quote tried, if any). */
+export type RealtimeOutcome =
+  | { kind: 'served'; quote: Quote; result: CompletionResult }
+  | { kind: 'failed'; quote: Quote; code: string; message: string };
+
+/** The provider's cost of a served request and what billing will charge for it (capped by the hold). */
+export function servedCharge(plan: RealtimePlan, quote: Quote, result: CompletionResult): { providerCostMicros: number; chargeMicros: number } {
+  const providerCostMicros = tokenCostMicros(quote.price, result.inputTokens, result.outputTokens);
+  const price = customerPriceMicros(plan.pricing, { inputTokens: result.inputTokens, outputTokens: result.outputTokens, providerCostMicros });
+  return { providerCostMicros, chargeMicros: Math.min(price, plan.reservationMicros) };
+}
+
+/**
+ * The request's whole story in the catalogue's events, written in one append once it is
+ * answered (pure; clock and ids come in): TaskSubmitted and ObjectSubmitted (marked as served
+ * by the gateway, so nothing plans it again), QuoteAccepted for the provider that ended it,
+ * then ObjectCompleted, or ObjectFailed and ObjectAbandoned (billing releases, nothing is charged).
+ */
+export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, deps: EventFactoryDeps & { traceparent?: string }): SluiceEvent[] {
+  const now = deps.now();
+  const context = { correlationId: plan.taskId, ...(deps.traceparent ? { traceparent: deps.traceparent } : {}) };
+  const { objectId, accountId } = plan;
+  const base = { objectId, accountId, attempt: 1 };
+  const { quote } = outcome;
   const events: SluiceEvent[] = [
-    createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: 1, outputFormat: 'json' }, context, deps),
+    createEvent(TaskSubmitted, { taskId: plan.taskId, accountId, totalItems: 1, outputFormat: 'json' }, context, deps),
     createEvent(
       ObjectSubmitted,
       {
         objectId,
-        taskId,
-        accountId: ctx.accountId,
+        taskId: plan.taskId,
+        accountId,
         index: 0,
-        model: model.id,
-        input: { text },
-        inputTokens,
-        maxOutputTokens,
+        model: plan.modelId,
+        input: { text: plan.text },
+        inputTokens: plan.inputTokens,
+        maxOutputTokens: plan.maxOutputTokens,
         slaMinutes: null,
-        deadlineAt: new Date(ctx.now.getTime() + REALTIME_DEADLINE_MS).toISOString(),
-        pricing: { kind: 'realtime', markupBps: ctx.markupBps },
-        routing,
-        ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
-        ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+        deadlineAt: new Date(now.getTime() + REALTIME_DEADLINE_MS).toISOString(),
+        pricing: plan.pricing,
+        routing: plan.routing,
+        ...(plan.customerRef !== undefined ? { customerRef: plan.customerRef } : {}),
+        ...(plan.metadata !== undefined ? { metadata: plan.metadata } : {}),
+        gateway: true,
+      },
+      context,
+      deps,
+    ),
+    createEvent(
+      QuoteAccepted,
+      {
+        ...base,
+        providerId: quote.providerId,
+        providerModel: quote.providerModel,
+        mode: 'live',
+        estimatedProviderCostMicros: quote.estimatedProviderCostMicros,
+        estimatedCustomerPriceMicros: quote.estimatedCustomerPriceMicros,
+        estimatedLatencyMs: quote.estimatedLatencyMs,
       },
       context,
       deps,
     ),
   ];
-  const reservationMicros = realtimeReservationMicros(providersFor(ctx.catalogue, model.id), inputTokens, maxOutputTokens, ctx.markupBps, routing.maxPriceMicros);
-  return { taskId, objectId, modelId: model.id, reservationMicros, events };
+  if (outcome.kind === 'served') {
+    const { result } = outcome;
+    const { providerCostMicros } = servedCharge(plan, quote, result);
+    events.push(
+      createEvent(
+        ObjectCompleted,
+        {
+          ...base,
+          providerId: quote.providerId,
+          mode: 'live',
+          inputTokens: result.inputTokens,
+          outputTokens: result.outputTokens,
+          output: { text: result.text },
+          providerCostMicros,
+          latencyMs: result.latencyMs,
+        },
+        context,
+        deps,
+      ),
+    );
+    return events;
+  }
+  events.push(
+    createEvent(ObjectFailed, { ...base, providerId: quote.providerId, transient: false, code: outcome.code, message: outcome.message }, context, deps),
+    createEvent(ObjectAbandoned, { objectId, accountId, attempts: 1, code: outcome.code, message: outcome.message }, context, deps),
+  );
+  return events;
 }

@@ -5,7 +5,7 @@ import { NO_CHANGE, type BillingChange } from '../ledger/billing-state';
 import { BooksBatch } from '../ledger/books';
 import { loadBooks, saveBooks } from '../ledger/books.repository';
 import { outcomeEvent } from '../ledger/outcome-events';
-import { UnpricedModelError, reservationMicros } from '../pricing/customer-price';
+import { UnpricedModelError, reservationMicros } from '@sluice/pricing';
 import { decideReserve } from '../reservation/reserve.decider';
 import { decideCharge } from '../settlement/charge.decider';
 import { decideRelease } from '../settlement/release.decider';
@@ -45,9 +45,9 @@ export async function billObjectEvents(tx: RawSqlClient, events: readonly Sluice
 function decideObjectEvent(event: BilledEvent, books: BooksBatch, deps: BillingDeps): BillingChange {
   switch (event.type) {
     case 'ObjectSubmitted': {
-      const { objectId, accountId, pricing } = event.payload;
+      const { objectId, accountId, pricing, gateway } = event.payload;
       const state = { wallet: books.wallet(accountId), reservation: books.reservation(objectId) };
-      return decideReserve({ objectId, accountId, pricing, amountMicros: reservationBound(event, deps) }, state);
+      return decideReserve({ objectId, accountId, pricing, amountMicros: reservationBound(event, deps), served: gateway === true }, state);
     }
     case 'ObjectCompleted': {
       const reservation = books.reservation(event.payload.objectId);

@@ -47,6 +47,25 @@ describe('decideReserve', () => {
       }),
     },
     {
+      name: 'reserves a served (gateway) object in full when the wallet covers it, marked for the scheduler',
+      given: { wallet: wallet(10_000), reservation: null },
+      when: { served: true },
+      then: expect.objectContaining({
+        outcome: { type: 'FundsReserved', payload: { accountId: 'a1', objectId: 'o1', amountMicros: 6_250, availableMicros: 3_750, gateway: true } },
+        wallet: wallet(3_750, 6_250),
+      }),
+    },
+    {
+      name: 'never denies a served object: it holds what the wallet has, down to zero',
+      given: { wallet: wallet(1_000), reservation: null },
+      when: { served: true },
+      then: expect.objectContaining({
+        outcome: { type: 'FundsReserved', payload: { accountId: 'a1', objectId: 'o1', amountMicros: 1_000, availableMicros: 0, gateway: true } },
+        wallet: wallet(0, 1_000),
+        reservation: { objectId: 'o1', accountId: 'a1', amountMicros: 1_000, pricing, status: 'open' },
+      }),
+    },
+    {
       name: 'does nothing for an object already reserved (a resubmission)',
       given: { wallet: wallet(10_000), reservation: { objectId: 'o1', accountId: 'a1', amountMicros: 6_250, pricing, status: 'open' } },
       then: NO_CHANGE,

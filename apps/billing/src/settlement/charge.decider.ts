@@ -1,6 +1,6 @@
 import { NO_CHANGE, type BillingChange } from '../ledger/billing-state';
 import { REVENUE_ACCOUNT, credit, debit, heldAccount, posting, walletAccount } from '../ledger/ledger-accounts';
-import { customerPriceMicros, type ActualUsage } from '../pricing/customer-price';
+import { customerPriceMicros, type ActualUsage } from '@sluice/pricing';
 import { requireWallet, type SettlementState } from './settlement-state';
 
 export interface ChargeCommand extends ActualUsage {

@@ -181,7 +181,8 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
       return abandon(o, 'insufficient_balance', 'the wallet cannot cover this object', ctx);
     }
     case 'ObjectCompleted': {
-      if (isOver(o)) return { state: current, events: [] };
+      // Unknown: an object this scheduler never dispatched (the real-time gateway served it).
+      if (!current || isOver(o)) return { state: current, events: [] };
       return { state: { ...o, status: 'completed', dueAt: null, escalateAt: null }, events: [] };
     }
     case 'ObjectFailed': {

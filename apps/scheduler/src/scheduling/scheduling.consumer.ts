@@ -9,7 +9,9 @@ import { DispatchLoop } from './dispatch-loop';
 import { loadObjects, saveObjects } from './scheduled-object.store';
 
 const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
-const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type);
+/** The real-time gateway's objects were served before they reached the log: nothing to plan or retry. */
+const servedByGateway = (e: SluiceEvent) => (e.type === 'ObjectSubmitted' || e.type === 'FundsReserved') && e.payload.gateway === true;
+const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type) && !servedByGateway(e);
 
 /** Planned to run live now: dispatched in the planning transaction rather than by the next dispatch pass. */
 const isLiveAndDue = (o: ScheduledObject, now: Date) =>

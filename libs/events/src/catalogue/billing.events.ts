@@ -11,7 +11,14 @@ export const FundsReserved = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
-  schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros, availableMicros: Micros }),
+  schema: z.object({
+    accountId: Id,
+    objectId: Id,
+    amountMicros: Micros,
+    availableMicros: Micros,
+    /** For an object the real-time gateway already served (see ObjectSubmitted.gateway): nothing to plan. */
+    gateway: z.literal(true).optional(),
+  }),
 });
 
 export const FundsDenied = defineEvent({

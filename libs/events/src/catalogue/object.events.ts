@@ -11,6 +11,8 @@ const objectKey = (p: { objectId: string }) => p.objectId;
  * ObjectDispatched (scheduler; or BatchDispatched for a provider batch job) →
  * QuoteAccepted | QuoteRejected → ObjectCompleted | ObjectFailed (router) → on a failure the
  * scheduler retries (another ObjectDispatched) or ends it with ObjectAbandoned.
+ * A real-time request is run by the API's gateway first and then written in one append:
+ * ObjectSubmitted (gateway) → QuoteAccepted… → ObjectCompleted, or ObjectFailed → ObjectAbandoned.
  */
 export const ObjectSubmitted = defineEvent({
   type: 'ObjectSubmitted',
@@ -40,6 +42,12 @@ export const ObjectSubmitted = defineEvent({
     metadata: z.record(z.string(), z.unknown()).optional(),
     /** The task wants its results as a JSONL file: the files service keeps this object's result. */
     collectOutput: z.boolean().optional(),
+    /**
+     * Run and answered by the real-time gateway before this event was written (its outcome
+     * follows in the same append): the scheduler and router leave it alone, and billing
+     * reserves what the wallet holds up to the bound, since the request was served.
+     */
+    gateway: z.literal(true).optional(),
   }),
 });
 

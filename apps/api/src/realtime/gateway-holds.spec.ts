@@ -1,0 +1,63 @@
+import { PGlite } from '@electric-sql/pglite';
+import { applyMigrations, pgliteSqlClient, schemaLocationOf, type TransactionalClient } from '@sluice/persistence';
+import { admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
+
+let db: PGlite;
+let sql: TransactionalClient;
+
+beforeAll(async () => {
+  db = await PGlite.create('memory://');
+  await applyMigrations({ kind: 'pglite', db }, schemaLocationOf('api'));
+  sql = pgliteSqlClient(db);
+});
+afterAll(() => db.close());
+
+async function wallet(accountId: string, availableMicros: number): Promise<void> {
+  await sql.$executeRaw`INSERT INTO balance_view (account_id, available_micros, updated_at) VALUES (${accountId}, ${String(availableMicros)}::bigint, now())`;
+}
+
+describe('gateway holds', () => {
+  it('holds while the projected balance less the open holds covers the bound, and not a micro-dollar beyond', async () => {
+    await wallet('a', 1_000);
+    expect(await admit(sql, { accountId: 'a', objectId: 'o1', amountMicros: 600 })).toEqual({ kind: 'held' });
+    expect(await admit(sql, { accountId: 'a', objectId: 'o2', amountMicros: 401 })).toEqual({ kind: 'insufficient', spendableMicros: 400 });
+    expect(await admit(sql, { accountId: 'a', objectId: 'o3', amountMicros: 400 })).toEqual({ kind: 'held' });
+    expect(await spendableMicros(sql, 'a')).toBe(0);
+    expect(await admit(sql, { accountId: 'nobody', objectId: 'o4', amountMicros: 1 })).toEqual({ kind: 'insufficient', spendableMicros: 0 });
+  });
+
+  it('settles a hold to the actual charge (the balance counts it) and drops it when the charge is projected', async () => {
+    await wallet('b', 1_000);
+    await admit(sql, { accountId: 'b', objectId: 'p1', amountMicros: 600 });
+    expect(await settleHold(sql, 'p1', 600, 150)).toBe(850);
+    expect(await spendableMicros(sql, 'b')).toBe(850);
+    // The projection of Charged lowers the balance and drops the hold in one transaction.
+    await sql.$transaction(async (tx) => {
+      await tx.$executeRaw`UPDATE balance_view SET available_micros = 850 WHERE account_id = 'b'`;
+      await dropHolds(tx, ['p1']);
+    });
+    expect(await spendableMicros(sql, 'b')).toBe(850);
+    expect(await settleHold(sql, 'p1', 600, 150)).toBeNull();
+  });
+
+  it('claims an Idempotency-Key with the hold: a live claim is taken, and a refused hold frees the key', async () => {
+    await wallet('c', 100);
+    const idempotency = { key: 'k', requestHash: 'h', now: new Date(), expiresAt: new Date(Date.now() + 60_000) };
+    expect(await admit(sql, { accountId: 'c', objectId: 'q1', amountMicros: 500, idempotency })).toMatchObject({ kind: 'insufficient' });
+    expect(await admit(sql, { accountId: 'c', objectId: 'q2', amountMicros: 50, idempotency })).toEqual({ kind: 'held' });
+    expect(await admit(sql, { accountId: 'c', objectId: 'q3', amountMicros: 50, idempotency })).toEqual({ kind: 'key_taken' });
+    expect(await spendableMicros(sql, 'c')).toBe(50);
+  });
+
+  it('expires the hold of a request that never recorded an outcome, but never a settled one', async () => {
+    await wallet('d', 1_000);
+    await admit(sql, { accountId: 'd', objectId: 'dead', amountMicros: 400 });
+    await admit(sql, { accountId: 'd', objectId: 'answered', amountMicros: 300 });
+    await settleHold(sql, 'answered', 300, 100);
+    expect(await spendableMicros(sql, 'd')).toBe(500);
+    await sql.$executeRaw`UPDATE gateway_hold SET expires_at = now() - interval '1 second' WHERE object_id = 'dead'`;
+    expect(await expireHolds(sql)).toBe(1);
+    expect(await spendableMicros(sql, 'd')).toBe(900);
+    expect(await expireHolds(sql)).toBe(0);
+  });
+});
