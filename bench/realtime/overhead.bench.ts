@@ -1,109 +1,137 @@
 /**
- * Real-time gateway overhead: for each POST /v1/inference, the end-to-end latency the client
- * sees minus the provider's own time (ObjectCompleted.latencyMs, read from the log), at a
- * fixed arrival rate (open loop: requests are sent on schedule whatever the answers do).
- * Providers answer at once (SLUICE_DEMO_LATENCY_SCALE=0), the fast profile (swift), qwen-7b.
+ * Real-time gateway overhead: for each POST /v1/inference, the latency the client sees minus
+ * the provider's own time (the response's performance.provider_latency_ms), at a fixed arrival
+ * rate (open loop), from a client on its own worker thread. Providers are the demo market's
+ * (instant at the default --latency-scale 0), the fast profile (swift), qwen-7b. After each
+ * rate it also measures how long the asynchronous side (billing, via the log) takes to charge
+ * every answered request, and the process's peak RSS.
  *
- *   node -r ./tools/register.cjs bench/realtime/overhead.bench.ts [--engine embedded|kafka] [--rates 50,500] [--seconds 10]
+ *   npm run bench:realtime -- [--engine embedded|kafka] [--rates 200,1000] [--seconds 10] [--latency-scale 0]
  *
  * `kafka` starts a real Kafka broker and PostgreSQL server (as the integration suites do).
- * Prints one JSON line per rate: client latency, provider time and overhead (p50, p99), errors.
+ * Prints one JSON line per rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Topics, decodeEvent } from '@sluice/events';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded } from '../../apps/sluice/src/embedded-host';
 import { latencySummary, round } from '../exchange/harness';
 import { startBenchEngine } from './bench-engine';
+import type { OverheadClientResults, OverheadClientSettings } from './overhead.client';
 
 const { values: args } = parseArgs({
   options: {
     engine: { type: 'string', default: 'embedded' },
-    rates: { type: 'string', default: '50,500' },
+    rates: { type: 'string', default: '200,1000' },
     seconds: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '100' },
+    'latency-scale': { type: 'string', default: '0' },
+    'max-output-tokens': { type: 'string', default: '32' },
+    warmup: { type: 'string', default: '200' },
   },
 });
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const ADMIN_KEY = 'sk_admin_bench_realtime_0123456789';
+/** How long the asynchronous side may take to charge the last answered request before the bench gives up waiting. */
+const CATCH_UP_GIVE_UP_MS = 60_000;
 
-interface Sample {
-  ms: number;
-  status: number;
-  id?: string;
-}
-
-async function post(url: string, path: string, key: string, body: unknown): Promise<{ status: number; body: { id?: string; api_key?: string; current_balance_usd?: number } ; ms: number }> {
-  const started = performance.now();
+async function call(url: string, method: string, path: string, key: string, body?: unknown) {
   const res = await fetch(`${url}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
+    method,
     headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const parsed = (await res.json()) as { id?: string; api_key?: string };
-  return { status: res.status, body: parsed, ms: performance.now() - started };
+  return (await res.json()) as { api_key?: string; current_balance_usd?: number };
+}
+
+function runClient(settings: OverheadClientSettings): Promise<OverheadClientResults> {
+  const client = new Worker(join(__dirname, 'overhead.client.ts'), { workerData: settings });
+  return new Promise<OverheadClientResults>((resolve, reject) => {
+    client.once('message', (results: OverheadClientResults) => void client.terminate().then(() => resolve(results)));
+    client.once('error', reject);
+  });
 }
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-realtime-'));
   const { engine, stop } = await startBenchEngine(args.engine, 'bench_rt');
   const sluice = await startEmbedded(
-    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', SLUICE_TIME_SCALE: '1', SLUICE_DEMO_LATENCY_SCALE: '0' }),
+    loadEmbeddedConfig({
+      SLUICE_DATA_DIR: dataDir,
+      PORT: '0',
+      SLUICE_ADMIN_KEY: ADMIN_KEY,
+      HEARTBEAT_INTERVAL_MS: '5000',
+      SLUICE_TIME_SCALE: '1',
+      SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'],
+      ...(process.env.SLUICE_SERVICE_THREAD ? { SLUICE_SERVICE_THREAD: process.env.SLUICE_SERVICE_THREAD } : {}),
+    }),
     engine,
   );
   try {
-    const providerMs = new Map<string, number>();
+    // When billing's Charged for each object was seen (real time).
+    const chargedAt = new Map<string, number>();
     const sub = await sluice.log.subscribe({
       groupId: `bench-realtime-${Date.now()}`,
-      topics: [Topics.objects],
+      topics: [Topics.billing],
       fromBeginning: false,
       deadLetterTopic: Topics.deadLetter,
       handleBatch: async (batch) => {
+        const now = performance.now();
         for (const record of batch.records) {
           const event = decodeEvent(record);
-          if (event.type === 'ObjectCompleted') providerMs.set(event.payload.objectId, event.payload.latencyMs);
+          if (event.type === 'Charged') chargedAt.set(event.payload.objectId, now);
         }
       },
     });
-    const created = await post(sluice.url, '/v0/admin/accounts', ADMIN_KEY, { name: 'bench-realtime', credit_usd: 100_000 });
-    const key = created.body.api_key!;
-    while ((await post(sluice.url, '/v1/balance', key, undefined)).body.current_balance_usd !== 100_000) await sleep(100);
-    const body = (i: number) => ({ model: 'qwen-7b', input: `Summarise event sourcing in one sentence. Request ${i}.`, max_output_tokens: 32, performance_profile: 'fast' });
-
-    // Warm-up: JIT, connection pools, prepared statements.
-    for (let i = 0; i < Number(args.warmup); i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => post(sluice.url, '/v1/inference', key, body(i + k))));
+    const created = await call(sluice.url, 'POST', '/v0/admin/accounts', ADMIN_KEY, { name: 'bench-realtime', credit_usd: 100_000 });
+    const key = created.api_key!;
+    while ((await call(sluice.url, 'GET', '/v1/balance', key)).current_balance_usd !== 100_000) await sleep(100);
+    const settings = (rate: number, seconds: number, tag: string): OverheadClientSettings => ({
+      url: sluice.url,
+      key,
+      rate,
+      seconds,
+      maxOutputTokens: Number(args['max-output-tokens']),
+      profile: 'fast',
+      tag,
+    });
+    // Warm-up: JIT, connection pools, prepared statements, the gateway's view of the providers.
+    await runClient(settings(100, Number(args.warmup) / 100, 'warm-up'));
 
     for (const rate of RATES) {
-      const total = rate * SECONDS;
-      const samples: Promise<Sample>[] = [];
-      const started = performance.now();
-      for (let i = 0; i < total; i++) {
-        const due = started + (i * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait);
-        samples.push(post(sluice.url, '/v1/inference', key, body(i)).then((r) => ({ ms: r.ms, status: r.status, id: r.body.id }), () => ({ ms: NaN, status: 0 })));
-      }
-      const sentIn = (performance.now() - started) / 1000;
-      const done = await Promise.all(samples);
-      await sleep(500);
-      const ok = done.filter((s) => s.status === 200 && s.id !== undefined && providerMs.has(s.id));
-      const overhead = ok.map((s) => s.ms - providerMs.get(s.id!)!);
+      let peakRss = 0;
+      const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+      const loopBefore = performance.eventLoopUtilization();
+      const { samples, sentInSeconds } = await runClient(settings(rate, SECONDS, `rate-${rate}`));
+      const loop = performance.eventLoopUtilization(loopBefore);
+      const clientDone = performance.now();
+      const ok = samples.filter((s) => s.status === 200 && s.id !== undefined && s.providerMs !== undefined);
+      for (let until = clientDone + CATCH_UP_GIVE_UP_MS; performance.now() < until && ok.some((s) => !chargedAt.has(s.id!)); ) await sleep(20);
+      clearInterval(rss);
+      const uncharged = ok.filter((s) => !chargedAt.has(s.id!)).length;
+      const lastCharged = Math.max(...ok.map((s) => chargedAt.get(s.id!) ?? Number.NaN));
       console.log(
         JSON.stringify({
           engine: args.engine,
           targetRate: rate,
-          achievedSendRate: round(total / sentIn),
-          requests: total,
-          errors: done.length - ok.length,
-          statuses: Object.fromEntries([...new Set(done.map((s) => s.status))].map((st) => [st, done.filter((s) => s.status === st).length])),
+          achievedSendRate: round(samples.length / sentInSeconds),
+          requests: samples.length,
+          succeeded: ok.length,
+          statuses: Object.fromEntries([...new Set(samples.map((s) => s.status))].map((st) => [st, samples.filter((s) => s.status === st).length])),
+          errorCodes: [...new Set(samples.flatMap((s) => (s.code ? [s.code] : [])))],
           endToEndMs: latencySummary(ok.map((s) => s.ms)),
-          providerMs: latencySummary(ok.map((s) => providerMs.get(s.id!)!)),
-          overheadMs: latencySummary(overhead),
+          providerMs: latencySummary(ok.map((s) => s.providerMs!)),
+          overheadMs: latencySummary(ok.map((s) => s.ms - s.providerMs!)),
+          // From the client's last answer until billing had charged every answered request.
+          lastChargedAfterMs: uncharged > 0 ? null : round(Math.max(0, lastCharged - clientDone)),
+          uncharged,
+          peakRssMb: round(peakRss / 2 ** 20),
+          exchangeThreadBusy: round(loop.utilization),
         }),
       );
     }

@@ -21,6 +21,13 @@ export interface OutboxRelayOptions {
    * so that the commits other callbacks are finishing meanwhile go out in the same batch.
    */
   gatherTurns?: number;
+  /**
+   * This relay is the only one of its database (the embedded engine: one process). It then
+   * reads a batch, publishes it and deletes it without holding a transaction through the
+   * publish, so the database's one connection serves others while the log syncs. Still
+   * at-least-once: a crash before the delete publishes those rows again.
+   */
+  sole?: boolean;
 }
 
 interface OutboxRow {
@@ -123,6 +130,7 @@ export class OutboxRelay {
    * resolved, so a failed or interrupted publish leaves the rows in place.
    */
   private publishBatch(): Promise<number> {
+    if (this.options.sole) return this.publishBatchAlone();
     return this.options.client.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<OutboxRow[]>`
@@ -137,6 +145,16 @@ export class OutboxRelay {
       },
       { timeout: this.batchTimeoutMs },
     );
+  }
+
+  private async publishBatchAlone(): Promise<number> {
+    const { client, log } = this.options;
+    const rows = await client.$queryRaw<OutboxRow[]>`
+      SELECT id, topic, key, headers, value, bundle FROM outbox ORDER BY id LIMIT ${this.batchSize}`;
+    if (rows.length === 0) return 0;
+    for (const run of runsByTopic(rows.flatMap(recordsOf))) await log.publish(run.topic, run.records);
+    await client.$executeRaw`DELETE FROM outbox WHERE id = ANY(${rows.map((r) => String(r.id))}::bigint[])`;
+    return rows.length;
   }
 }
 

@@ -64,9 +64,9 @@ describe('outbox on PGlite', () => {
     expect(log.published).toEqual([]);
   });
 
-  it('publishes pending events in commit order, decodable as the original events, then removes them', async () => {
+  it.each([false, true])('publishes pending events in commit order, decodable as the original events, then removes them (sole: %s)', async (sole) => {
     const log = new RecordingLog();
-    const relay = new OutboxRelay({ client: db.prisma, log, batchSize: 2 });
+    const relay = new OutboxRelay({ client: db.prisma, log, batchSize: 2, sole });
     const events = [walletCredited('a'), walletCredited('b'), walletCredited('c')];
     await changeStateAndEmit('ordered', events.slice(0, 2));
     await changeStateAndEmit('ordered', events.slice(2));
@@ -119,11 +119,11 @@ describe('outbox on PGlite', () => {
     expect(log.eventIds()).toEqual(credits.map((e) => e.eventId));
   });
 
-  it('keeps the rows when publishing fails and publishes them on the next attempt', async () => {
+  it.each([false, true])('keeps the rows when publishing fails and publishes them on the next attempt (sole: %s)', async (sole) => {
     const log = new RecordingLog();
-    const relay = new OutboxRelay({ client: db.prisma, log });
+    const relay = new OutboxRelay({ client: db.prisma, log, sole });
     const event = walletCredited();
-    await changeStateAndEmit('retry-publish', [event]);
+    await changeStateAndEmit(`retry-publish-${sole}`, [event]);
 
     log.failNext = true;
     await expect(relay.publishPending()).rejects.toThrow('broker unavailable');

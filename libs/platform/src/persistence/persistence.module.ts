@@ -87,6 +87,8 @@ export class PersistenceModule {
               onError: (err) => logger.warn(`publish failed, will retry: ${String(err)}`),
               beforeBatch: () => admissionPriority.backgroundTurn(),
               gatherTurns: RELAY_GATHER_TURNS,
+              // One process per embedded database: its one connection is not held through a publish.
+              sole: db.mode === 'embedded',
             });
           },
         },
