@@ -10,7 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, RequestError } from '../errors/api-error';
 import { fileRowOf, type FileRow } from './file.projection';
 import { findFile, saveFiles } from './file-view.store';
-import { uploadSource } from './upload-source';
+import { pipeReporting, uploadSource } from './upload-source';
 
 /** Uploads beyond this are refused with 413 `file_too_large` unless the operator sets SLUICE_MAX_UPLOAD_BYTES. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -53,15 +53,18 @@ export class FilesService {
         done(null, chunk);
       },
     });
-    source.stream.on('error', (err) => tap.destroy(err));
     const mimeType = JSONL_NAME.test(fileName) ? 'application/jsonl' : (source.mimeType ?? 'application/octet-stream');
     let stored;
     try {
-      stored = await this.runtime.blobs.put(blobKey, source.stream.pipe(tap), { contentType: mimeType, maxBytes });
+      // A broken body (a multipart form cut short: 400 invalid_multipart) fails the put, which
+      // leaves no blob behind.
+      stored = await this.runtime.blobs.put(blobKey, pipeReporting(source.stream, tap), { contentType: mimeType, maxBytes });
     } catch (err) {
       source.stream.unpipe(tap);
       source.stream.resume();
       if (err instanceof BlobTooLargeError) throw tooLarge(maxBytes);
+      // The body's own failure, whatever the blob store made of it (S3's upload may wrap it).
+      if (source.stream.errored instanceof RequestError) throw source.stream.errored;
       throw err;
     }
     const scan = scanner.end();
