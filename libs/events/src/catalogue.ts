@@ -111,3 +111,12 @@ function envelopeOf<D extends Defs>(def: D, parsed: PayloadOf<D>, ctx: EventCont
   };
   return envelope as unknown as EventOf<D['type']>;
 }
+
+/**
+ * An event of an object the real-time gateway ran and answered before writing it (its
+ * submission, reservation and end carry `gateway: true`): nothing is left to plan, retry or
+ * collect, so the scheduler and the files service skip it without a transaction.
+ */
+export function servedByGateway(event: SluiceEvent): boolean {
+  return 'gateway' in event.payload && event.payload.gateway === true;
+}

@@ -176,6 +176,7 @@ export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, dep
           output: { text: result.text },
           providerCostMicros,
           latencyMs: result.latencyMs,
+          gateway: true,
         },
         context,
         deps,
@@ -184,8 +185,8 @@ export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, dep
     return events;
   }
   events.push(
-    createEvent(ObjectFailed, { ...base, providerId: quote.providerId, transient: false, code: outcome.code, message: outcome.message }, context, deps),
-    createEvent(ObjectAbandoned, { objectId, accountId, attempts: 1, code: outcome.code, message: outcome.message }, context, deps),
+    createEvent(ObjectFailed, { ...base, providerId: quote.providerId, transient: false, code: outcome.code, message: outcome.message, gateway: true }, context, deps),
+    createEvent(ObjectAbandoned, { objectId, accountId, attempts: 1, code: outcome.code, message: outcome.message, gateway: true }, context, deps),
   );
   return events;
 }

@@ -36,4 +36,10 @@ describe('collectResults: what object events mean for output files', () => {
       { objectId: 'o2', status: 'failed', text: null, errorCode: 'provider_error', errorMessage: 'gave up' },
     ]);
   });
+
+  it('collects nothing from the real-time gateway\'s objects (they never belong to a file), so no transaction runs', () => {
+    const served = { ...completed('rt', 'answer'), payload: { ...completed('rt', 'answer').payload, gateway: true as const } };
+    const failed = { ...abandoned('rt2'), payload: { ...abandoned('rt2').payload, gateway: true as const } };
+    expect(collectResults([served, failed])).toEqual({ items: [], finals: [] });
+  });
 });

@@ -1,4 +1,4 @@
-import type { SluiceEvent } from '@sluice/events';
+import { servedByGateway, type SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { countFinalItems, finishOutputItems, insertOutputItems, type FinalResult, type NewOutputItem } from './output.repository';
 
@@ -20,6 +20,7 @@ export function collectResults(events: readonly SluiceEvent[]): CollectedResults
     if (!finals.has(result.objectId)) finals.set(result.objectId, result);
   };
   for (const event of events) {
+    if (servedByGateway(event)) continue;
     switch (event.type) {
       case 'ObjectSubmitted': {
         const p = event.payload;

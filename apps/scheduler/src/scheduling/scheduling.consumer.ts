@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, type SluiceEvent } from '@sluice/events';
+import { Topics, servedByGateway, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
@@ -9,8 +9,6 @@ import { DispatchLoop } from './dispatch-loop';
 import { loadObjects, saveObjects } from './scheduled-object.store';
 
 const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
-/** The real-time gateway's objects were served before they reached the log: nothing to plan or retry. */
-const servedByGateway = (e: SluiceEvent) => (e.type === 'ObjectSubmitted' || e.type === 'FundsReserved') && e.payload.gateway === true;
 const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type) && !servedByGateway(e);
 
 /** Planned to run live now: dispatched in the planning transaction rather than by the next dispatch pass. */

@@ -49,6 +49,18 @@ describe('scheduler service', () => {
 
   const forObject = (o: EventOf<'ObjectSubmitted'>) => (e: { payload: { objectId: string } }) => e.payload.objectId === o.payload.objectId;
 
+  it('leaves an object the real-time gateway already served alone: nothing is scheduled or dispatched', async () => {
+    const served = submitted(null);
+    const gateway = { ...served, payload: { ...served.payload, gateway: true as const } };
+    const held = reserved(served);
+    const plain = submitted(null);
+    await harness.bus.emit([gateway, { ...held, payload: { ...held.payload, gateway: true as const } }]);
+    // An ordinary object emitted after it is planned, so the gateway's had its turn by then.
+    await harness.bus.emit([plain, reserved(plain)]);
+    await harness.waitFor('ObjectDispatched', forObject(plain));
+    expect(harness.events().filter((e) => (e.type === 'ObjectScheduled' || e.type === 'ObjectDispatched') && forObject(served)(e))).toEqual([]);
+  });
+
   it('schedules a reserved object without SLA live at once and dispatches it', async () => {
     const o = submitted(null);
     await harness.bus.emit([o, reserved(o)]);

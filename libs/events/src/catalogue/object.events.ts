@@ -178,6 +178,8 @@ export const ObjectCompleted = defineEvent({
     providerCostMicros: Micros,
     /** Provider time only: the request to the provider until its answer. */
     latencyMs: z.number().int().nonnegative(),
+    /** Set when the real-time gateway ran the object (see ObjectSubmitted.gateway): only billing and the read models care. */
+    gateway: z.literal(true).optional(),
   }),
 });
 
@@ -196,6 +198,8 @@ export const ObjectFailed = defineEvent({
     retryAfterMs: z.number().int().nonnegative().optional(),
     code: z.string().min(1),
     message: z.string(),
+    /** Set when the real-time gateway ran the object (see ObjectSubmitted.gateway): only billing and the read models care. */
+    gateway: z.literal(true).optional(),
   }),
 });
 
@@ -211,5 +215,7 @@ export const ObjectAbandoned = defineEvent({
     attempts: z.number().int().nonnegative(),
     code: z.string().min(1),
     message: z.string(),
+    /** Set when the real-time gateway ran the object (see ObjectSubmitted.gateway): only billing and the read models care. */
+    gateway: z.literal(true).optional(),
   }),
 });
