@@ -105,7 +105,7 @@ async function main() {
 
     for (const rate of RATES) {
       let peakRss = 0;
-      const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+      const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
       const loopBefore = performance.eventLoopUtilization();
       const { samples, sentInSeconds } = await runClient(settings(rate, SECONDS, `rate-${rate}`));
       const loop = performance.eventLoopUtilization(loopBefore);

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations, pgliteSqlClient, schemaLocationOf, type TransactionalClient } from '@sluice/persistence';
-import { admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
+import { Admissions, admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 
 let db: PGlite;
 let sql: TransactionalClient;
@@ -59,5 +59,19 @@ describe('gateway holds', () => {
     expect(await expireHolds(sql)).toBe(1);
     expect(await spendableMicros(sql, 'd')).toBe(900);
     expect(await expireHolds(sql)).toBe(0);
+  });
+
+  it.each([true, false])('admits concurrent requests of one account, joined in shared transactions (%s), never beyond the balance', async (join) => {
+    const account = `e-${join}`;
+    await wallet(account, 1_005);
+    const admissions = new Admissions(sql, join);
+    const idempotency = { key: 'same', requestHash: 'h', now: new Date(), expiresAt: new Date(Date.now() + 60_000) };
+    const results = await Promise.all([
+      ...Array.from({ length: 25 }, (_, i) => admissions.admit({ accountId: account, objectId: `${account}-${i}`, amountMicros: 100 })),
+      ...Array.from({ length: 5 }, (_, i) => admissions.admit({ accountId: account, objectId: `${account}-k${i}`, amountMicros: 1, idempotency })),
+    ]);
+    expect(results.slice(0, 25).filter((r) => r.kind === 'held')).toHaveLength(10);
+    expect(results.slice(25).map((r) => r.kind).sort()).toEqual(['held', 'key_taken', 'key_taken', 'key_taken', 'key_taken']);
+    expect(await spendableMicros(sql, account)).toBe(4);
   });
 });

@@ -1,4 +1,5 @@
-import type { RawSqlClient } from '@sluice/persistence';
+import { BatchCoalescer } from '@sluice/eventlog';
+import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 
 /**
  * A hold whose request never recorded an outcome (its process died mid-call) is dropped after
@@ -63,6 +64,48 @@ export async function admit(sql: RawSqlClient, request: AdmissionRequest): Promi
     await sql.$executeRaw`DELETE FROM idempotency_key WHERE account_id = ${accountId} AND key = ${idempotency.key} AND object_id = ${objectId}`;
   }
   return { kind: 'insufficient', spendableMicros: await spendableMicros(sql, accountId) };
+}
+
+interface PendingAdmission {
+  request: AdmissionRequest;
+  admission?: Admission;
+}
+
+/** Admissions waiting together share one transaction at most this big. */
+const MAX_JOINED_ADMISSIONS = 64;
+
+/**
+ * Runs admissions. On an embedded database (one connection, one transaction at a time, each
+ * commit a WAL write) the admissions that arrive while one commits share the next transaction
+ * (group commit); none of them throws on a refusal, so one never undoes another. On
+ * PostgreSQL each runs as its own statement, side by side.
+ */
+export class Admissions {
+  private readonly joined: BatchCoalescer<PendingAdmission> | null;
+
+  constructor(
+    private readonly sql: TransactionalClient,
+    join: boolean,
+  ) {
+    this.joined = join
+      ? new BatchCoalescer(
+          async (pending) => {
+            if (pending.length === 1) pending[0].admission = await admit(this.sql, pending[0].request);
+            else await this.sql.$transaction(async (tx) => {
+              for (const p of pending) p.admission = await admit(tx, p.request);
+            });
+          },
+          { maxItems: MAX_JOINED_ADMISSIONS },
+        )
+      : null;
+  }
+
+  async admit(request: AdmissionRequest): Promise<Admission> {
+    if (!this.joined) return admit(this.sql, request);
+    const pending: PendingAdmission = { request };
+    await this.joined.submit([pending]);
+    return pending.admission as Admission;
+  }
 }
 
 /** What the account may still spend: the projected balance less the open gateway holds. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
-import type { RawSqlClient } from '@sluice/persistence';
+import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote } from '@sluice/routing';
 import { traceparentOf } from '@sluice/telemetry';
@@ -8,7 +8,7 @@ import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, Rea
 import { parseBody } from '../errors/parse-body';
 import type { ObjectRow } from '../read-models/object.projection';
 import { toObjectRow } from '../read-models/read-model.store';
-import { admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
+import { Admissions, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 import { RealtimeRequestSchema } from './realtime-request';
 import { inferenceRecord, inferenceResponse, microsToUsd, type InferenceResponse } from './realtime.view';
 import { DEFAULT_MARKUP_BPS, planRealtime, realtimeEvents, servedCharge, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
@@ -72,16 +72,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('RealtimeGateway');
   private readonly options: RealtimeOptions;
+  private readonly admissions: Admissions;
   private sweeper?: NodeJS.Timeout;
 
   constructor(
     private readonly eventStore: EventStore,
     private readonly caller: LiveCaller,
-    @Inject(SQL) private readonly sql: RawSqlClient,
+    @Inject(SQL) private readonly sql: TransactionalClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(REALTIME_OPTIONS) options: Partial<RealtimeOptions> | null,
   ) {
     this.options = { markupBps: DEFAULT_MARKUP_BPS, waitMs: REALTIME_WAIT_MS, ...(options ?? {}) };
+    this.admissions = new Admissions(sql, runtime.database.mode === 'embedded');
   }
 
   onModuleInit(): void {
@@ -117,7 +119,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
         if (stored) return { response: stored, replay: true };
       }
       const now = this.runtime.clock.now();
-      const admission = await admit(this.sql, {
+      const admission = await this.admissions.admit({
         accountId,
         objectId: plan.objectId,
         amountMicros: plan.reservationMicros,
