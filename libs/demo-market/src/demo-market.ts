@@ -53,6 +53,7 @@ function rateLimited(settings: MarketSettings, runtime: ProviderRuntime, retryAf
 }
 
 async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime, request: FastifyRequest, reply: FastifyReply) {
+  const received = performance.now();
   runtime.state.count('chatCompletions');
   runtime.calls += 1;
   const now = settings.now();
@@ -92,7 +93,8 @@ async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime
   const delay = simulatedLatencyMs(settings, runtime, wire.completionTokens ?? 0);
   if (delay > 0) await sleep(delay);
   if (wire.statusCode === 200) runtime.state.count('succeeded');
-  return send(reply, wire);
+  // As OpenAI does: the provider's own time, which a client's latency estimates can trust.
+  return send(reply, { ...wire, headers: { ...wire.headers, 'openai-processing-ms': String(Math.round(performance.now() - received)) } });
 }
 
 function withBatches(runtime: ProviderRuntime, reply: FastifyReply, use: (batches: BatchStore) => WireReply): FastifyReply {

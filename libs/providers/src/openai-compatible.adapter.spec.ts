@@ -68,6 +68,18 @@ describe('OpenAiCompatibleAdapter against the demo market', () => {
     expect(market.stats().live.chatCompletions).toBe(1);
   });
 
+  it('reads the provider\'s own processing time (openai-processing-ms), apart from the wall clock', async () => {
+    const slow = await startDemoMarket(catalogue, { latencyScale: 2 });
+    try {
+      const result = await adapter.complete({ provider: { id: 'live', baseUrl: slow.providers.live, apiKey: slow.apiKeys.live }, providerModel: 'llama3.1-8b', input: 'hi', maxOutputTokens: 8 });
+      // ttft 40 ms + 1 ms per token, times 2.
+      expect(result.processingMs).toBeGreaterThanOrEqual(80);
+      expect(result.latencyMs).toBeGreaterThanOrEqual(result.processingMs!);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('classifies a 429 as transient with the Retry-After the provider sent, without retrying', async () => {
     market.setFailures('live', { rate429: 1 });
     const error = await ask().catch((e: unknown) => e);

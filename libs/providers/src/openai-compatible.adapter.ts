@@ -31,7 +31,13 @@ export interface CompletionResult {
   readonly text: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Wall clock of the call as this process saw it (its own event loop included). */
   readonly latencyMs: number;
+  /**
+   * The provider's own processing time, when it reports it (OpenAI's `openai-processing-ms`
+   * header): what latency estimates learn from, free of this process's queueing.
+   */
+  readonly processingMs?: number;
   readonly finishReason: string;
 }
 
@@ -107,14 +113,17 @@ export class OpenAiCompatibleAdapter {
 
   async complete(request: CompletionRequest): Promise<CompletionResult> {
     const started = performance.now();
-    const completion = await this.call(request.provider, (client) =>
-      client.chat.completions.create({
-        model: request.providerModel,
-        messages: messagesOf(request.input),
-        max_tokens: request.maxOutputTokens,
-      }),
+    const { data: completion, response } = await this.call(request.provider, (client) =>
+      client.chat.completions
+        .create({
+          model: request.providerModel,
+          messages: messagesOf(request.input),
+          max_tokens: request.maxOutputTokens,
+        })
+        .withResponse(),
     );
     const latencyMs = Math.round(performance.now() - started);
+    const processingMs = Number(response.headers.get('openai-processing-ms') ?? Number.NaN);
     if (!completion.usage) throw new ProviderServerError(request.provider.id, 'response carried no token usage');
     const choice = completion.choices[0];
     return {
@@ -122,6 +131,7 @@ export class OpenAiCompatibleAdapter {
       inputTokens: completion.usage.prompt_tokens,
       outputTokens: completion.usage.completion_tokens,
       latencyMs,
+      ...(Number.isFinite(processingMs) && processingMs >= 0 ? { processingMs } : {}),
       finishReason: choice?.finish_reason ?? 'stop',
     };
   }

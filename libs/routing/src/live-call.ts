@@ -74,7 +74,8 @@ export class LiveCaller {
       this.deps.health.record(quote.providerId, {
         at: this.deps.now(),
         ok: true,
-        latencyMs: result.latencyMs,
+        // Provider time when the provider reports it: this process's own queueing is not the provider's.
+        latencyMs: result.processingMs ?? result.latencyMs,
         expectedLatencyMs: expectedLatencyMs(provider, result.outputTokens),
       });
       this.deps.health.recordOutput(call.model, result.outputTokens);

@@ -133,6 +133,19 @@ describe('POST /v1/inference at the gateway', () => {
     expect((await call('GET', `/v1/inference/${id}`, other.key)).status).toBe(404);
   });
 
+  it("runs the seed's own example request (max_latency_ms 800) within its caps", async () => {
+    const { key } = await fundedAccount('seed-example', 10);
+    const seed = {
+      model: 'llama-3.1-8b', input: 'Summarize inference routing in two sentences.', max_output_tokens: 256, performance_profile: 'balanced',
+      routing_strategy: 'lowest_cost', customer_ref: 'order-9921', max_price_usd: 0.02, max_latency_ms: 800, metadata: { env: 'staging' },
+    };
+    const res = await call('POST', '/v1/inference', key, seed);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ object: 'inference', model: 'llama-3.1-8b', status: 'success' });
+    expect(res.body.performance.estimated_latency_ms).toBeLessThanOrEqual(800);
+    expect(res.body.billing.cost_usd).toBeLessThanOrEqual(0.02);
+  });
+
   it('answers 503 when every provider fails, releases the hold and records the failure', async () => {
     const { accountId, key } = await fundedAccount('all-fail', 1);
     const ids = Object.keys(harness.market!.stats());

@@ -160,7 +160,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
         chargedMicros: chargeMicros,
         balanceAfterMicros: Math.max(0, spendable),
         latencyMs: Math.round(performance.now() - started),
-        providerLatencyMs: outcome.result.latencyMs,
+        providerLatencyMs: outcome.result.processingMs ?? outcome.result.latencyMs,
         estimatedLatencyMs: outcome.quote.estimatedLatencyMs,
       });
       await recordAnswer(tx, plan, answer, this.runtime.clock.now());
