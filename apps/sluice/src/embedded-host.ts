@@ -17,7 +17,7 @@ import {
 } from '@sluice/platform';
 import { embeddedAdminKey } from './admin-key';
 import type { EmbeddedConfig } from './config';
-import { startServices, stopServices } from './hosted-services';
+import { startServices, stopServices, type ServiceHostContext } from './hosted-services';
 import { SERVICE_ORDER } from './services';
 import { startServicesThread, type ServicesThread } from './services-thread';
 
@@ -33,6 +33,17 @@ export interface EmbeddedSluice {
    * with an error. Never rejects.
    */
   lost: Promise<Error>;
+  /**
+   * Distributed engine only: starts one more API replica in this process, as a second pod
+   * would run: its own Kafka client and HTTP port (free), the same API database, log, clock
+   * and demo market. `stop()` of Sluice stops it too.
+   */
+  startApiReplica?: () => Promise<ApiReplica>;
+  stop(): Promise<void>;
+}
+
+export interface ApiReplica {
+  url: string;
   stop(): Promise<void>;
 }
 
@@ -100,19 +111,21 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   const here = threaded ? SERVICE_ORDER.filter((name) => name === 'api') : SERVICE_ORDER;
   const elsewhere = SERVICE_ORDER.filter((name) => !here.includes(name));
   const running: RunningService[] = [];
+  const replicas: ApiReplica[] = [];
   let thread: ServicesThread | undefined;
   // Once: a second call waits for the first (a test may stop Sluice to run operator commands, then clean up).
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await thread?.stop();
+      for (const replica of replicas.splice(0)) await replica.stop();
       await stopServices(running);
       await log.close();
       await blobs.close();
       await market?.stop();
     })());
+  const context: ServiceHostContext = { config, bus: new EventBus(log), clock, catalogue, providerEndpoints, blobs, database, adminKey };
   try {
-    const context = { config, bus: new EventBus(log), clock, catalogue, providerEndpoints, blobs, database, adminKey };
     running.push(...(await startServices(here, context)));
     // Submissions on this thread go first (AdmissionPriority): the services thread gets no batch while one is admitted.
     const beforeBatch = () => admissionPriority.backgroundTurn();
@@ -123,5 +136,27 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   }
   const never = new Promise<Error>(() => undefined);
   const lost = Promise.race([thread?.lost ?? never, market?.lost ?? never]);
-  return { url: running[0].url ?? '', log, clock, market, lost, stop };
+  const startApiReplica =
+    engine.kind === 'distributed'
+      ? async (): Promise<ApiReplica> => {
+          const replicaLog = await createEventLog({ kind: 'kafka', brokers: engine.brokers, clientId: `sluice-api-${replicas.length + 2}` });
+          let api: RunningService[];
+          try {
+            api = await startServices(['api'], { ...context, config: { ...config, PORT: 0 }, bus: new EventBus(replicaLog) });
+          } catch (err) {
+            await replicaLog.close();
+            throw err;
+          }
+          const replica: ApiReplica = {
+            url: api[0].url ?? '',
+            stop: async () => {
+              await stopServices(api);
+              await replicaLog.close();
+            },
+          };
+          replicas.push(replica);
+          return replica;
+        }
+      : undefined;
+  return { url: running[0].url ?? '', log, clock, market, lost, startApiReplica, stop };
 }

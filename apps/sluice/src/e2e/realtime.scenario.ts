@@ -11,7 +11,7 @@ export interface RealtimeHarness {
   adminKey: string;
 }
 
-interface Inference {
+export interface Inference {
   id: string;
   status: string;
   model: string;
@@ -23,7 +23,39 @@ interface Inference {
   metadata?: unknown;
 }
 
-const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
+export const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
+
+/** One call to the Sluice at `baseUrl` with `key`; the JSON body as it came. */
+export async function callAt<T>(baseUrl: string, method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T & { error?: { code: string; message: string } } };
+}
+
+/** Creates an account with `creditUsd` and waits until GET /v1/balance shows the credit. */
+export async function openAccountAt(baseUrl: string, adminKey: string, name: string, creditUsd: number): Promise<{ key: string; accountId: string }> {
+  const created = await callAt<{ api_key: string; account_id: string }>(baseUrl, 'POST', '/v0/admin/accounts', adminKey, { name, credit_usd: creditUsd });
+  expect(created.status).toBe(201);
+  const key = created.body.api_key;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(50)) {
+    const balance = await callAt<{ current_balance_usd: number }>(baseUrl, 'GET', '/v1/balance', key);
+    if (balance.body.current_balance_usd === creditUsd) return { key, accountId: created.body.account_id };
+  }
+  throw new Error(`the credit of ${name} never reached the wallet`);
+}
+
+/** What billing charges: the provider's list price on the tokens used, plus the markup, rounded up. */
+export function expectedChargeMicros(providerId: string, usage: Inference['usage']): number {
+  const price = catalogue.providers.find((p) => p.id === providerId)!.models.find((m) => m.model === 'qwen-7b')!.price;
+  const cost = Math.ceil((usage.input_tokens * price.inputMicrosPerMillion + usage.output_tokens * price.outputMicrosPerMillion) / 1_000_000);
+  return Math.ceil((cost * (10_000 + MARKUP_BPS)) / 10_000);
+}
+
+/** The request the scenarios send (qwen-7b under its OpenAI-style alias). */
+export const realtimeRequest = { model: 'qwen2.5-7b-instruct', input: 'Summarize inference routing in two sentences.', max_output_tokens: 64 };
 
 /**
  * POST /v1/inference as a customer sees it with all five services and the demo market
@@ -43,25 +75,10 @@ export function realtimeScenarios(start: () => Promise<RealtimeHarness>, stop: (
     if (h) await stop(h);
   });
 
-  async function call<T>(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${sluice.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as T & { error?: { code: string; message: string } } };
-  }
+  const call = <T>(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) =>
+    callAt<T>(sluice.url, method, path, key, body, headers);
 
-  async function openAccount(name: string, creditUsd: number): Promise<string> {
-    const created = await call<{ api_key: string }>('POST', '/v0/admin/accounts', adminKey, { name, credit_usd: creditUsd });
-    expect(created.status).toBe(201);
-    const key = created.body.api_key;
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(50)) {
-      const balance = await call<{ current_balance_usd: number }>('GET', '/v1/balance', key);
-      if (balance.body.current_balance_usd === creditUsd) return key;
-    }
-    throw new Error(`the credit of ${name} never reached the wallet`);
-  }
+  const openAccount = async (name: string, creditUsd: number): Promise<string> => (await openAccountAt(sluice.url, adminKey, name, creditUsd)).key;
 
   const balanceMicros = async (key: string) => usdToMicros((await call<{ current_balance_usd: number }>('GET', '/v1/balance', key)).body.current_balance_usd);
 
@@ -70,14 +87,7 @@ export function realtimeScenarios(start: () => Promise<RealtimeHarness>, stop: (
     return Object.fromEntries(Object.entries(sluice.market!.stats()).map(([id, s]) => [id, s.chatCompletions]));
   }
 
-  /** What billing charges: the provider's list price on the tokens used, plus the markup, rounded up. */
-  function expectedChargeMicros(providerId: string, usage: Inference['usage']): number {
-    const price = catalogue.providers.find((p) => p.id === providerId)!.models.find((m) => m.model === 'qwen-7b')!.price;
-    const cost = Math.ceil((usage.input_tokens * price.inputMicrosPerMillion + usage.output_tokens * price.outputMicrosPerMillion) / 1_000_000);
-    return Math.ceil((cost * (10_000 + MARKUP_BPS)) / 10_000);
-  }
-
-  const request = { model: 'qwen2.5-7b-instruct', input: 'Summarize inference routing in two sentences.', max_output_tokens: 64 };
+  const request = realtimeRequest;
 
   it.each([
     ['economy', 'bargain'],
