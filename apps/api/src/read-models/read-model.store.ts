@@ -4,7 +4,7 @@ import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projec
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
 import { fileRowOf, isFileEvent, type FileRow } from '../files/file.projection';
 import { saveFiles, snapshotFiles } from '../files/file-view.store';
-import { dropHolds } from '../realtime/gateway-holds';
+import { countReservations, dropHolds } from '../realtime/gateway-holds';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
 
 export interface ProjectedBatch {
@@ -248,7 +248,9 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await saveObjects(tx, changedObjects);
   await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
   await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
-  // A gateway hold ends when the balance above counts its object's charge (or release).
+  // A served request is counted once: by its gateway hold until the balance above counts its
+  // reservation (the hold then gives the reservation back) and, once it counts the charge, by that alone.
+  await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
   await saveFiles(tx, events.filter(isFileEvent).map(fileRowOf));
   return {

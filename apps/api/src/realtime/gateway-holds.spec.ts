@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { applyMigrations, pgliteSqlClient, schemaLocationOf, type TransactionalClient } from '@sluice/persistence';
-import { Admissions, admit, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
+import { Admissions, admit, countReservations, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 
 let db: PGlite;
 let sql: TransactionalClient;
@@ -61,6 +61,16 @@ describe('gateway holds', () => {
     expect(await expireHolds(sql)).toBe(0);
   });
 
+  it('frees the Idempotency-Key of a request whose hold expired, so a retry runs again', async () => {
+    await wallet('g', 1_000);
+    const idempotency = { key: 'crashed', requestHash: 'h', now: new Date(), expiresAt: new Date(Date.now() + 86_400_000) };
+    expect(await admit(sql, { accountId: 'g', objectId: 'lost', amountMicros: 100, idempotency })).toEqual({ kind: 'held' });
+    expect(await admit(sql, { accountId: 'g', objectId: 'retry', amountMicros: 100, idempotency })).toEqual({ kind: 'key_taken' });
+    await sql.$executeRaw`UPDATE gateway_hold SET expires_at = now() - interval '1 second' WHERE object_id = 'lost'`;
+    expect(await expireHolds(sql)).toBe(1);
+    expect(await admit(sql, { accountId: 'g', objectId: 'retry', amountMicros: 100, idempotency })).toEqual({ kind: 'held' });
+  });
+
   it.each([true, false])('admits concurrent requests of one account, joined in shared transactions (%s), never beyond the balance', async (join) => {
     const account = `e-${join}`;
     await wallet(account, 1_005);
@@ -73,5 +83,27 @@ describe('gateway holds', () => {
     expect(results.slice(0, 25).filter((r) => r.kind === 'held')).toHaveLength(10);
     expect(results.slice(25).map((r) => r.kind).sort()).toEqual(['held', 'key_taken', 'key_taken', 'key_taken', 'key_taken']);
     expect(await spendableMicros(sql, account)).toBe(4);
+  });
+
+  it('counts a served request once while billing reports its reservation, then its charge', async () => {
+    await wallet('f', 1_000);
+    await admit(sql, { accountId: 'f', objectId: 'r1', amountMicros: 600 });
+    await settleHold(sql, 'r1', 600, 150);
+    expect(await spendableMicros(sql, 'f')).toBe(850);
+    // FundsReserved{r1, 600, gateway} projected: billing's balance is 400.
+    await sql.$transaction(async (tx) => {
+      await tx.$executeRaw`UPDATE balance_view SET available_micros = 400 WHERE account_id = 'f'`;
+      await countReservations(tx, [{ objectId: 'r1', amountMicros: 600 }]);
+    });
+    expect(await spendableMicros(sql, 'f')).toBe(850);
+    // Charged{r1, 150} projected: billing's balance is 850 and the hold ends.
+    await sql.$transaction(async (tx) => {
+      await tx.$executeRaw`UPDATE balance_view SET available_micros = 850 WHERE account_id = 'f'`;
+      await dropHolds(tx, ['r1']);
+    });
+    expect(await spendableMicros(sql, 'f')).toBe(850);
+    // A reservation of an object without a hold (a failed request) changes no hold.
+    await sql.$transaction((tx) => countReservations(tx, [{ objectId: 'gone', amountMicros: 100 }]));
+    expect(await spendableMicros(sql, 'f')).toBe(850);
   });
 });

@@ -131,6 +131,27 @@ export async function settleHold(tx: RawSqlClient, objectId: string, heldMicros:
   return rows[0] ? Number(rows[0].spendable) : null;
 }
 
+/**
+ * Billing reserved these served objects (FundsReserved with `gateway`), and the balance now
+ * being projected already has each reservation taken off: the object's hold gives it back
+ * (hold = actual charge − reservation, below zero while the reservation exceeds the charge),
+ * so the request is counted once, as its actual charge, until its Charged drops the hold. An
+ * object without a hold (it failed, or its hold expired) changes nothing.
+ */
+export async function countReservations(tx: RawSqlClient, reservations: readonly { objectId: string; amountMicros: number }[]): Promise<void> {
+  if (reservations.length === 0) return;
+  await tx.$executeRaw`
+    WITH adj AS (
+      SELECT object_id, sum(amount)::bigint AS amount
+      FROM unnest(${reservations.map((r) => r.objectId)}::text[], ${reservations.map((r) => String(r.amountMicros))}::bigint[]) AS a(object_id, amount)
+      GROUP BY object_id),
+    h AS (
+      UPDATE gateway_hold g SET amount_micros = g.amount_micros - adj.amount FROM adj
+      WHERE g.object_id = adj.object_id RETURNING g.account_id, adj.amount),
+    sums AS (SELECT account_id, sum(amount)::bigint AS amount FROM h GROUP BY account_id)
+    UPDATE balance_view b SET gateway_held_micros = b.gateway_held_micros - sums.amount FROM sums WHERE b.account_id = sums.account_id`;
+}
+
 /** Drops the holds of these objects (a failed request, a projected charge or release). */
 export async function dropHolds(tx: RawSqlClient, objectIds: readonly string[]): Promise<void> {
   if (objectIds.length === 0) return;
@@ -140,10 +161,15 @@ export async function dropHolds(tx: RawSqlClient, objectIds: readonly string[]):
     UPDATE balance_view b SET gateway_held_micros = b.gateway_held_micros - sums.amount FROM sums WHERE b.account_id = sums.account_id`;
 }
 
-/** Drops the holds whose request never recorded an outcome before their expiry; returns how many. */
+/**
+ * Drops the holds whose request never recorded an outcome before their expiry, and frees the
+ * Idempotency-Keys those requests claimed (a retry then runs again instead of waiting for an
+ * answer that will never come); returns how many holds.
+ */
 export async function expireHolds(sql: RawSqlClient): Promise<number> {
   const rows = await sql.$queryRaw<{ n: number }[]>`
-    WITH gone AS (DELETE FROM gateway_hold WHERE expires_at < now() RETURNING account_id, amount_micros),
+    WITH gone AS (DELETE FROM gateway_hold WHERE expires_at < now() RETURNING object_id, account_id, amount_micros),
+    freed AS (DELETE FROM idempotency_key k USING gone WHERE k.object_id = gone.object_id AND k.response IS NULL RETURNING 1),
     sums AS (SELECT account_id, sum(amount_micros)::bigint AS amount FROM gone GROUP BY account_id),
     upd AS (UPDATE balance_view b SET gateway_held_micros = b.gateway_held_micros - sums.amount FROM sums WHERE b.account_id = sums.account_id RETURNING 1)
     SELECT (SELECT count(*) FROM gone)::int AS n`;
