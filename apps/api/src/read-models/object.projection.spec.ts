@@ -36,6 +36,7 @@ describe('object projection', () => {
     ['abandoned → failed with its code', [submitted, dispatched(1, 2), abandoned], { status: 'failed', attempts: 3, errorCode: 'all_providers_failed', errorMessage: 'gave up' }],
     ['funds denied → failed insufficient_balance', [submitted, denied], { status: 'failed', errorCode: 'insufficient_balance' }],
     ['funds denied before the submission is seen', [denied, submitted], { status: 'failed', errorCode: 'insufficient_balance', taskId: 'task-1', inputTokens: 10 }],
+    ['served by the real-time gateway: no task item', [{ ...submitted, payload: { ...submitted.payload, taskId: id, slaMinutes: null, gateway: true as const } }, completed(1)], { status: 'completed', taskId: null, itemIndex: null }],
     ['a provider batch job runs it', [submitted, scheduled, batch], { status: 'running', mode: 'provider_batch', providerId: 'cheap', attempts: 1 }],
     ['a batch event seen after completion does not revive it', [submitted, dispatched(1, 2), completed(10), batch], { status: 'completed' }],
     ['a late completion does not undo a failure', [submitted, abandoned, completed(55)], { status: 'failed', outputText: null }],

@@ -166,7 +166,8 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       const p = event.payload;
       return {
         ...row,
-        ...placement(p),
+        // A real-time request is no task's item (its taskId only correlates its events).
+        ...(p.gateway ? { taskId: null, itemIndex: null, itemKey: null } : placement(p)),
         model: p.model,
         inputTokens: p.inputTokens,
         priceFactor: p.pricing.kind === 'sla' ? p.pricing.priceFactor : null,

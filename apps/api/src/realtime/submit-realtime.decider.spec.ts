@@ -45,11 +45,11 @@ describe('realtimeEvents', () => {
   it('given a served request, then its whole story in one append, marked as served by the gateway, on the provider-reported usage', () => {
     const plan = planRealtime(request({ customer_ref: 'r' }), ctx);
     const events = realtimeEvents(plan, { kind: 'served', quote, result }, deps);
-    expect(events.map((e) => e.type)).toEqual(['TaskSubmitted', 'ObjectSubmitted', 'QuoteAccepted', 'ObjectCompleted']);
-    expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set([plan.taskId]));
-    const submitted = events[1] as EventOf<'ObjectSubmitted'>;
-    expect(submitted.payload).toMatchObject({ objectId: plan.objectId, taskId: plan.taskId, gateway: true, slaMinutes: null, deadlineAt: '2030-01-01T00:01:00.000Z', customerRef: 'r' });
-    const completed = events[3] as EventOf<'ObjectCompleted'>;
+    expect(events.map((e) => e.type)).toEqual(['ObjectSubmitted', 'QuoteAccepted', 'ObjectCompleted']);
+    expect(new Set(events.map((e) => e.correlationId))).toEqual(new Set([plan.objectId]));
+    const submitted = events[0] as EventOf<'ObjectSubmitted'>;
+    expect(submitted.payload).toMatchObject({ objectId: plan.objectId, taskId: plan.objectId, gateway: true, slaMinutes: null, deadlineAt: '2030-01-01T00:01:00.000Z', customerRef: 'r' });
+    const completed = events[2] as EventOf<'ObjectCompleted'>;
     // The provider reported 500,000 prompt tokens: that, not our count of "hello", is what is priced.
     expect(completed.payload).toMatchObject({ providerId: 'midway', inputTokens: 500_000, outputTokens: 20, providerCostMicros: 50_003 });
   });
@@ -64,8 +64,8 @@ describe('realtimeEvents', () => {
   it('given a failed request, then it fails and is abandoned (billing releases, nothing is charged)', () => {
     const plan = planRealtime(request({}), ctx);
     const events = realtimeEvents(plan, { kind: 'failed', quote, code: 'all_providers_failed', message: 'x' }, deps);
-    expect(events.map((e) => e.type)).toEqual(['TaskSubmitted', 'ObjectSubmitted', 'QuoteAccepted', 'ObjectFailed', 'ObjectAbandoned']);
-    expect((events[4] as EventOf<'ObjectAbandoned'>).payload).toMatchObject({ objectId: plan.objectId, code: 'all_providers_failed' });
+    expect(events.map((e) => e.type)).toEqual(['ObjectSubmitted', 'QuoteAccepted', 'ObjectFailed', 'ObjectAbandoned']);
+    expect((events[3] as EventOf<'ObjectAbandoned'>).payload).toMatchObject({ objectId: plan.objectId, code: 'all_providers_failed' });
   });
 });
 

@@ -5,7 +5,6 @@ import {
   ObjectFailed,
   ObjectSubmitted,
   QuoteAccepted,
-  TaskSubmitted,
   createEvent,
   type EventFactoryDeps,
   type Pricing,
@@ -36,7 +35,6 @@ export interface PlanContext {
 /** One real-time request, resolved and bounded, before anything runs. */
 export interface RealtimePlan {
   accountId: string;
-  taskId: string;
   objectId: string;
   /** The canonical model id (the alias the customer used is answered back as they sent it). */
   modelId: string;
@@ -84,7 +82,6 @@ export function planRealtime(request: RealtimeRequest, ctx: PlanContext): Realti
   const pricing: Pricing = { kind: 'realtime', markupBps: ctx.markupBps };
   return {
     accountId: ctx.accountId,
-    taskId: ctx.newId(),
     objectId: ctx.newId(),
     modelId: model.id,
     text,
@@ -112,23 +109,23 @@ export function servedCharge(plan: RealtimePlan, quote: Quote, result: Completio
 
 /**
  * The request's whole story in the catalogue's events, written in one append once it is
- * answered (pure; clock and ids come in): TaskSubmitted and ObjectSubmitted (marked as served
- * by the gateway, so nothing plans it again), QuoteAccepted for the provider that ended it,
- * then ObjectCompleted, or ObjectFailed and ObjectAbandoned (billing releases, nothing is charged).
+ * answered (pure; clock and ids come in): ObjectSubmitted (marked as served by the gateway, so
+ * nothing plans it again; a request is no batch task, so its object id is its task id and
+ * correlation id), QuoteAccepted for the provider that ended it, then ObjectCompleted, or
+ * ObjectFailed and ObjectAbandoned (billing releases, nothing is charged).
  */
 export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, deps: EventFactoryDeps & { traceparent?: string }): SluiceEvent[] {
   const now = deps.now();
-  const context = { correlationId: plan.taskId, ...(deps.traceparent ? { traceparent: deps.traceparent } : {}) };
+  const context = { correlationId: plan.objectId, ...(deps.traceparent ? { traceparent: deps.traceparent } : {}) };
   const { objectId, accountId } = plan;
   const base = { objectId, accountId, attempt: 1 };
   const { quote } = outcome;
   const events: SluiceEvent[] = [
-    createEvent(TaskSubmitted, { taskId: plan.taskId, accountId, totalItems: 1, outputFormat: 'json' }, context, deps),
     createEvent(
       ObjectSubmitted,
       {
         objectId,
-        taskId: plan.taskId,
+        taskId: objectId,
         accountId,
         index: 0,
         model: plan.modelId,
