@@ -12,7 +12,7 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@sluice/(events|eventlog|persistence|platform|testing|catalogue|demo-market|providers|routing|pricing|blobstore|batch-formats|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
+  '^@sluice/(events|eventlog|persistence|platform|testing|catalogue|demo-market|providers|routing|pricing|blobstore|batch-formats|telemetry|tokenizer)$': '<rootDir>/libs/$1/src/index.ts',
 };
 const common = {
   testEnvironment: 'node',

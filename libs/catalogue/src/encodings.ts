@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withLinearBpe } from '@sluice/tokenizer';
 import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { TokenizerEncoding } from './catalogue.schema';
@@ -24,12 +25,13 @@ function packagedRanks(name: TokenizerEncoding): RawBytePairRanks {
 /**
  * An encoding, built when first asked for (each costs tens of MB: a service loads only those
  * its models use). From the JSON rank table in `dir` when there is one, else from the package.
+ * Linear on long runs without whitespace (withLinearBpe): the package alone is quadratic there.
  */
 export function loadEncoding(name: TokenizerEncoding, dir = RANK_TABLES_DIR): Encoding {
   const table = join(dir, `${name}.json`);
-  if (!existsSync(table)) return require(`gpt-tokenizer/cjs/encoding/${name}`) as Encoding;
+  if (!existsSync(table)) return withLinearBpe((require(`gpt-tokenizer/cjs/encoding/${name}`) as { default: GptEncoding }).default);
   const { GptEncoding: Gpt } = require('gpt-tokenizer/cjs/GptEncoding') as typeof import('gpt-tokenizer/cjs/GptEncoding');
-  return Gpt.getEncodingApi(name, () => JSON.parse(readFileSync(table, 'utf8')) as RawBytePairRanks);
+  return withLinearBpe(Gpt.getEncodingApi(name, () => JSON.parse(readFileSync(table, 'utf8')) as RawBytePairRanks));
 }
 
 /** Writes every encoding's rank table as JSON into `dir`, whole or not at all (the build's step for loadEncoding). */

@@ -1,3 +1,5 @@
+import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
+import { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import { countTokens, countTokensWith } from './token-count';
 import { loadCatalogue } from './load-catalogue';
 
@@ -21,5 +23,18 @@ describe('countTokens', () => {
 
   it('counts nothing for empty input', () => {
     expect(countTokens(catalogue, 'qwen-7b', '')).toBe(0);
+  });
+
+  it('counts prose exactly as gpt-tokenizer does, and 1 MB without whitespace (hours for gpt-tokenizer alone)', () => {
+    const prose = 'Sluice runs inference inside the SLA window at the best price. It can\'t wait forever, can it?\n\tПривет! 日本語。';
+    for (const name of ['o200k_base', 'cl100k_base'] as const) {
+      const ranks = (require(`gpt-tokenizer/cjs/bpeRanks/${name}`) as { default: RawBytePairRanks }).default;
+      const reference = GptEncoding.getEncodingApi(name, () => ranks);
+      expect(countTokensWith(name, prose)).toBe(reference.countTokens(prose, { disallowedSpecial: new Set() }));
+      const run = 'abcdefghij'.repeat(1_000);
+      expect(countTokensWith(name, run)).toBe(reference.countTokens(run, { disallowedSpecial: new Set() }));
+    }
+    // gpt-tokenizer alone is quadratic on one piece: hours for this; "xxxxxxxx" is one token.
+    expect(countTokens(catalogue, 'gpt-4o', 'x'.repeat(1_000_000))).toBe(125_000);
   });
 });
