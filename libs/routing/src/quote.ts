@@ -57,6 +57,18 @@ export interface MarketView {
   readonly health: (providerId: string, catalogueReliability: number) => ProviderHealth;
 }
 
+/** A quote as QuoteAccepted records it (a live call), for the router and the gateway alike. */
+export function acceptedQuoteFields(quote: Quote) {
+  return {
+    providerId: quote.providerId,
+    providerModel: quote.providerModel,
+    mode: 'live' as const,
+    estimatedProviderCostMicros: quote.estimatedProviderCostMicros,
+    estimatedCustomerPriceMicros: quote.estimatedCustomerPriceMicros,
+    estimatedLatencyMs: quote.estimatedLatencyMs,
+  };
+}
+
 /** What the customer pays, estimated: SLA = base × factor; real-time = provider cost + markup. Rounded up, as billing charges. */
 export function customerPriceMicros(pricing: Pricing, providerCostMicros: number, inputTokens: number, outputTokens: number): number {
   return chargeFor(pricing, { inputTokens, outputTokens, providerCostMicros });

@@ -13,7 +13,7 @@ import {
 } from '@sluice/events';
 import { customerPriceMicros, reservationMicros } from '@sluice/pricing';
 import type { CompletionResult } from '@sluice/providers';
-import type { Quote } from '@sluice/routing';
+import { acceptedQuoteFields, type Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { promptOf, type RealtimeRequest } from './realtime-request';
 
@@ -143,20 +143,7 @@ export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, dep
       context,
       deps,
     ),
-    createEvent(
-      QuoteAccepted,
-      {
-        ...base,
-        providerId: quote.providerId,
-        providerModel: quote.providerModel,
-        mode: 'live',
-        estimatedProviderCostMicros: quote.estimatedProviderCostMicros,
-        estimatedCustomerPriceMicros: quote.estimatedCustomerPriceMicros,
-        estimatedLatencyMs: quote.estimatedLatencyMs,
-      },
-      context,
-      deps,
-    ),
+    createEvent(QuoteAccepted, { ...base, ...acceptedQuoteFields(quote) }, context, deps),
   ];
   if (outcome.kind === 'served') {
     const { result } = outcome;

@@ -12,7 +12,7 @@ import {
   type SluiceEvent,
 } from '@sluice/events';
 import { ProviderRejectedError, type ProviderError } from '@sluice/providers';
-import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote, type QuoteRequest } from '@sluice/routing';
+import { LiveCaller, acceptedQuoteFields, allFailedMessage, chooseRoute, quotesFor, type Quote, type QuoteRequest } from '@sluice/routing';
 import { traceparentOfEvent } from '@sluice/telemetry';
 
 export type Dispatch = EventOf<'ObjectDispatched'>;
@@ -91,21 +91,7 @@ export class DispatchExecutor {
     // An urgent batch item (no SLA: its deadline leaves no room for a retry through the
     // scheduler) goes round the acceptable providers twice before it fails.
     const candidates = !failsOver ? decision.ranked.slice(0, 1) : payload.pricing.kind === 'sla' ? [...decision.ranked, ...decision.ranked] : decision.ranked;
-    const accepted = (quote: Quote) =>
-      createEvent(
-        QuoteAccepted,
-        {
-          ...base,
-          providerId: quote.providerId,
-          providerModel: quote.providerModel,
-          mode: 'live',
-          estimatedProviderCostMicros: quote.estimatedProviderCostMicros,
-          estimatedCustomerPriceMicros: quote.estimatedCustomerPriceMicros,
-          estimatedLatencyMs: quote.estimatedLatencyMs,
-        },
-        ctx,
-        make,
-      );
+    const accepted = (quote: Quote) => createEvent(QuoteAccepted, { ...base, ...acceptedQuoteFields(quote) }, ctx, make);
     const call = { model: payload.work.model, input, maxOutputTokens: payload.work.maxOutputTokens, traceparent: traceparentOfEvent(dispatch), objectId: payload.objectId };
     const { served, failures } = await this.deps.caller.failover(candidates, call);
     if (served) {
