@@ -134,6 +134,16 @@ describe('POST /v0/infer/ validation', () => {
     expect(harness.eventsOf('TaskSubmitted').length).toBe(before);
   });
 
+  it('refuses text PostgreSQL cannot store (NUL, a lone surrogate) at the edge, naming the item, and submits nothing', async () => {
+    const before = harness.eventsOf('TaskSubmitted').length;
+    const res = await call('POST', '/v0/infer/', { key, body: [{ sla: 60, model: 'openai:gpt-4o', input: 'fine' }, { sla: 60, model: 'openai:gpt-4o', input: 'nul \u0000 here' }, { sla: 60, model: 'openai:gpt-4o', input: 'half \ud800' }] });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('validation_error');
+    expect(res.body.error.fields.map((f: { field: string }) => f.field).sort()).toEqual(['items[1].input', 'items[2].input']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(harness.eventsOf('TaskSubmitted').length).toBe(before);
+  });
+
   it('refuses a body that is not a list', async () => {
     const res = await call('POST', '/v0/infer', { key, body: { model: 'openai:gpt-4o', input: 'hi' } });
     expect(res.status).toBe(422);

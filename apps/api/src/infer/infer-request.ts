@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNSTORABLE_MESSAGE, isStorableText } from '../errors/storable-text';
 
 /** Items one POST may carry; larger work goes through a file. */
 export const MAX_ITEMS_PER_REQUEST = 50_000;
@@ -9,8 +10,8 @@ const Sla = z.int('sla must be a whole number of minutes').positive('sla must be
 /** One item of POST /v0/infer/ as the seed writes it. */
 export const InferItemSchema = z.strictObject({
   sla: Sla,
-  model: z.string('model is required').trim().min(1, 'model is required'),
-  input: z.string('input is required: the text to run').min(1, 'input is required: the text to run'),
+  model: z.string('model is required').trim().min(1, 'model is required').refine(isStorableText, `model ${UNSTORABLE_MESSAGE}`),
+  input: z.string('input is required: the text to run').min(1, 'input is required: the text to run').refine(isStorableText, `input ${UNSTORABLE_MESSAGE}`),
 });
 export type InferItem = z.infer<typeof InferItemSchema>;
 
@@ -21,7 +22,7 @@ export const InferRequestSchema = z
 
 /** The seed's file form: `[{file_id, sla}]`, one uploaded file whose lines are the items. */
 export const FileInferRequestSchema = z
-  .array(z.strictObject({ file_id: z.string('file_id is required').min(1, 'file_id is required'), sla: Sla }), 'the body must be a JSON array')
+  .array(z.strictObject({ file_id: z.string('file_id is required').min(1, 'file_id is required').refine(isStorableText, `file_id ${UNSTORABLE_MESSAGE}`), sla: Sla }), 'the body must be a JSON array')
   .length(1, 'a request names one file: [{"file_id", "sla"}]; send another request for another file');
 export type FileInferItem = z.infer<typeof FileInferRequestSchema>[number];
 

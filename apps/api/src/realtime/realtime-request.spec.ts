@@ -26,4 +26,11 @@ describe('RealtimeRequestSchema', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['input', 'unrecognized_keys']);
   });
+
+  it('names each field holding text PostgreSQL cannot store, and metadata nested too deep', () => {
+    const deep = JSON.parse(`${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}`);
+    const result = RealtimeRequestSchema.safeParse({ model: 'qwen-7b', input: 'a\u0000b', prompt: '\ud800', max_output_tokens: 8, customer_ref: 'x\u0000', metadata: deep });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['customer_ref', 'input', 'metadata', 'prompt']);
+  });
 });

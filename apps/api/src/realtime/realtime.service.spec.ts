@@ -87,6 +87,19 @@ describe('POST /v1/inference validation', () => {
     expect(tooMany.body.error.fields).toEqual([{ field: 'max_output_tokens', message: 'qwen-7b produces at most 8192 output tokens' }]);
   });
 
+  it('refuses text PostgreSQL cannot store and metadata nested 3,000 deep with 422 naming the field, before any provider runs', async () => {
+    const { key } = await fundedAccount('unstorable', 1);
+    harness.market!.resetStats();
+    const nul = await call('POST', '/v1/inference', key, { ...body, metadata: { note: 'a\u0000b' } });
+    expect(nul.status).toBe(422);
+    expect(nul.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['metadata']);
+    const deep = JSON.parse(`${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}`);
+    const nested = await call('POST', '/v1/inference', key, { ...body, metadata: deep });
+    expect(nested.status).toBe(422);
+    expect(nested.body.error.fields.map((f: { field: string }) => f.field)).toEqual(['metadata']);
+    expect(chatCalls()).toBe(0);
+  });
+
   it('answers 402 insufficient_balance before any provider runs when the wallet cannot cover the bound', async () => {
     const { accountId, key } = await fundedAccount('poor', 0.000001);
     harness.market!.resetStats();

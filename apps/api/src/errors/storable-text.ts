@@ -1,0 +1,20 @@
+/** NUL, and a UTF-16 surrogate without its pair: PostgreSQL stores neither in text or JSON. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Deeper JSON than this is refused at the edge (no customer field needs it; hashing it would recurse). */
+export const MAX_JSON_DEPTH = 32;
+
+export const UNSTORABLE_MESSAGE = 'holds a character that cannot be stored (NUL or an unpaired surrogate)';
+
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
+/** Every key and string of a JSON value is storable, and it nests at most MAX_JSON_DEPTH deep. */
+export function isStorableJson(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return isStorableText(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) return value.every((v) => isStorableJson(v, depth + 1));
+  return Object.entries(value).every(([k, v]) => isStorableText(k) && isStorableJson(v, depth + 1));
+}
