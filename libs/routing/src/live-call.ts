@@ -1,4 +1,4 @@
-import { expectedLatencyMs, findProvider, type Catalogue } from '@sluice/catalogue';
+import { expectedLatencyMs, findProvider, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import {
   ProviderError,
   ProviderRejectedError,
@@ -107,6 +107,22 @@ export interface FailoverOutcome {
   readonly served: Extract<CallOutcome, { ok: true }> | null;
   /** In the order tried; the last one ended the failover when nothing was served. */
   readonly failures: readonly Extract<CallOutcome, { ok: false }>[];
+}
+
+/**
+ * A served live call as ObjectCompleted records it, for the router and the gateway alike: the
+ * usage the provider reported, priced at the quote's price.
+ */
+export function completedCallFields(quote: Quote, result: CompletionResult) {
+  return {
+    providerId: quote.providerId,
+    mode: 'live' as const,
+    inputTokens: result.inputTokens,
+    outputTokens: result.outputTokens,
+    output: { text: result.text },
+    providerCostMicros: tokenCostMicros(quote.price, result.inputTokens, result.outputTokens),
+    latencyMs: result.latencyMs,
+  };
 }
 
 /** "every acceptable provider failed: …" with each failure's message and code. */

@@ -1,4 +1,4 @@
-import { countTokensWith, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { countTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
 import {
   ObjectAbandoned,
   ObjectCompleted,
@@ -13,7 +13,7 @@ import {
 } from '@sluice/events';
 import { customerPriceMicros, reservationMicros } from '@sluice/pricing';
 import type { CompletionResult } from '@sluice/providers';
-import { acceptedQuoteFields, type Quote } from '@sluice/routing';
+import { acceptedQuoteFields, completedCallFields, type Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { promptOf, type RealtimeRequest } from './realtime-request';
 
@@ -102,7 +102,7 @@ export type RealtimeOutcome =
 
 /** The provider's cost of a served request and what billing will charge for it (capped by the hold). */
 export function servedCharge(plan: RealtimePlan, quote: Quote, result: CompletionResult): { providerCostMicros: number; chargeMicros: number } {
-  const providerCostMicros = tokenCostMicros(quote.price, result.inputTokens, result.outputTokens);
+  const { providerCostMicros } = completedCallFields(quote, result);
   const price = customerPriceMicros(plan.pricing, { inputTokens: result.inputTokens, outputTokens: result.outputTokens, providerCostMicros });
   return { providerCostMicros, chargeMicros: Math.min(price, plan.reservationMicros) };
 }
@@ -146,26 +146,7 @@ export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, dep
     createEvent(QuoteAccepted, { ...base, ...acceptedQuoteFields(quote) }, context, deps),
   ];
   if (outcome.kind === 'served') {
-    const { result } = outcome;
-    const { providerCostMicros } = servedCharge(plan, quote, result);
-    events.push(
-      createEvent(
-        ObjectCompleted,
-        {
-          ...base,
-          providerId: quote.providerId,
-          mode: 'live',
-          inputTokens: result.inputTokens,
-          outputTokens: result.outputTokens,
-          output: { text: result.text },
-          providerCostMicros,
-          latencyMs: result.latencyMs,
-          gateway: true,
-        },
-        context,
-        deps,
-      ),
-    );
+    events.push(createEvent(ObjectCompleted, { ...base, ...completedCallFields(quote, outcome.result), gateway: true }, context, deps));
     return events;
   }
   events.push(

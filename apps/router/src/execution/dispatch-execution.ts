@@ -1,4 +1,4 @@
-import { countPromptTokens, findModel, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokens, findModel, type Catalogue } from '@sluice/catalogue';
 import {
   ObjectCompleted,
   ObjectFailed,
@@ -12,7 +12,7 @@ import {
   type SluiceEvent,
 } from '@sluice/events';
 import { ProviderRejectedError, type ProviderError } from '@sluice/providers';
-import { LiveCaller, acceptedQuoteFields, allFailedMessage, chooseRoute, quotesFor, type Quote, type QuoteRequest } from '@sluice/routing';
+import { LiveCaller, acceptedQuoteFields, allFailedMessage, completedCallFields, chooseRoute, quotesFor, type Quote, type QuoteRequest } from '@sluice/routing';
 import { traceparentOfEvent } from '@sluice/telemetry';
 
 export type Dispatch = EventOf<'ObjectDispatched'>;
@@ -96,21 +96,7 @@ export class DispatchExecutor {
     const { served, failures } = await this.deps.caller.failover(candidates, call);
     if (served) {
       const { quote, result } = served;
-      const completed = createEvent(
-        ObjectCompleted,
-        {
-          ...base,
-          providerId: quote.providerId,
-          mode: 'live',
-          inputTokens: result.inputTokens,
-          outputTokens: result.outputTokens,
-          output: { text: result.text },
-          providerCostMicros: tokenCostMicros(quote.price, result.inputTokens, result.outputTokens),
-          latencyMs: result.latencyMs,
-        },
-        ctx,
-        make,
-      );
+      const completed = createEvent(ObjectCompleted, { ...base, ...completedCallFields(quote, result) }, ctx, make);
       return { dispatch, outcome: 'completed', providerId: quote.providerId, events: [accepted(quote), completed] };
     }
     const last = failures[failures.length - 1];
