@@ -1,5 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ValidationError, type ApiErrorType } from './api-error';
 
 export interface ErrorEnvelope {
@@ -20,14 +20,39 @@ function isClientError(err: unknown): err is Error & { statusCode: number } {
   return err instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
 }
 
-/** Maps every error an endpoint throws to the one envelope of API-CONVENTIONS.md. */
+/**
+ * Routes of the OpenAI-compatible surface: their errors take OpenAI's shape, which the official
+ * SDKs parse into typed errors: `param` names the field, and a bad field is 400, not 422.
+ */
+const OPENAI_ROUTES = /^\/v1\/(chat|models|files|batches)(\/|\?|$)/;
+
+export interface OpenAiErrorEnvelope {
+  error: { message: string; type: ApiErrorType; param: string | null; code: string; fields?: { field: string; message: string }[] };
+}
+
+/** The same error in OpenAI's envelope (`fields` kept as an extension). */
+export function openAiFlavour(status: number, body: ErrorEnvelope): { status: number; body: OpenAiErrorEnvelope } {
+  const { type, message, code, fields } = body.error;
+  const param = fields?.[0]?.field ?? null;
+  return {
+    status: status === 422 && code === 'validation_error' ? 400 : status,
+    body: { error: { message, type, param, code, ...(fields ? { fields } : {}) } },
+  };
+}
+
+/**
+ * Maps every error an endpoint throws to the one envelope of API-CONVENTIONS.md, or, on the
+ * OpenAI-compatible routes, to OpenAI's.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
 
   catch(err: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = this.toResponse(err);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const response = this.toResponse(err);
+    const { status, body } = OPENAI_ROUTES.test(http.getRequest<FastifyRequest>().url) ? openAiFlavour(response.status, response.body) : response;
     void reply.status(status).send(body);
   }
 
