@@ -26,7 +26,45 @@ const chatRequestSchema = z.looseObject({
   messages: z.array(z.looseObject({ role: z.string(), content: contentSchema.optional() })).min(1),
   max_tokens: z.int().positive().nullish(),
   max_completion_tokens: z.int().positive().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
 });
+
+/** Whether the request asked for a stream, and for its usage chunk. */
+export function streamWanted(rawBody: unknown): { stream: boolean; includeUsage: boolean } {
+  const body = (rawBody ?? {}) as { stream?: unknown; stream_options?: { include_usage?: unknown } | null };
+  return { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true };
+}
+
+interface ChatCompletionBody {
+  id: string;
+  created: number;
+  model: string;
+  choices: { message: { content: string }; finish_reason: string }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+/**
+ * A completion as OpenAI streams it: a role chunk, the text in pieces of a few words, a chunk
+ * with the finish reason, then (when asked for) one with usage and no choices. The pieces
+ * join to exactly the non-streamed text.
+ */
+export function streamChunks(body: unknown, includeUsage: boolean): unknown[] {
+  const completion = body as ChatCompletionBody;
+  const base = { id: completion.id, object: 'chat.completion.chunk', created: completion.created, model: completion.model, system_fingerprint: null };
+  const text = completion.choices[0]?.message.content ?? '';
+  const pieces = text.match(/\S*\s*/g)?.filter((p) => p !== '') ?? [];
+  const perChunk = Math.max(1, Math.ceil(pieces.length / 16));
+  const chunks: unknown[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] }];
+  for (let i = 0; i < pieces.length; i += perChunk) {
+    chunks.push({ ...base, choices: [{ index: 0, delta: { content: pieces.slice(i, i + perChunk).join('') }, logprobs: null, finish_reason: null }] });
+  }
+  chunks.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: completion.choices[0]?.finish_reason ?? 'stop' }] });
+  if (includeUsage) chunks.push({ ...base, choices: [], usage: completion.usage });
+  return chunks;
+}
 
 function promptOf(messages: z.infer<typeof chatRequestSchema>['messages']): string {
   return messages

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchStore } from './batch-store';
-import { answerChatCompletion, openAiError, type WireReply } from './chat-completions';
+import { answerChatCompletion, openAiError, streamChunks, streamWanted, type WireReply } from './chat-completions';
 import { unitHash } from './completion-text';
 import {
   type DemoMarket,
@@ -91,10 +91,35 @@ async function chatCompletion(settings: MarketSettings, runtime: ProviderRuntime
     request.body,
   );
   const delay = simulatedLatencyMs(settings, runtime, wire.completionTokens ?? 0);
+  const { stream, includeUsage } = streamWanted(request.body);
+  if (stream && wire.statusCode === 200) return streamCompletion(runtime, reply, wire, includeUsage, delay, received);
   if (delay > 0) await sleep(delay);
   if (wire.statusCode === 200) runtime.state.count('succeeded');
   // As OpenAI does: the provider's own time, which a client's latency estimates can trust.
   return send(reply, { ...wire, headers: { ...wire.headers, 'openai-processing-ms': String(Math.round(performance.now() - received)) } });
+}
+
+/**
+ * Server-sent events as OpenAI sends them: the first chunk after the time to the first token,
+ * the rest spread over the generation time, then `data: [DONE]`.
+ */
+async function streamCompletion(runtime: ProviderRuntime, reply: FastifyReply, wire: WireReply, includeUsage: boolean, delayMs: number, received: number) {
+  const chunks = streamChunks(wire.body, includeUsage);
+  const { ttftMs, perOutputTokenMs } = runtime.spec.latency;
+  const share = ttftMs + perOutputTokenMs * (wire.completionTokens ?? 0);
+  const firstMs = share > 0 ? (delayMs * ttftMs) / share : 0;
+  if (firstMs > 0) await sleep(firstMs);
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'openai-processing-ms': String(Math.round(performance.now() - received)) });
+  const gap = chunks.length > 1 ? (delayMs - firstMs) / (chunks.length - 1) : 0;
+  for (const [i, chunk] of chunks.entries()) {
+    if (i > 0 && gap > 0) await sleep(gap);
+    if (raw.destroyed) return;
+    raw.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+  runtime.state.count('succeeded');
+  raw.end('data: [DONE]\n\n');
 }
 
 function withBatches(runtime: ProviderRuntime, reply: FastifyReply, use: (batches: BatchStore) => WireReply): FastifyReply {

@@ -166,3 +166,84 @@ describe('OpenAiCompatibleAdapter against the demo market', () => {
     await expect(adapter.fetchBatchResults(batchy, batchId)).rejects.toThrow(/not finished/);
   });
 });
+
+describe('OpenAiCompatibleAdapter: what the provider is sent, streamed calls', () => {
+  let market: DemoMarket;
+  const adapter = new OpenAiCompatibleAdapter({ timeoutMs: 2_000 });
+  const endpoint = (id: string): ProviderEndpoint => ({ id, baseUrl: market.providers[id], apiKey: market.apiKeys[id] });
+
+  beforeAll(async () => {
+    market = await startDemoMarket(catalogue, { latencyScale: 0 });
+  });
+  afterAll(() => market.stop());
+
+  it('sends every generation parameter under its chat-completions name', async () => {
+    const bodies: unknown[] = [];
+    const server = (await import('node:http')).createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        bodies.push(JSON.parse(raw));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 500_000, completion_tokens: 1, total_tokens: 500_001 } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const result = await adapter.complete({
+        provider: { id: 'capture', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k' },
+        providerModel: 'm',
+        input: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+          { role: 'user', content: 'again' },
+        ],
+        maxOutputTokens: 77,
+        params: { temperature: 1.3, topP: 0.5, stop: ['\n\n'], seed: 7, presencePenalty: 0.1, frequencyPenalty: -0.2, responseFormat: { type: 'json_object' }, user: 'u-1' },
+      });
+      expect(bodies[0]).toEqual({
+        model: 'm',
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+          { role: 'user', content: 'again' },
+        ],
+        max_tokens: 77,
+        temperature: 1.3,
+        top_p: 0.5,
+        stop: ['\n\n'],
+        seed: 7,
+        presence_penalty: 0.1,
+        frequency_penalty: -0.2,
+        response_format: { type: 'json_object' },
+        user: 'u-1',
+      });
+      // Usage is what the provider reports, never a count of our own.
+      expect(result).toMatchObject({ inputTokens: 500_000, outputTokens: 1 });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('streams the same text and usage a plain call returns, piece by piece', async () => {
+    const request = { provider: endpoint('live'), providerModel: 'llama3.1-8b', input: 'Explain provider failover briefly.', maxOutputTokens: 64 };
+    const plain = await adapter.complete(request);
+    const pieces: string[] = [];
+    const streamed = await adapter.stream(request, (piece) => pieces.push(piece));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(plain.text);
+    expect(streamed).toMatchObject({ text: plain.text, inputTokens: plain.inputTokens, outputTokens: plain.outputTokens, finishReason: plain.finishReason });
+    expect(streamed.firstTokenMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('classifies a refused streamed call before any text, as a plain call', async () => {
+    const pieces: string[] = [];
+    await expect(adapter.stream({ provider: endpoint('live'), providerModel: 'no-such-model', input: 'x', maxOutputTokens: 8 }, (p) => pieces.push(p))).rejects.toMatchObject({
+      code: 'provider_rejected_request',
+    });
+    expect(pieces).toEqual([]);
+  });
+});

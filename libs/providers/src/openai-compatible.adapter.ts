@@ -1,3 +1,4 @@
+import type { GenerationParams } from '@sluice/events';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
 import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError } from './provider-errors';
 
@@ -20,11 +21,28 @@ function messagesOf(prompt: Prompt): OpenAI.Chat.ChatCompletionMessageParam[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((m) => ({ role: m.role, content: m.content }));
 }
 
+/** The chat-completions names of the customer's generation parameters. */
+export function wireParams(params: GenerationParams | undefined) {
+  if (!params) return {};
+  const wire = {
+    temperature: params.temperature,
+    top_p: params.topP,
+    stop: params.stop,
+    seed: params.seed,
+    presence_penalty: params.presencePenalty,
+    frequency_penalty: params.frequencyPenalty,
+    response_format: params.responseFormat as OpenAI.Chat.ChatCompletionCreateParams['response_format'],
+    user: params.user,
+  };
+  return Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== undefined)) as Partial<typeof wire>;
+}
+
 export interface CompletionRequest {
   readonly provider: ProviderEndpoint;
   readonly providerModel: string;
   readonly input: Prompt;
   readonly maxOutputTokens: number;
+  readonly params?: GenerationParams;
 }
 
 export interface CompletionResult {
@@ -39,6 +57,8 @@ export interface CompletionResult {
    */
   readonly processingMs?: number;
   readonly finishReason: string;
+  /** A streamed call: when its first text arrived, ms after the call started. */
+  readonly firstTokenMs?: number;
 }
 
 export interface BatchItem {
@@ -46,6 +66,7 @@ export interface BatchItem {
   readonly providerModel: string;
   readonly input: Prompt;
   readonly maxOutputTokens: number;
+  readonly params?: GenerationParams;
 }
 
 export type BatchStatus = OpenAI.Batches.Batch['status'];
@@ -119,6 +140,7 @@ export class OpenAiCompatibleAdapter {
           model: request.providerModel,
           messages: messagesOf(request.input),
           max_tokens: request.maxOutputTokens,
+          ...wireParams(request.params),
         })
         .withResponse(),
     );
@@ -136,6 +158,53 @@ export class OpenAiCompatibleAdapter {
     };
   }
 
+  /**
+   * The same call streamed: `onText` gets each piece of output as the provider sends it; the
+   * result (text, usage from the final chunk) comes once the stream ends. A failure before
+   * the first piece is a classified ProviderError like `complete`'s; one after it too, but the
+   * caller has already passed text on.
+   */
+  async stream(request: CompletionRequest, onText: (text: string) => void): Promise<CompletionResult> {
+    const started = performance.now();
+    return this.call(request.provider, async (client) => {
+      // The whole stream's wall clock is the provider's time here (its header gives only the
+      // time to the first byte), so no processingMs.
+      const stream = await client.chat.completions
+        .create({
+          model: request.providerModel,
+          messages: messagesOf(request.input),
+          max_tokens: request.maxOutputTokens,
+          ...wireParams(request.params),
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+      let text = '';
+      let firstTokenMs: number | undefined;
+      let finishReason = 'stop';
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const piece = choice?.delta?.content;
+        if (piece) {
+          firstTokenMs ??= Math.round(performance.now() - started);
+          text += piece;
+          onText(piece);
+        }
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) usage = chunk.usage;
+      }
+      if (!usage) throw new ProviderServerError(request.provider.id, 'stream carried no token usage');
+      return {
+        text,
+        inputTokens: usage.prompt_tokens,
+        outputTokens: usage.completion_tokens,
+        latencyMs: Math.round(performance.now() - started),
+        ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
+        finishReason,
+      };
+    });
+  }
+
   /** Uploads the items as a batch JSONL file and starts a provider batch; returns its id. */
   async submitBatch(provider: ProviderEndpoint, items: readonly BatchItem[]): Promise<string> {
     const jsonl = items
@@ -144,7 +213,7 @@ export class OpenAiCompatibleAdapter {
           custom_id: item.customId,
           method: 'POST',
           url: '/v1/chat/completions',
-          body: { model: item.providerModel, messages: messagesOf(item.input), max_tokens: item.maxOutputTokens },
+          body: { model: item.providerModel, messages: messagesOf(item.input), max_tokens: item.maxOutputTokens, ...wireParams(item.params) },
         }),
       )
       .join('\n');

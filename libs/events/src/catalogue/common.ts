@@ -56,10 +56,30 @@ export const Routing = z.object({
 });
 export type Routing = z.infer<typeof Routing>;
 
+/**
+ * How the customer asked the model to generate, passed on to the provider as given (each
+ * adapter maps the names to its wire format). Absent fields are the provider's defaults.
+ */
+export const GenerationParams = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().min(0).max(1).optional(),
+  /** Up to four sequences that end the output. */
+  stop: z.array(z.string().min(1)).min(1).max(4).optional(),
+  seed: z.number().int().optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  /** OpenAI's `response_format` object as sent (`text`, `json_object`, `json_schema`). */
+  responseFormat: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
+  /** The end user the customer names, for the provider's abuse monitoring. */
+  user: z.string().min(1).max(256).optional(),
+});
+export type GenerationParams = z.infer<typeof GenerationParams>;
+
 /** What a provider needs to run one object. */
 export const Work = z.object({
   model: z.string().min(1),
   input: WorkInput,
   maxOutputTokens: z.number().int().positive(),
+  params: GenerationParams.optional(),
 });
 export type Work = z.infer<typeof Work>;

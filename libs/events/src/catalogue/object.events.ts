@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineEvent } from '../define-event';
 import { Topics } from '../topics';
-import { ExecutionMode, Id, Micros, Pricing, Routing, TextOrRef, Work, WorkInput } from './common';
+import { ExecutionMode, GenerationParams, Id, Micros, Pricing, Routing, TextOrRef, Work, WorkInput } from './common';
 
 const objectKey = (p: { objectId: string }) => p.objectId;
 
@@ -32,6 +32,8 @@ export const ObjectSubmitted = defineEvent({
     inputTokens: z.number().int().nonnegative(),
     /** Output tokens the reservation covers and the provider may produce. */
     maxOutputTokens: z.number().int().positive(),
+    /** Sampling and format the customer asked for, passed on to the provider. */
+    params: GenerationParams.optional(),
     /** Minutes; null = run at once. */
     slaMinutes: z.number().int().positive().nullable(),
     deadlineAt: z.iso.datetime(),
