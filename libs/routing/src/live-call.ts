@@ -1,4 +1,5 @@
 import { expectedLatencyMs, findProvider, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import type { GenerationParams } from '@sluice/events';
 import {
   ProviderError,
   ProviderRejectedError,
@@ -15,7 +16,8 @@ import type { Quote } from './quote';
 export interface LiveCallerDeps {
   readonly catalogue: Catalogue;
   readonly endpoints: Readonly<Record<string, { baseUrl: string; apiKey: string }>>;
-  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'>;
+  /** `stream` is needed only by callers that stream. */
+  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'> & Partial<Pick<OpenAiCompatibleAdapter, 'stream'>>;
   readonly health: ProviderHealthBook;
   readonly now: () => Date;
 }
@@ -25,9 +27,13 @@ export interface LiveCall {
   readonly model: string;
   readonly input: Prompt;
   readonly maxOutputTokens: number;
+  readonly params?: GenerationParams;
   readonly traceparent?: string;
   readonly objectId: string;
 }
+
+/** Receives a streamed call's output as the provider sends it. */
+export type TextSink = (text: string) => void;
 
 export type CallOutcome =
   | { readonly ok: true; readonly quote: Quote; readonly result: CompletionResult }
@@ -58,7 +64,8 @@ export class LiveCaller {
     return { id: providerId, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey };
   }
 
-  async call(quote: Quote, call: LiveCall): Promise<CallOutcome> {
+  /** One provider call; with `onText`, streamed, the output passed on as it arrives. */
+  async call(quote: Quote, call: LiveCall, onText?: TextSink): Promise<CallOutcome> {
     const provider = findProvider(this.deps.catalogue, quote.providerId);
     try {
       const result = await inSpan(
@@ -66,7 +73,16 @@ export class LiveCaller {
         call.traceparent,
         { 'gen_ai.system': quote.providerId, 'gen_ai.request.model': quote.providerModel, 'gen_ai.request.max_tokens': call.maxOutputTokens, 'sluice.object.id': call.objectId },
         async (span) => {
-          const done = await this.deps.adapter.complete({ provider: this.endpoint(quote.providerId), providerModel: quote.providerModel, input: call.input, maxOutputTokens: call.maxOutputTokens });
+          const request = {
+            provider: this.endpoint(quote.providerId),
+            providerModel: quote.providerModel,
+            input: call.input,
+            maxOutputTokens: call.maxOutputTokens,
+            ...(call.params ? { params: call.params } : {}),
+          };
+          const { stream } = this.deps.adapter;
+          if (onText && !stream) throw new Error('this caller was built without a streaming adapter');
+          const done = onText && stream ? await stream.call(this.deps.adapter, request, onText) : await this.deps.adapter.complete(request);
           span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens });
           return done;
         },
@@ -89,15 +105,23 @@ export class LiveCaller {
   /**
    * Tries the candidates in order until one answers. A request the provider refused as such
    * would be refused anywhere, so it ends the failover; so does passing `until` (epoch ms,
-   * real time): no further provider is tried after it.
+   * real time): no further provider is tried after it. Streamed (`onText`), a provider that
+   * failed after passing on text ends it too: the client already has that provider's words.
    */
-  async failover(candidates: readonly Quote[], call: LiveCall, until = Number.POSITIVE_INFINITY): Promise<FailoverOutcome> {
+  async failover(candidates: readonly Quote[], call: LiveCall, until = Number.POSITIVE_INFINITY, onText?: TextSink): Promise<FailoverOutcome> {
     const failures: Extract<CallOutcome, { ok: false }>[] = [];
+    let passedOn = false;
+    const sink: TextSink | undefined = onText
+      ? (text) => {
+          passedOn = true;
+          onText(text);
+        }
+      : undefined;
     for (const quote of candidates) {
-      const outcome = await this.call(quote, call);
+      const outcome = await this.call(quote, call, sink);
       if (outcome.ok) return { served: outcome, failures };
       failures.push(outcome);
-      if (outcome.error instanceof ProviderRejectedError || Date.now() >= until) break;
+      if (outcome.error instanceof ProviderRejectedError || passedOn || Date.now() >= until) break;
     }
     return { served: null, failures };
   }

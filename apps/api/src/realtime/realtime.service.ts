@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { createHash, randomUUID } from 'node:crypto';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
-import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote } from '@sluice/routing';
+import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote, type TextSink } from '@sluice/routing';
 import { traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
@@ -10,8 +10,8 @@ import type { ObjectRow } from '../read-models/object.projection';
 import { toObjectRow } from '../read-models/read-model.store';
 import { Admissions, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 import { RealtimeRequestSchema } from './realtime-request';
-import { inferenceRecord, inferenceResponse, microsToUsd, type InferenceResponse } from './realtime.view';
-import { DEFAULT_MARKUP_BPS, planRealtime, realtimeEvents, servedCharge, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
+import { inferenceRecord, inferenceResponse, microsToUsd, type Answer, type InferenceResponse } from './realtime.view';
+import { DEFAULT_MARKUP_BPS, fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, type GatewayRequest, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
 
 /** How long (real time) POST /v1/inference tries providers, and waits for a concurrent retry's answer. */
 export const REALTIME_WAIT_MS = 60_000;
@@ -28,10 +28,19 @@ export interface RealtimeOptions {
 
 type ObjectRecord = Parameters<typeof toObjectRow>[0];
 
-export interface InferenceResult {
-  response: InferenceResponse;
+export interface InferenceResult<R> {
+  response: R;
   /** True when the stored response of an earlier request with the same key is returned. */
   replay: boolean;
+}
+
+export interface ServeOptions<R> {
+  /** The answer in the caller's API shape (also what the key's retries get). */
+  render: (answer: Answer) => R;
+  /** The Idempotency-Key and the hash of the request it was sent with. */
+  idempotency?: { key: string; hash: string };
+  /** Streams the provider's output as it arrives. */
+  onText?: TextSink;
 }
 
 /** A route that cannot be taken: the customer's caps are 422, the market's state 503. */
@@ -106,16 +115,26 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async infer(accountId: string, body: unknown, idempotencyKey?: string): Promise<InferenceResult> {
+  /** POST /v1/inference. */
+  infer(accountId: string, body: unknown, idempotencyKey?: string): Promise<InferenceResult<InferenceResponse>> {
+    const request = fromInferenceRequest(parseBody(RealtimeRequestSchema, body));
+    return this.serve(accountId, request, { render: inferenceResponse, ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, hash: requestHash(body) } } : {}) });
+  }
+
+  /**
+   * One real-time request from any API: plan, quote, hold, call (streamed with `onText`),
+   * record, answer. `render` shapes the answer for the caller's API; its result is what an
+   * Idempotency-Key replays, so the hash should tell the APIs apart.
+   */
+  async serve<R>(accountId: string, request: GatewayRequest, options: ServeOptions<R>): Promise<InferenceResult<R>> {
     const started = performance.now();
-    const request = parseBody(RealtimeRequestSchema, body);
+    const { idempotency, render } = options;
     const deadline = Date.now() + this.options.waitMs;
     const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId: randomUUID });
     const ranked = this.route(plan);
-    const hash = idempotencyKey === undefined ? '' : requestHash(body);
     for (;;) {
-      if (idempotencyKey !== undefined) {
-        const stored = await this.storedResponse(accountId, idempotencyKey, hash, deadline);
+      if (idempotency) {
+        const stored = await this.storedResponse<R>(accountId, idempotency.key, idempotency.hash, deadline);
         if (stored) return { response: stored, replay: true };
       }
       const now = this.runtime.clock.now();
@@ -123,19 +142,19 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
         accountId,
         objectId: plan.objectId,
         amountMicros: plan.reservationMicros,
-        ...(idempotencyKey !== undefined ? { idempotency: { key: idempotencyKey, requestHash: hash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) } } : {}),
+        ...(idempotency ? { idempotency: { key: idempotency.key, requestHash: idempotency.hash, now, expiresAt: new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS) } } : {}),
       });
       if (admission.kind === 'held') break;
       if (admission.kind === 'insufficient') {
         throw new InsufficientBalanceError(
-          `the wallet holds $${microsToUsd(Math.max(0, admission.spendableMicros))}, this request may cost up to $${microsToUsd(plan.reservationMicros)}; add funds, lower max_output_tokens or set max_price_usd`,
+          `the wallet holds $${microsToUsd(Math.max(0, admission.spendableMicros))}, this request may cost up to $${microsToUsd(plan.reservationMicros)}; add funds, lower ${request.maxOutputTokensField} or set max_price_usd`,
         );
       }
       // key_taken: a request with the same key is running or just finished; its answer is ours.
     }
     const traceparent = traceparentOf();
-    const call = { model: plan.modelId, input: plan.text, maxOutputTokens: plan.maxOutputTokens, traceparent, objectId: plan.objectId };
-    const { served, failures } = await this.caller.failover(ranked, call, deadline);
+    const call = { model: plan.modelId, input: plan.prompt, maxOutputTokens: plan.maxOutputTokens, params: plan.params, traceparent, objectId: plan.objectId };
+    const { served, failures } = await this.caller.failover(ranked, call, deadline, options.onText);
     const outcome: RealtimeOutcome = served
       ? { kind: 'served', quote: served.quote, result: served.result }
       : failureOutcome(failures, ranked.length);
@@ -143,7 +162,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     if (outcome.kind === 'failed') {
       await this.eventStore.transact(async (tx) => {
         await dropHolds(tx, [plan.objectId]);
-        if (idempotencyKey !== undefined) await forgetKey(tx, accountId, idempotencyKey, plan.objectId);
+        if (idempotency) await forgetKey(tx, accountId, idempotency.key, plan.objectId);
         return { result: null, events };
       });
       throw refusal(outcome.code, outcome.message);
@@ -151,7 +170,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const { chargeMicros } = servedCharge(plan, outcome.quote, outcome.result);
     const response = await this.eventStore.transact(async (tx) => {
       const spendable = (await settleHold(tx, plan.objectId, plan.reservationMicros, chargeMicros)) ?? (await spendableMicros(tx, accountId));
-      const answer = inferenceResponse({
+      const answer: Answer = {
         objectId: plan.objectId,
         model: request.model,
         text: outcome.result.text,
@@ -162,14 +181,16 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
         latencyMs: Math.round(performance.now() - started),
         providerLatencyMs: outcome.result.processingMs ?? outcome.result.latencyMs,
         estimatedLatencyMs: outcome.quote.estimatedLatencyMs,
-      });
-      await recordAnswer(tx, plan, answer, this.runtime.clock.now());
-      if (idempotencyKey !== undefined) {
+        finishReason: outcome.result.finishReason,
+      };
+      await recordAnswer(tx, plan, inferenceResponse(answer), this.runtime.clock.now());
+      const rendered = render(answer);
+      if (idempotency) {
         await tx.$executeRaw`
-          UPDATE idempotency_key SET response = ${JSON.stringify(answer)}::jsonb
-          WHERE account_id = ${accountId} AND key = ${idempotencyKey} AND object_id = ${plan.objectId}`;
+          UPDATE idempotency_key SET response = ${JSON.stringify(rendered)}::jsonb
+          WHERE account_id = ${accountId} AND key = ${idempotency.key} AND object_id = ${plan.objectId}`;
       }
-      return { result: answer, events };
+      return { result: rendered, events };
     });
     return { response, replay: false };
   }
@@ -215,10 +236,10 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
    * The response stored under the key, waiting while its first request still runs; null when
    * the key is free (never used, expired, or its first request failed).
    */
-  private async storedResponse(accountId: string, key: string, hash: string, deadline: number): Promise<InferenceResponse | null> {
+  private async storedResponse<R>(accountId: string, key: string, hash: string, deadline: number): Promise<R | null> {
     for (let pause = 2; ; pause = Math.min(pause * 2, 50)) {
       const now = this.runtime.clock.now().toISOString();
-      const rows = await this.sql.$queryRaw<{ request_hash: string; response: InferenceResponse | null }[]>`
+      const rows = await this.sql.$queryRaw<{ request_hash: string; response: R | null }[]>`
         SELECT request_hash, response FROM idempotency_key
         WHERE account_id = ${accountId} AND key = ${key} AND expires_at > ${now}::timestamptz`;
       const row = rows[0];

@@ -44,6 +44,8 @@ export interface Answer {
   latencyMs: number;
   providerLatencyMs?: number;
   estimatedLatencyMs?: number;
+  /** Why the provider stopped (`stop`, `length`, …), as it said. */
+  finishReason?: string;
 }
 
 /**

@@ -4,14 +4,14 @@ import { applyMarkup } from '@sluice/pricing';
 import type { Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { RealtimeRequestSchema } from './realtime-request';
-import { planRealtime, realtimeEvents, servedCharge, usdToMicros } from './submit-realtime.decider';
+import { fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, usdToMicros } from './submit-realtime.decider';
 
 const catalogue = loadCatalogue();
 const now = new Date('2030-01-01T00:00:00.000Z');
 let n = 0;
 const newId = () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
 const ctx = { catalogue, accountId: 'acct-1', markupBps: 1_000, newId };
-const request = (body: Record<string, unknown>) => RealtimeRequestSchema.parse({ model: 'qwen2.5-7b-instruct', input: 'hello', max_output_tokens: 64, ...body });
+const request = (body: Record<string, unknown>) => fromInferenceRequest(RealtimeRequestSchema.parse({ model: 'qwen2.5-7b-instruct', input: 'hello', max_output_tokens: 64, ...body }));
 const quote: Quote = {
   providerId: 'midway', providerModel: 'Qwen/Qwen2.5-7B-Instruct', price: { inputMicrosPerMillion: 100_000, outputMicrosPerMillion: 150_000 },
   estimatedLatencyMs: 500, reliability: 0.99, degraded: false, estimatedProviderCostMicros: 12, estimatedCustomerPriceMicros: 14, avoided: false,
@@ -22,7 +22,7 @@ describe('planRealtime', () => {
   it('given an alias and caps, then a plan with routing, pricing and the customer fields, bounded as billing reserves', () => {
     const plan = planRealtime(request({ performance_profile: 'economy', max_price_usd: 0.02, max_latency_ms: 800, customer_ref: 'r', metadata: { a: 1 } }), ctx);
     expect(plan).toMatchObject({
-      accountId: 'acct-1', modelId: 'qwen-7b', text: 'hello', maxOutputTokens: 64, pricing: { kind: 'realtime', markupBps: 1_000 },
+      accountId: 'acct-1', modelId: 'qwen-7b', prompt: 'hello', maxOutputTokens: 64, pricing: { kind: 'realtime', markupBps: 1_000 },
       routing: { profile: 'economy', strategy: 'lowest_cost', maxPriceMicros: 20_000, maxLatencyMs: 800 }, customerRef: 'r', metadata: { a: 1 },
     });
     const dearest = Math.ceil(((plan.inputTokens + 64) * 180_000) / 1_000_000);

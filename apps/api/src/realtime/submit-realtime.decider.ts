@@ -1,4 +1,4 @@
-import { countTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
 import {
   ObjectAbandoned,
   ObjectCompleted,
@@ -6,7 +6,9 @@ import {
   ObjectSubmitted,
   QuoteAccepted,
   createEvent,
+  type ChatMessage,
   type EventFactoryDeps,
+  type GenerationParams,
   type Pricing,
   type Routing,
   type SluiceEvent,
@@ -16,6 +18,43 @@ import type { CompletionResult } from '@sluice/providers';
 import { acceptedQuoteFields, completedCallFields, type Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
 import { promptOf, type RealtimeRequest } from './realtime-request';
+
+/**
+ * One real-time request whichever API it came through (`/v1/inference`, OpenAI's chat
+ * completions): what to run, how, and the customer's own fields.
+ */
+export interface GatewayRequest {
+  /** As the customer named it (answered back the same way). */
+  model: string;
+  prompt: string | ChatMessage[];
+  /** The customer's bound on output tokens; absent: the model's own cap (within its context). */
+  maxOutputTokens?: number;
+  /** The request field the bound came from, named in errors. */
+  maxOutputTokensField: string;
+  params?: GenerationParams;
+  profile: Routing['profile'];
+  strategy: Routing['strategy'];
+  maxPriceUsd?: number;
+  maxLatencyMs?: number;
+  customerRef?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** POST /v1/inference's body as a gateway request. */
+export function fromInferenceRequest(request: RealtimeRequest): GatewayRequest {
+  return {
+    model: request.model,
+    prompt: promptOf(request),
+    maxOutputTokens: request.max_output_tokens,
+    maxOutputTokensField: 'max_output_tokens',
+    profile: request.performance_profile,
+    strategy: request.routing_strategy,
+    ...(request.max_price_usd !== undefined ? { maxPriceUsd: request.max_price_usd } : {}),
+    ...(request.max_latency_ms !== undefined ? { maxLatencyMs: request.max_latency_ms } : {}),
+    ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
+    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+  };
+}
 
 /**
  * The exchange's margin on real-time requests: the customer pays the provider's cost plus 10 %
@@ -38,9 +77,10 @@ export interface RealtimePlan {
   objectId: string;
   /** The canonical model id (the alias the customer used is answered back as they sent it). */
   modelId: string;
-  text: string;
+  prompt: string | ChatMessage[];
   inputTokens: number;
   maxOutputTokens: number;
+  params?: GenerationParams;
   pricing: Pricing;
   routing: Routing;
   /** The most the request can cost the customer: what the gateway holds and billing reserves. */
@@ -59,38 +99,40 @@ export function usdToMicros(usd: number): number {
  * counts the input, bounds max_output_tokens by the model's cap and context, and prices the
  * bound with billing's own function, so the gateway holds exactly what billing would reserve.
  */
-export function planRealtime(request: RealtimeRequest, ctx: PlanContext): RealtimePlan {
+export function planRealtime(request: GatewayRequest, ctx: PlanContext): RealtimePlan {
   const model = findModel(ctx.catalogue, request.model);
   if (!model) throw new UnknownModelError(request.model, 'model');
-  const text = promptOf(request);
-  const maxOutputTokens = request.max_output_tokens;
+  const inputTokens = countPromptTokensWith(model.tokenizer, request.prompt);
+  const field = request.maxOutputTokensField;
+  const maxOutputTokens = request.maxOutputTokens ?? Math.max(1, Math.min(model.maxOutputTokens, model.contextTokens - inputTokens));
   if (maxOutputTokens > model.maxOutputTokens) {
-    throw new ValidationError([{ field: 'max_output_tokens', message: `${model.id} produces at most ${model.maxOutputTokens} output tokens` }]);
+    throw new ValidationError([{ field, message: `${model.id} produces at most ${model.maxOutputTokens} output tokens` }]);
   }
-  const inputTokens = countTokensWith(model.tokenizer, text);
   if (inputTokens + maxOutputTokens > model.contextTokens) {
+    const inputField = typeof request.prompt === 'string' ? 'input' : 'messages';
     throw new ValidationError([
-      { field: 'input', message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context` },
+      { field: inputField, message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context` },
     ]);
   }
   const routing: Routing = {
-    profile: request.performance_profile,
-    strategy: request.routing_strategy,
-    ...(request.max_price_usd !== undefined ? { maxPriceMicros: usdToMicros(request.max_price_usd) } : {}),
-    ...(request.max_latency_ms !== undefined ? { maxLatencyMs: request.max_latency_ms } : {}),
+    profile: request.profile,
+    strategy: request.strategy,
+    ...(request.maxPriceUsd !== undefined ? { maxPriceMicros: usdToMicros(request.maxPriceUsd) } : {}),
+    ...(request.maxLatencyMs !== undefined ? { maxLatencyMs: request.maxLatencyMs } : {}),
   };
   const pricing: Pricing = { kind: 'realtime', markupBps: ctx.markupBps };
   return {
     accountId: ctx.accountId,
     objectId: ctx.newId(),
     modelId: model.id,
-    text,
+    prompt: request.prompt,
     inputTokens,
     maxOutputTokens,
+    ...(request.params !== undefined ? { params: request.params } : {}),
     pricing,
     routing,
     reservationMicros: reservationMicros({ model: model.id, inputTokens, maxOutputTokens, pricing, routing }, ctx.catalogue),
-    ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
+    ...(request.customerRef !== undefined ? { customerRef: request.customerRef } : {}),
     ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
   };
 }
@@ -129,9 +171,10 @@ export function realtimeEvents(plan: RealtimePlan, outcome: RealtimeOutcome, dep
         accountId,
         index: 0,
         model: plan.modelId,
-        input: { text: plan.text },
+        input: typeof plan.prompt === 'string' ? { text: plan.prompt } : { messages: plan.prompt },
         inputTokens: plan.inputTokens,
         maxOutputTokens: plan.maxOutputTokens,
+        ...(plan.params !== undefined ? { params: plan.params } : {}),
         slaMinutes: null,
         deadlineAt: new Date(now.getTime() + REALTIME_DEADLINE_MS).toISOString(),
         pricing: plan.pricing,

@@ -113,7 +113,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
       const providerModel = offerFor(provider, model).providerModel;
       const providerBatchId = await this.adapter.submitBatch(
         { id: providerId, ...endpoint },
-        runnable.map((i) => ({ customId: batchCustomId(i), providerModel, input: textOf(i), maxOutputTokens: i.work.maxOutputTokens })),
+        runnable.map((i) => ({ customId: batchCustomId(i), providerModel, input: textOf(i), maxOutputTokens: i.work.maxOutputTokens, params: i.work.params })),
       );
       const accepted = runnable.map((i) => this.quoteAccepted(dispatched, i, provider, providerModel, price));
       return { job: job(providerBatchId, 'submitted', false, runnable, provider), events: [...refused, ...accepted] };

@@ -92,7 +92,7 @@ export class DispatchExecutor {
     // scheduler) goes round the acceptable providers twice before it fails.
     const candidates = !failsOver ? decision.ranked.slice(0, 1) : payload.pricing.kind === 'sla' ? [...decision.ranked, ...decision.ranked] : decision.ranked;
     const accepted = (quote: Quote) => createEvent(QuoteAccepted, { ...base, ...acceptedQuoteFields(quote) }, ctx, make);
-    const call = { model: payload.work.model, input, maxOutputTokens: payload.work.maxOutputTokens, traceparent: traceparentOfEvent(dispatch), objectId: payload.objectId };
+    const call = { model: payload.work.model, input, maxOutputTokens: payload.work.maxOutputTokens, params: payload.work.params, traceparent: traceparentOfEvent(dispatch), objectId: payload.objectId };
     const { served, failures } = await this.deps.caller.failover(candidates, call);
     if (served) {
       const { quote, result } = served;

@@ -160,7 +160,7 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
       const submitted: ScheduledObject = {
         ...o,
         status: o.fundsReserved ? 'awaiting_submission' : 'awaiting_funds',
-        work: { model: p.model, input: p.input, maxOutputTokens: p.maxOutputTokens },
+        work: { model: p.model, input: p.input, maxOutputTokens: p.maxOutputTokens, ...(p.params ? { params: p.params } : {}) },
         inputTokens: p.inputTokens,
         slaMinutes: p.slaMinutes,
         deadlineAt: new Date(p.deadlineAt),
