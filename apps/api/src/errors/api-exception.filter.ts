@@ -56,7 +56,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
     void reply.status(status).send(body);
   }
 
-  private toResponse(err: unknown): { status: number; body: ErrorEnvelope } {
+  /** The status and envelope for an error (also for a stream that must report one as an event). */
+  toResponse(err: unknown): { status: number; body: ErrorEnvelope } {
     if (err instanceof ApiError) {
       const fields = err instanceof ValidationError ? { fields: err.fields } : {};
       return { status: err.status, body: { error: { type: err.type, message: err.message, code: err.code, ...fields } } };
