@@ -21,7 +21,7 @@ export interface LineRequest {
   temperature?: number;
 }
 
-export type LineErrorCode = 'invalid_json' | 'invalid_line' | 'format_mismatch';
+export type LineErrorCode = 'invalid_json' | 'invalid_line' | 'format_mismatch' | 'unstorable_text';
 
 export type ParsedLine =
   | { ok: true; lineNo: number; request: LineRequest }

@@ -123,6 +123,29 @@ describe('parseLine failures name the line and the field', () => {
     expect(parseLine(SEED_LINE, 2, 'openai')).toMatchObject({ ok: false, key: 'object-1', code: 'format_mismatch' });
   });
 
+  // PostgreSQL stores neither: such a line, accepted, used to strand its object and its task.
+  it.each([
+    ['a NUL in the text', sluice({ contents: [{ parts: [{ text: 'nul \u0000 here' }] }] }), 'sluice', /^line 9: request\.contents\[0\]\.parts\[0\]\.text holds a character that cannot be stored/],
+    ['a lone surrogate in the key', sluice({}, 'k\ud800'), 'sluice', /^line 9: key holds a character/],
+    ['a NUL in the model', sluice({ model: 'qwen\u0000' }), 'sluice', /^line 9: request\.model holds/],
+    ['a lone surrogate in a message', openai({ messages: [{ role: 'user', content: 'half \udc00' }] }), 'openai', /^line 9: body\.messages\[0\]\.content holds/],
+    ['a NUL in a field name', '{"key":"k1","x\\u0000":1}', 'sluice', /^line 9: x\ufffd holds/],
+  ] as const)('%s is unstorable_text, without the key, and the message is storable', (_name, text, format, message) => {
+    const parsed = parseLine(text, 9, format);
+    expect(parsed).toEqual({ ok: false, lineNo: 9, code: 'unstorable_text', message: expect.stringMatching(message) });
+  });
+
+  it('reads escapes PostgreSQL can store (an emoji as a surrogate pair, é)', () => {
+    const parsed = parseLine('{"key":"k1","request":{"model":"m","contents":[{"parts":[{"text":"hi \\ud83d\\udc4b \\u00e9"}]}]}}', 1, 'sluice');
+    expect(parsed).toMatchObject({ ok: true, request: { input: { text: 'hi 👋 é' } } });
+  });
+
+  it('quotes broken JSON in its message without the characters PostgreSQL cannot store', () => {
+    const parsed = parseLine('\u0000{}', 2, 'sluice');
+    expect(parsed).toMatchObject({ ok: false, code: 'invalid_json' });
+    expect(parsed.ok || parsed.message.includes('\u0000')).toBe(false);
+  });
+
   it('a line over the size limit fails without being parsed', () => {
     const parsed = parseReadLine({ lineNo: 5, text: '', endOffset: 900, tooLong: { bytes: 800, limit: 512 } }, 'sluice');
     expect(parsed).toEqual({ ok: false, lineNo: 5, code: 'invalid_line', message: 'line 5: is 800 bytes long, over the limit of 512 bytes for one line' });

@@ -1,3 +1,4 @@
+import { findUnstorable, toStorableText, UNSTORABLE_MESSAGE } from '@sluice/events';
 import type { z } from 'zod';
 import {
   detectFormat,
@@ -12,8 +13,11 @@ import {
 import type { ReadLine } from './read-lines';
 import { fieldErrorMap, fieldPath, openaiLineSchema, sluiceLineSchema, type OpenaiLine, type SluiceLine } from './line-schemas';
 
-const failed = (lineNo: number, code: LineErrorCode, message: string, key?: string): ParsedLine =>
-  key === undefined ? { ok: false, lineNo, code, message: `line ${lineNo}: ${message}` } : { ok: false, lineNo, key, code, message: `line ${lineNo}: ${message}` };
+// The message may quote the line (JSON.parse's does): it travels in an event, so it must be storable.
+const failed = (lineNo: number, code: LineErrorCode, message: string, key?: string): ParsedLine => {
+  const text = `line ${lineNo}: ${toStorableText(message)}`;
+  return key === undefined ? { ok: false, lineNo, code, message: text } : { ok: false, lineNo, key, code, message: text };
+};
 
 /**
  * Validates one line of a file whose format is `format` (from FileScanner). A failure keeps the line's
@@ -28,6 +32,12 @@ export function parseLine(text: string, lineNo: number, format: LineFormat): Par
   }
   if (!isJsonObject(value)) {
     return failed(lineNo, 'invalid_line', `must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  // Only a \u escape puts NUL or a lone surrogate in a parsed string (raw NUL is not JSON, and
+  // UTF-8 decoding replaces a lone surrogate): lines without one skip the walk.
+  if (text.includes('\\u')) {
+    const at = findUnstorable(value);
+    if (at !== null) return failed(lineNo, 'unstorable_text', `${at} ${UNSTORABLE_MESSAGE}`);
   }
   const lineFormat = detectFormat(value);
   if (lineFormat !== null && lineFormat !== format) {

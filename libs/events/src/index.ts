@@ -4,6 +4,7 @@ export * from './define-event';
 export * from './upcast';
 export * from './catalogue';
 export * from './codec';
+export * from './storable-text';
 export * from './catalogue/common';
 export * from './catalogue/task.events';
 export * from './catalogue/object.events';

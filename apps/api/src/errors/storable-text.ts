@@ -1,14 +1,10 @@
-/** NUL, and a UTF-16 surrogate without its pair: PostgreSQL stores neither in text or JSON. */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+import { isStorableText } from '@sluice/events';
+
+/** NUL, and a UTF-16 surrogate without its pair: PostgreSQL stores neither (one rule, in the events lib). */
+export { isStorableText, UNSTORABLE_MESSAGE } from '@sluice/events';
 
 /** Deeper JSON than this is refused at the edge (no customer field needs it; hashing it would recurse). */
 export const MAX_JSON_DEPTH = 32;
-
-export const UNSTORABLE_MESSAGE = 'holds a character that cannot be stored (NUL or an unpaired surrogate)';
-
-export function isStorableText(text: string): boolean {
-  return !UNSTORABLE.test(text);
-}
 
 /** Every key and string of a JSON value is storable, and it nests at most MAX_JSON_DEPTH deep. */
 export function isStorableJson(value: unknown, depth = 0): boolean {

@@ -139,6 +139,28 @@ export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: Fil
     expect((await call('GET', url.pathname, bob)).status).toBe(404);
   });
 
+  it('completes a file whose lines hold a NUL or a lone surrogate: those lines fail with unstorable_text, the others run', async () => {
+    const file = [
+      seedLine('fine', 'Name a lake.'),
+      seedLine('nul', 'nul \u0000 here'),
+      seedLine('half\ud800', 'a lone surrogate in the key'),
+      seedLine('model', 'x', 'qwen\u0000'),
+      '\u0000{}',
+    ].join('\n');
+    const up = await call<FileBody>('PUT', '/v0/files/unstorable.jsonl', alice, file, { 'content-type': 'application/jsonl' });
+    expect(up.status).toBe(200);
+    const submitted = await postJson<{ task_id: string }>('/v0/infer/', alice, [{ file_id: up.body.file_id, sla: 60 }]);
+    const task = await until('the task to complete', async () => {
+      const t = await call<TaskBody>('GET', `/v0/infer/task/${submitted.body.task_id}`, alice);
+      return t.body.status === 'completed' && t.body.objects.length === 5 ? t.body : undefined;
+    }, 120_000);
+    expect(task.objects.map((o) => o.status)).toEqual(['completed', 'failed', 'failed', 'failed', 'failed']);
+    expect(task.objects[1].error).toMatchObject({ code: 'unstorable_text', message: expect.stringMatching(/^line 2: request\.contents\[0\]\.parts\[0\]\.text holds a character that cannot be stored/) });
+    expect(task.objects[2].error).toMatchObject({ code: 'unstorable_text', message: expect.stringMatching(/^line 3: key /) });
+    expect(task.objects[3].error).toMatchObject({ code: 'unstorable_text', message: expect.stringMatching(/^line 4: request\.model /) });
+    expect(task.objects[4].error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('line 5') });
+  });
+
   it('runs an OpenAI Batch file uploaded as a raw body, with an SLA, and shows each object with its custom_id', async () => {
     const file = [openaiLine('req-1', 'Name a colour.'), openaiLine('req-2', 'Name a fruit.'), JSON.stringify({ custom_id: 'req-3', method: 'GET', url: '/v1/chat/completions', body: {} })].join('\n') + '\n';
     const up = await call<FileBody>('PUT', '/v0/files/batch.jsonl', alice, file, { 'content-type': 'application/octet-stream' });
