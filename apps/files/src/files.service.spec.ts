@@ -76,6 +76,46 @@ describe('the files service: expands a file task into objects and writes its res
     expect(ready.payload).toMatchObject({ lines: 4, bytes: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
   });
 
+  it("writes an OpenAI batch's results as OpenAI's output file (successes) and error file (failures), each line with its custom_id", async () => {
+    const accountId = randomUUID();
+    const line = (customId: string, model = 'llama-3.1-8b') =>
+      JSON.stringify({ custom_id: customId, method: 'POST', url: '/v1/chat/completions', body: { model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 } });
+    const content = [line('ok'), line('unknown', 'nope'), line('gave-up'), line('cut')].join('\n');
+    const fileId = randomUUID();
+    const blobKey = `files/${accountId}/${fileId}`;
+    const stored = await h.blobs.put(blobKey, content);
+    await h.bus.publish(Topics.files, [createEvent(FileStored, { fileId, accountId, fileName: 'b.jsonl', bytes: stored.bytes, mimeType: 'application/jsonl', sha256: stored.sha256, blobKey, items: 4, format: 'openai' }, ctx())]);
+    const taskId = randomUUID();
+    const openaiBatch = { endpoint: '/v1/chat/completions' as const, completionWindow: '1h', metadata: null };
+    await h.bus.publish(Topics.tasks, [createEvent(TaskSubmitted, { taskId, accountId, totalItems: 4, outputFormat: 'jsonl', fileId, slaMinutes: 60, openaiBatch }, { correlationId: taskId })]);
+    await h.waitFor('FileExpanded', (e) => e.payload.taskId === taskId);
+    const byKey = new Map(h.eventsOf('ObjectSubmitted').filter((e) => e.payload.taskId === taskId).map((e) => [e.payload.itemKey, e.payload.objectId]));
+    const done = (key: string, outputTokens: number) =>
+      createEvent(ObjectCompleted, { objectId: byKey.get(key)!, accountId, attempt: 1, providerId: 'p', mode: 'live', inputTokens: 9, outputTokens, output: { text: `answer ${key}` }, providerCostMicros: 1, latencyMs: 1 }, ctx());
+    await h.bus.publish(Topics.objects, [
+      done('ok', 2),
+      done('cut', 5),
+      createEvent(ObjectAbandoned, { objectId: byKey.get('gave-up')!, accountId, attempts: 0, code: 'batch_cancelled', message: 'the batch was cancelled before this request started' }, ctx()),
+    ]);
+    const ready: EventOf<'TaskOutputReady'> = await h.waitFor('TaskOutputReady', (e) => e.payload.taskId === taskId);
+    const parse = async (key: string) => (await readAll(await h.blobs.get(key))).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const output = await parse(ready.payload.blobKey);
+    expect(output.map((l) => l.custom_id)).toEqual(['ok', 'cut']);
+    expect(output[0]).toMatchObject({
+      id: `batch_req_${byKey.get('ok')}`,
+      error: null,
+      response: { status_code: 200, request_id: byKey.get('ok'), body: { object: 'chat.completion', model: 'llama-3.1-8b', usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } } },
+    });
+    expect(output[0].response.body.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'answer ok' }, finish_reason: 'stop' });
+    expect(output[1].response.body.choices[0].finish_reason).toBe('length');
+    expect(ready.payload).toMatchObject({ lines: 2, errorFile: { lines: 2 } });
+    const errors = await parse(ready.payload.errorFile!.blobKey);
+    expect(errors).toEqual([
+      { id: expect.stringMatching(/^batch_req_/), custom_id: 'unknown', response: null, error: { code: 'unknown_model', message: "line 2: unknown model 'nope'" } },
+      { id: `batch_req_${byKey.get('gave-up')}`, custom_id: 'gave-up', response: null, error: { code: 'batch_cancelled', message: 'the batch was cancelled before this request started' } },
+    ]);
+  });
+
   it('streams a file of several chunks, numbering items across chunk boundaries, and writes no output file for a json task', async () => {
     const accountId = randomUUID();
     const lines = EXPANSION_CHUNK_LINES * 2 + 7;

@@ -26,11 +26,12 @@ import {
   QuoteRejected,
 } from './catalogue/object.events';
 import { ServiceHeartbeat } from './catalogue/service.events';
-import { TaskCompleted, TaskSubmitted } from './catalogue/task.events';
+import { TaskCancelRequested, TaskCompleted, TaskSubmitted } from './catalogue/task.events';
 
 export const Catalogue = {
   TaskSubmitted,
   TaskCompleted,
+  TaskCancelRequested,
   ObjectSubmitted,
   ObjectRejected,
   ObjectScheduled,

@@ -26,7 +26,7 @@ const toFileRow = (r: FileRecord): FileRow => ({
   blobKey: r.blob_key,
   items: Number(r.items),
   format: r.format,
-  purpose: r.purpose === 'output' ? 'output' : 'input',
+  purpose: r.purpose === 'output' || r.purpose === 'error' ? r.purpose : 'input',
   taskId: r.task_id,
   createdAt: new Date(r.created_at).toISOString(),
 });

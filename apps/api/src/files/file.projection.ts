@@ -1,6 +1,6 @@
 import type { EventOf, SluiceEvent } from '@sluice/events';
 
-/** One file as the API's read model keeps it: an upload, or a task's output. */
+/** One file as the API's read model keeps it: an upload, or a task's output (or an OpenAI batch's error file). */
 export interface FileRow {
   fileId: string;
   accountId: string;
@@ -11,7 +11,7 @@ export interface FileRow {
   blobKey: string;
   items: number;
   format: string | null;
-  purpose: 'input' | 'output';
+  purpose: 'input' | 'output' | 'error';
   taskId: string | null;
   createdAt: string;
 }
@@ -20,7 +20,17 @@ export type FileEvent = EventOf<'FileStored' | 'TaskOutputReady'>;
 
 export const isFileEvent = (event: SluiceEvent): event is FileEvent => event.type === 'FileStored' || event.type === 'TaskOutputReady';
 
-/** The row a file event describes (pure; a file never changes once stored). */
+/** The rows a file event describes (pure; a file never changes once stored): an OpenAI batch's output comes with its error file. */
+export function fileRowsOf(event: FileEvent): FileRow[] {
+  if (event.type === 'FileStored') return [fileRowOf(event)];
+  const { errorFile, taskId, accountId } = event.payload;
+  const output = fileRowOf(event);
+  if (!errorFile) return [output];
+  const { fileId, fileName, bytes, sha256, blobKey, lines } = errorFile;
+  return [output, { fileId, accountId, fileName, bytes, sha256, blobKey, createdAt: event.occurredAt, mimeType: 'application/jsonl', items: lines, format: null, purpose: 'error', taskId }];
+}
+
+/** The row a file event describes (pure): the upload, or the task's output file. */
 export function fileRowOf(event: FileEvent): FileRow {
   const { fileId, accountId, fileName, bytes, sha256, blobKey } = event.payload;
   const common = { fileId, accountId, fileName, bytes, sha256, blobKey, createdAt: event.occurredAt };

@@ -2,7 +2,7 @@ import type { EventOf, SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
-import { fileRowOf, isFileEvent, type FileRow } from '../files/file.projection';
+import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection';
 import { saveFiles, snapshotFiles } from '../files/file-view.store';
 import { countReservations, dropHolds } from '../realtime/gateway-holds';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
@@ -252,7 +252,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   // reservation (the hold then gives the reservation back) and, once it counts the charge, by that alone.
   await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
-  await saveFiles(tx, events.filter(isFileEvent).map(fileRowOf));
+  await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),

@@ -32,8 +32,8 @@ describe('collectResults: what object events mean for output files', () => {
   it('takes an object\'s first end in log order: a late abandonment does not undo a completion', () => {
     const { finals } = collectResults([completed('o1', 'answer'), abandoned('o1'), abandoned('o2'), completed('o2', 'late')]);
     expect(finals).toEqual([
-      { objectId: 'o1', status: 'completed', text: 'answer', errorCode: null, errorMessage: null },
-      { objectId: 'o2', status: 'failed', text: null, errorCode: 'provider_error', errorMessage: 'gave up' },
+      { objectId: 'o1', status: 'completed', text: 'answer', errorCode: null, errorMessage: null, inputTokens: 1, outputTokens: 2, finishedAt: '2026-11-23T10:00:00.000Z' },
+      { objectId: 'o2', status: 'failed', text: null, errorCode: 'provider_error', errorMessage: 'gave up', inputTokens: null, outputTokens: null, finishedAt: '2026-11-23T10:00:00.000Z' },
     ]);
   });
 

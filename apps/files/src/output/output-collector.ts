@@ -24,21 +24,34 @@ export function collectResults(events: readonly SluiceEvent[]): CollectedResults
     switch (event.type) {
       case 'ObjectSubmitted': {
         const p = event.payload;
-        if (p.collectOutput) items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? p.objectId, status: 'pending', errorCode: null, errorMessage: null });
+        if (p.collectOutput) {
+          items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? p.objectId, status: 'pending', errorCode: null, errorMessage: null, model: p.model, maxOutputTokens: p.maxOutputTokens });
+        }
         break;
       }
       case 'ObjectRejected': {
         const p = event.payload;
-        if (p.collectOutput) items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? `line-${p.lineNo}`, status: 'failed', errorCode: p.code, errorMessage: p.message });
+        if (p.collectOutput) {
+          items.push({ objectId: p.objectId, taskId: p.taskId, index: p.index, key: p.itemKey ?? `line-${p.lineNo}`, status: 'failed', errorCode: p.code, errorMessage: p.message, model: null, maxOutputTokens: null });
+        }
         break;
       }
       case 'ObjectCompleted': {
-        const output = event.payload.output;
-        end({ objectId: event.payload.objectId, status: 'completed', text: 'text' in output ? output.text : null, errorCode: null, errorMessage: null });
+        const p = event.payload;
+        end({
+          objectId: p.objectId,
+          status: 'completed',
+          text: 'text' in p.output ? p.output.text : null,
+          errorCode: null,
+          errorMessage: null,
+          inputTokens: p.inputTokens,
+          outputTokens: p.outputTokens,
+          finishedAt: event.occurredAt,
+        });
         break;
       }
       case 'ObjectAbandoned':
-        end({ objectId: event.payload.objectId, status: 'failed', text: null, errorCode: event.payload.code, errorMessage: event.payload.message });
+        end({ objectId: event.payload.objectId, status: 'failed', text: null, errorCode: event.payload.code, errorMessage: event.payload.message, inputTokens: null, outputTokens: null, finishedAt: event.occurredAt });
         break;
       default:
         break;

@@ -28,7 +28,7 @@ async function recordTasks(tx: RawSqlClient, events: readonly SluiceEvent[]): Pr
     if (p.fileId) {
       await recordExpansion(tx, { taskId: p.taskId, fileId: p.fileId, accountId: p.accountId, slaMinutes: p.slaMinutes ?? null, collectOutput, totalItems: p.totalItems, submittedAt: new Date(e.occurredAt) });
     }
-    if (collectOutput) await recordOutputTask(tx, p.taskId, p.accountId, p.totalItems);
+    if (collectOutput) await recordOutputTask(tx, p.taskId, p.accountId, p.totalItems, p.openaiBatch !== undefined);
   }
   return [];
 }

@@ -43,20 +43,29 @@ export const FileExpanded = defineEvent({
   }),
 });
 
-/** A task's results as a JSONL file (Output-Format: jsonl), stored under a file id of their own. */
+const StoredOutput = {
+  fileId: Id,
+  fileName: z.string().min(1),
+  blobKey: z.string().min(1),
+  lines: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+};
+
+/**
+ * A task's results as a JSONL file (Output-Format: jsonl), stored under a file id of their own.
+ * For an OpenAI batch (TaskSubmitted.openaiBatch) the file holds the successes only, in OpenAI's
+ * output line format, and `errorFile` the failures.
+ */
 export const TaskOutputReady = defineEvent({
   type: 'TaskOutputReady',
   version: 1,
   topic: Topics.files,
   key: fileKey,
   schema: z.object({
-    fileId: Id,
+    ...StoredOutput,
     taskId: Id,
     accountId: Id,
-    fileName: z.string().min(1),
-    blobKey: z.string().min(1),
-    lines: z.number().int().nonnegative(),
-    bytes: z.number().int().nonnegative(),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    errorFile: z.object(StoredOutput).optional(),
   }),
 });

@@ -17,7 +17,32 @@ export const TaskSubmitted = defineEvent({
     fileId: Id.optional(),
     /** The SLA window of a file's lines, in minutes (null: run at once). */
     slaMinutes: z.number().int().positive().nullable().optional(),
+    /**
+     * Set for an OpenAI batch (`POST /v1/batches`, over a file): its results become OpenAI's
+     * output file (successes) and error file (failures), and the batch keeps what was asked.
+     */
+    openaiBatch: z
+      .object({
+        endpoint: z.literal('/v1/chat/completions'),
+        /** As the customer wrote it ("24h", "90m"); `slaMinutes` is what it means. */
+        completionWindow: z.string().min(1),
+        metadata: z.record(z.string(), z.string()).nullable(),
+      })
+      .optional(),
   }),
+});
+
+/**
+ * The customer cancelled the task (`POST /v1/batches/{id}/cancel`): the scheduler ends each of
+ * its objects that has not been dispatched (ObjectAbandoned, code `batch_cancelled`, and billing
+ * releases its reservation); what runs or ran is kept and charged.
+ */
+export const TaskCancelRequested = defineEvent({
+  type: 'TaskCancelRequested',
+  version: 1,
+  topic: Topics.tasks,
+  key: (p) => p.taskId,
+  schema: z.object({ taskId: Id, accountId: Id }),
 });
 
 export const TaskCompleted = defineEvent({
