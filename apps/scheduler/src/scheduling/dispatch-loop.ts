@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
-import { dispatchDue } from './scheduled-object.decider';
-import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
+import { dispatchDue, taskOf } from './scheduled-object.decider';
+import { loadCancelledTasks, loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
 
 /**
  * Longest real wait between passes. The loop sleeps until the next due time when that is
@@ -59,7 +59,9 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
     return this.store.transact(async (tx) => {
       const now = clock.now();
       const rows = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
-      const { states, events } = dispatchDue(rows, { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: randomUUID } }, BATCH_MAX_ITEMS);
+      const cancelledTasks = await loadCancelledTasks(tx, [...new Set(rows.map(taskOf))]);
+      const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: randomUUID }, cancelledTasks };
+      const { states, events } = dispatchDue(rows, ctx, BATCH_MAX_ITEMS);
       await saveObjects(tx, states);
       return { result: { produced: events.length, more: rows.length >= ROWS_PER_TICK }, events };
     });

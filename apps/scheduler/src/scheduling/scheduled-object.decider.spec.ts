@@ -1,6 +1,6 @@
 import { loadCatalogue } from '@sluice/catalogue';
-import { createEvent, ObjectCompleted, ObjectFailed, QuoteRejected, type EventFactoryDeps } from '@sluice/events';
-import { decide, dispatchDue, MAX_ATTEMPTS, type DecideContext, type ScheduledObject } from './scheduled-object.decider';
+import { createEvent, ObjectCompleted, ObjectFailed, ObjectSubmitted, QuoteRejected, type EventFactoryDeps } from '@sluice/events';
+import { cancelObject, decide, dispatchDue, MAX_ATTEMPTS, type DecideContext, type ScheduledObject } from './scheduled-object.decider';
 
 const now = new Date('2026-03-04T10:00:00.000Z');
 const at = (ms: number) => new Date(now.getTime() + ms);
@@ -113,5 +113,48 @@ describe('scheduler decider: dispatching what is due', () => {
   it('dispatches a due live object and leaves one due later', () => {
     const { events } = dispatchDue([given({ status: 'scheduled', attempt: 0, dueAt: at(-1) }), given({ objectId: 'later', status: 'scheduled', attempt: 0, dueAt: at(5_000) })], ctx, 10);
     expect(events.map((e) => (e.payload as { objectId: string }).objectId)).toEqual(['obj-1']);
+  });
+});
+
+describe('scheduler decider: a cancelled task', () => {
+  const cancelled: DecideContext = { ...ctx, cancelledTasks: new Set(['task-1']) };
+  const submission = createEvent(
+    ObjectSubmitted,
+    {
+      objectId: 'obj-9', taskId: 'task-1', accountId: 'acct-1', index: 3, model: 'openai:gpt-4o', input: { text: 'hi' }, inputTokens: 10, maxOutputTokens: 100,
+      slaMinutes: 60, deadlineAt: at(60 * 60_000).toISOString(), pricing: { kind: 'sla', basePrice: { inputMicrosPerMillion: 1, outputMicrosPerMillion: 1 }, priceFactor: 0.6 },
+    },
+    { correlationId: 'task-1' },
+    deps,
+  );
+
+  it('given a planned object, when its task is cancelled, then it ends as batch_cancelled and is never dispatched', () => {
+    const { state, events } = cancelObject(given({ status: 'scheduled', attempt: 0, dueAt: at(1_000) }), cancelled);
+    expect(state).toMatchObject({ status: 'abandoned', dueAt: null });
+    expect(events).toEqual([expect.objectContaining({ type: 'ObjectAbandoned', payload: expect.objectContaining({ code: 'batch_cancelled', attempts: 0 }) })]);
+  });
+
+  it('given a dispatched object, when its task is cancelled, then it runs on (its work is kept and charged)', () => {
+    expect(cancelObject(given(), cancelled)).toEqual({ state: given(), events: [] });
+    expect(cancelObject(given({ status: 'completed' }), cancelled).events).toEqual([]);
+  });
+
+  it('given a cancelled task, when one of its lines is submitted later, then it ends at once, before its funds are reserved', () => {
+    const { state, events } = decide(null, submission, cancelled);
+    expect(state?.status).toBe('abandoned');
+    expect(events.map((e) => [e.type, (e.payload as { code?: string }).code])).toEqual([['ObjectAbandoned', 'batch_cancelled']]);
+    expect(decide(null, submission, ctx).state?.status).toBe('awaiting_funds');
+  });
+
+  it('given a dispatched object of a cancelled task, when it fails transiently, then no retry is planned', () => {
+    const { state, events } = decide(given(), failure(1, true), cancelled);
+    expect(state?.status).toBe('abandoned');
+    expect(events.map((e) => e.type)).toEqual(['ObjectAbandoned']);
+  });
+
+  it('given a planned object of a task cancelled elsewhere, when it falls due, then it ends instead of being dispatched', () => {
+    const { states, events } = dispatchDue([given({ status: 'scheduled', attempt: 0, dueAt: at(-1) })], cancelled, 10);
+    expect(events.map((e) => e.type)).toEqual(['ObjectAbandoned']);
+    expect(states[0].status).toBe('abandoned');
   });
 });

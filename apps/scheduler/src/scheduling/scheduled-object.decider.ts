@@ -49,7 +49,16 @@ export interface DecideContext {
   catalogue: Catalogue;
   now: Date;
   deps: EventFactoryDeps;
+  /** Tasks the customer cancelled (of the objects at hand): their objects are not planned or dispatched again. */
+  cancelledTasks?: ReadonlySet<string>;
 }
+
+export const CANCELLED_CODE = 'batch_cancelled';
+const CANCELLED_MESSAGE = 'the batch was cancelled before this request started';
+
+/** An SLA object's events are correlated by its task (the API's submission and the files service's expansion say so). */
+export const taskOf = (o: ScheduledObject): string => o.correlationId;
+const isCancelled = (o: ScheduledObject, ctx: DecideContext) => ctx.cancelledTasks?.has(taskOf(o)) ?? false;
 
 export interface Decision {
   state: ScheduledObject | null;
@@ -79,8 +88,9 @@ function abandon(o: ScheduledObject, code: string, message: string, ctx: DecideC
   return { state: { ...o, status: 'abandoned', dueAt: null, escalateAt: null }, events: [event] };
 }
 
-/** Plans the object from `from` on and records the plan as ObjectScheduled. */
+/** Plans the object from `from` on and records the plan as ObjectScheduled; an object of a cancelled task ends instead. */
 function schedule(o: ScheduledObject, from: Date, ctx: DecideContext, reasonPrefix = ''): Decision {
+  if (isCancelled(o, ctx)) return abandon(o, CANCELLED_CODE, CANCELLED_MESSAGE, ctx);
   if (!o.work || !o.pricing || !o.deadlineAt) return { state: o, events: [] };
   const plan: Plan = planObject(
     ctx.catalogue,
@@ -169,7 +179,9 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
         correlationId: event.correlationId,
         traceparent: event.traceparent ?? null,
       };
-      return submitted.fundsReserved ? schedule(submitted, ctx.now, ctx) : { state: submitted, events: [] };
+      // An object of a cancelled task ends at once, without waiting for its funds (billing then releases them).
+      if (submitted.fundsReserved || isCancelled(submitted, ctx)) return schedule(submitted, ctx.now, ctx);
+      return { state: submitted, events: [] };
     }
     case 'FundsReserved': {
       if (o.fundsReserved || isOver(o)) return { state: current, events: [] };
@@ -210,6 +222,16 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
       return unhandled;
     }
   }
+}
+
+/**
+ * The customer cancelled the task (TaskCancelRequested): each of its objects that has not been
+ * dispatched ends (ObjectAbandoned, and billing releases what it reserved); one dispatched runs on
+ * and is charged as usual, and a retry of it is not planned (see schedule).
+ */
+export function cancelObject(o: ScheduledObject, ctx: DecideContext): Decision {
+  if (isOver(o) || o.status === 'dispatched') return { state: o, events: [] };
+  return abandon(o, CANCELLED_CODE, CANCELLED_MESSAGE, ctx);
 }
 
 function dispatchLive(o: ScheduledObject, escalated: boolean, ctx: DecideContext): Decision {
@@ -257,7 +279,12 @@ export function dispatchDue(rows: readonly ScheduledObject[], ctx: DecideContext
   const groups = new Map<string, ScheduledObject[]>();
   for (const o of rows) {
     const active = o.status === 'scheduled' || o.status === 'dispatched';
-    if (active && !o.escalated && o.escalateAt && o.escalateAt.getTime() <= now) {
+    if (o.status === 'scheduled' && isCancelled(o, ctx)) {
+      // Planned before its task's cancellation was seen (another instance's): it never starts.
+      const d = abandon(o, CANCELLED_CODE, CANCELLED_MESSAGE, ctx);
+      states.push(d.state as ScheduledObject);
+      events.push(...d.events);
+    } else if (active && !o.escalated && o.escalateAt && o.escalateAt.getTime() <= now) {
       const d = dispatchLive(o, true, ctx);
       states.push(d.state as ScheduledObject);
       events.push(...d.events);

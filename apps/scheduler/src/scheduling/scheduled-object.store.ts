@@ -139,3 +139,29 @@ export async function nextWakeAt(tx: RawSqlClient): Promise<Date | null> {
     WHERE status IN ('scheduled', 'dispatched')`;
   return row?.at ? new Date(row.at) : null;
 }
+
+/** Remembers cancelled tasks (the first cancellation stands). */
+export async function recordCancelledTasks(tx: RawSqlClient, tasks: readonly { taskId: string; accountId: string; cancelledAt: string }[]): Promise<void> {
+  if (tasks.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO cancelled_task (task_id, account_id, cancelled_at)
+    SELECT * FROM unnest(${tasks.map((t) => t.taskId)}::text[], ${tasks.map((t) => t.accountId)}::text[], ${tasks.map((t) => t.cancelledAt)}::text[]::timestamptz[])
+    ON CONFLICT (task_id) DO NOTHING`;
+}
+
+/** Which of these tasks were cancelled. */
+export async function loadCancelledTasks(tx: RawSqlClient, taskIds: readonly string[]): Promise<Set<string>> {
+  if (taskIds.length === 0) return new Set();
+  const rows = await tx.$queryRaw<{ task_id: string }[]>`SELECT task_id FROM cancelled_task WHERE task_id = ANY(${[...taskIds]}::text[])`;
+  return new Set(rows.map((r) => r.task_id));
+}
+
+/** The tasks' objects that have not been dispatched (nor ended), locked for the transaction. */
+export async function loadUndispatchedOfTasks(tx: RawSqlClient, taskIds: readonly string[]): Promise<ScheduledObject[]> {
+  if (taskIds.length === 0) return [];
+  const rows = await tx.$queryRaw<Row[]>`
+    SELECT * FROM scheduled_object
+    WHERE correlation_id = ANY(${[...taskIds]}::text[]) AND status IN ('awaiting_funds', 'awaiting_submission', 'scheduled')
+    FOR UPDATE`;
+  return rows.map(fromRow);
+}

@@ -4,12 +4,14 @@ import { Topics, servedByGateway, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
-import { decide, dispatchDue, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
+import { cancelObject, decide, dispatchDue, taskOf, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
 import { DispatchLoop } from './dispatch-loop';
-import { loadObjects, saveObjects } from './scheduled-object.store';
+import { loadCancelledTasks, loadObjects, loadUndispatchedOfTasks, recordCancelledTasks, saveObjects } from './scheduled-object.store';
 
 const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
 const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type) && !servedByGateway(e);
+type Cancellation = Extract<SluiceEvent, { type: 'TaskCancelRequested' }>;
+const isCancellation = (e: SluiceEvent): e is Cancellation => e.type === 'TaskCancelRequested';
 
 /** Planned to run live now: dispatched in the planning transaction rather than by the next dispatch pass. */
 const isLiveAndDue = (o: ScheduledObject, now: Date) =>
@@ -21,7 +23,12 @@ export function leavesWorkForDispatchLoop(produced: readonly SluiceEvent[]): boo
   return produced.some((e) => e.type === 'ObjectScheduled' && !dispatched.has(e.payload.objectId));
 }
 
-/** Remembers objects, plans them once funds are reserved, retries failures, closes finished ones. */
+/**
+ * Remembers objects, plans them once funds are reserved, retries failures, closes finished ones;
+ * ends the objects of a cancelled task that have not started. A cancellation and its task's
+ * objects are applied by this one consumer, and every plan and dispatch reads the cancelled tasks
+ * in its own transaction, so an object submitted after its task's cancellation never starts.
+ */
 @Injectable()
 export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SchedulingConsumer');
@@ -36,8 +43,8 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.subscription = await this.store.consume({
       consumer: 'scheduler-scheduling',
-      topics: [Topics.objects, Topics.billing],
-      accepts: isInput,
+      topics: [Topics.objects, Topics.billing, Topics.tasks],
+      accepts: (e) => isInput(e) || isCancellation(e),
       handle: (tx, events) => this.apply(tx, events),
       // Work due now was dispatched in the same transaction; the loop is woken for what is left.
       afterCommit: (_applied, produced) => {
@@ -52,13 +59,26 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
 
   private async apply(tx: Parameters<typeof loadObjects>[0], events: SluiceEvent[]): Promise<SluiceEvent[]> {
     const inputs = events.filter(isInput);
-    if (inputs.length === 0) return [];
+    const cancellations = events.filter(isCancellation);
+    if (inputs.length === 0 && cancellations.length === 0) return [];
+    await recordCancelledTasks(tx, cancellations.map((e) => ({ taskId: e.payload.taskId, accountId: e.payload.accountId, cancelledAt: e.occurredAt })));
     const objects = await loadObjects(tx, [...new Set(inputs.map((e) => e.payload.objectId))]);
+    const taskIds = [...objects.values()].map(taskOf).concat(inputs.flatMap((e) => (e.type === 'ObjectSubmitted' ? [e.correlationId] : [])));
+    const cancelledTasks = await loadCancelledTasks(tx, [...new Set(taskIds)]);
     const changed = new Map<string, ScheduledObject>();
     const produced: SluiceEvent[] = [];
     // One instant per batch: plans and the events that announce them agree on "now".
     const now = this.runtime.clock.now();
-    const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: randomUUID } };
+    const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: randomUUID }, cancelledTasks };
+    const cancelled = await loadUndispatchedOfTasks(tx, cancellations.map((e) => e.payload.taskId));
+    for (const row of cancelled) {
+      const decision = cancelObject(objects.get(row.objectId) ?? row, ctx);
+      if (decision.state) {
+        objects.set(decision.state.objectId, decision.state);
+        changed.set(decision.state.objectId, decision.state);
+      }
+      produced.push(...decision.events);
+    }
     for (const event of inputs) {
       const decision = decide(objects.get(event.payload.objectId) ?? null, event, ctx);
       if (decision.state) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, FundsDenied, FundsReserved, ObjectFailed, ObjectSubmitted, type EventOf } from '@sluice/events';
+import { createEvent, FundsDenied, FundsReserved, ObjectFailed, ObjectSubmitted, TaskCancelRequested, type EventOf } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { schedulerService } from '../service';
 
@@ -117,6 +117,28 @@ describe('scheduler service', () => {
     await harness.clock.sleep(60_000);
     expect(harness.eventsOf('ObjectScheduled').filter(forObject(o))).toHaveLength(1);
     expect(harness.eventsOf('ObjectDispatched').filter(forObject(o))).toHaveLength(1);
+  });
+
+  it('cancels a task: its planned objects and those submitted afterwards end as batch_cancelled, a dispatched one runs on; twice changes nothing', async () => {
+    const running = submitted(null);
+    await harness.bus.emit([running, reserved(running)]);
+    await harness.waitFor('ObjectDispatched', forObject(running));
+    const taskId = running.payload.taskId;
+    const ofTask = (o: EventOf<'ObjectSubmitted'>) => ({ ...o, correlationId: taskId, payload: { ...o.payload, taskId } });
+    const planned = ofTask(submitted(60 * 24));
+    await harness.bus.emit([planned, reserved(planned)]);
+    await harness.waitFor('ObjectScheduled', forObject(planned));
+    const cancel = createEvent(TaskCancelRequested, { taskId, accountId: 'acct-1' }, { correlationId: taskId });
+    await harness.bus.emit([cancel, cancel]);
+    expect((await harness.waitFor('ObjectAbandoned', forObject(planned))).payload).toMatchObject({ code: 'batch_cancelled' });
+    const late = ofTask(submitted(60));
+    await harness.bus.emit([late]);
+    expect((await harness.waitFor('ObjectAbandoned', forObject(late))).payload.code).toBe('batch_cancelled');
+    await harness.bus.emit([reserved(late), cancel]);
+    await harness.clock.sleep(60_000);
+    expect(harness.eventsOf('ObjectAbandoned').filter((e) => forObject(planned)(e) || forObject(late)(e))).toHaveLength(2);
+    expect(harness.eventsOf('ObjectAbandoned').filter(forObject(running))).toHaveLength(0);
+    expect(harness.eventsOf('ObjectDispatched').filter((e) => forObject(planned)(e) || forObject(late)(e))).toHaveLength(0);
   });
 
   it('groups SLA objects of one model into one provider batch job', async () => {
