@@ -7,6 +7,7 @@ import { PrismaClient } from './generated/prisma/client';
 import { HealthModule } from './health/health.module';
 import { registerAdmissionPriority } from './infer/admission.hooks';
 import { InferModule } from './infer/infer.module';
+import { OpenAiModule } from './openai/openai.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
@@ -15,7 +16,7 @@ export const apiService: ServiceDefinition = {
   start: (runtime) =>
     startHttpService(runtime, {
       prisma: PrismaClient,
-      features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule],
+      features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule],
       configureHttp: (app) => {
         registerUploadParsers(app);
         registerAdmissionPriority(app);

@@ -7,6 +7,14 @@ import { RealtimeService } from './realtime.service';
 
 const MAX_KEY_LENGTH = 255;
 
+/** The Idempotency-Key header, checked (1 to 255 characters) when present. */
+export function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header !== undefined && (header.length === 0 || header.length > MAX_KEY_LENGTH)) {
+    throw new ValidationError([{ field: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` }]);
+  }
+  return header;
+}
+
 /** The real-time API of the seed (003): one routed inference, answered with its charge. */
 @Controller('v1/inference')
 @UseGuards(AccountAuthGuard)
@@ -21,10 +29,7 @@ export class RealtimeController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_KEY_LENGTH)) {
-      throw new ValidationError([{ field: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` }]);
-    }
-    const { response, replay } = await this.realtime.infer(account.accountId, body, idempotencyKey);
+    const { response, replay } = await this.realtime.infer(account.accountId, body, idempotencyKeyOf(idempotencyKey));
     if (replay) void reply.header('Idempotent-Replay', 'true');
     return response;
   }

@@ -13,6 +13,7 @@ const PROVIDER_TIMEOUT_MS = 30_000;
 @Module({
   imports: [AccountsModule],
   controllers: [RealtimeController],
+  exports: [RealtimeService],
   providers: [
     RealtimeService,
     { provide: REALTIME_OPTIONS, useValue: null },

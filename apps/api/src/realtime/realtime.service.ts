@@ -9,6 +9,7 @@ import { parseBody } from '../errors/parse-body';
 import type { ObjectRow } from '../read-models/object.projection';
 import { toObjectRow } from '../read-models/read-model.store';
 import { Admissions, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
+import { CHAT_ID_PREFIX } from '../openai/chat.view';
 import { RealtimeRequestSchema } from './realtime-request';
 import { inferenceRecord, inferenceResponse, microsToUsd, type Answer, type InferenceResponse } from './realtime.view';
 import { DEFAULT_MARKUP_BPS, fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, type GatewayRequest, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
@@ -41,6 +42,8 @@ export interface ServeOptions<R> {
   idempotency?: { key: string; hash: string };
   /** Streams the provider's output as it arrives. */
   onText?: TextSink;
+  /** The request's id, when the caller needs it before the answer (a stream's chunks carry it). */
+  objectId?: string;
 }
 
 /** A route that cannot be taken: the customer's caps are 422, the market's state 503. */
@@ -130,7 +133,8 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     const { idempotency, render } = options;
     const deadline = Date.now() + this.options.waitMs;
-    const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId: randomUUID });
+    const newId = () => options.objectId ?? randomUUID();
+    const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId });
     const ranked = this.route(plan);
     for (;;) {
       if (idempotency) {
@@ -220,15 +224,17 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     return decision.ranked;
   }
 
-  async record(accountId: string, objectId: string) {
+  /** GET /v1/inference/{id}; a chat completion's id (`chatcmpl-…`) names the same request. */
+  async record(accountId: string, id: string) {
+    const objectId = id.startsWith(CHAT_ID_PREFIX) ? id.slice(CHAT_ID_PREFIX.length) : id;
     const [answered] = await this.sql.$queryRaw<{ account_id: string; response: InferenceResponse; customer_ref: string | null; metadata: string | null }[]>`
       SELECT account_id, response, customer_ref, metadata FROM inference_record WHERE object_id = ${objectId}`;
     if (answered) {
-      if (answered.account_id !== accountId) throw new NotFoundError('inference', objectId);
+      if (answered.account_id !== accountId) throw new NotFoundError('inference', id);
       return { ...answered.response, customer_ref: answered.customer_ref, metadata: answered.metadata === null ? null : (JSON.parse(answered.metadata) as unknown) };
     }
     const row = await this.objectRow(objectId);
-    if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('inference', objectId);
+    if (!row || row.accountId !== accountId || row.submittedAt === null) throw new NotFoundError('inference', id);
     return inferenceRecord(row);
   }
 
