@@ -7,6 +7,7 @@
  * every answered request, and the process's peak RSS.
  *
  *   npm run bench:realtime -- [--engine embedded|kafka] [--rates 200,1000] [--seconds 10] [--latency-scale 0]
+ *                             [--endpoint inference|chat] [--stream]
  *
  * `kafka` starts a real Kafka broker and PostgreSQL server (as the integration suites do).
  * Prints one JSON line per rate.
@@ -32,8 +33,12 @@ const { values: args } = parseArgs({
     'latency-scale': { type: 'string', default: '0' },
     'max-output-tokens': { type: 'string', default: '32' },
     warmup: { type: 'string', default: '200' },
+    endpoint: { type: 'string', default: 'inference' },
+    stream: { type: 'boolean', default: false },
   },
 });
+if (args.endpoint !== 'inference' && args.endpoint !== 'chat') throw new Error('--endpoint is inference or chat');
+if (args.stream && args.endpoint !== 'chat') throw new Error('--stream needs --endpoint chat');
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const ADMIN_KEY = 'sk_admin_bench_realtime_0123456789';
@@ -99,6 +104,8 @@ async function main() {
       maxOutputTokens: Number(args['max-output-tokens']),
       profile: 'fast',
       tag,
+      endpoint: args.endpoint as OverheadClientSettings['endpoint'],
+      stream: args.stream,
     });
     // Warm-up: JIT, connection pools, prepared statements, the gateway's view of the providers.
     await runClient(settings(100, Number(args.warmup) / 100, 'warm-up'));
@@ -118,6 +125,7 @@ async function main() {
       console.log(
         JSON.stringify({
           engine: args.engine,
+          endpoint: args.stream ? 'chat (stream)' : args.endpoint,
           targetRate: rate,
           achievedSendRate: round(samples.length / sentInSeconds),
           requests: samples.length,
@@ -127,6 +135,9 @@ async function main() {
           endToEndMs: latencySummary(ok.map((s) => s.ms)),
           providerMs: latencySummary(ok.map((s) => s.providerMs!)),
           overheadMs: latencySummary(ok.map((s) => s.ms - s.providerMs!)),
+          // A stream: when the first text reached the client (the provider's first token is at
+          // once at --latency-scale 0, so this is Sluice's part).
+          ...(args.stream ? { firstTextMs: latencySummary(ok.flatMap((s) => (s.firstTextMs !== undefined ? [s.firstTextMs] : []))) } : {}),
           // From the client's last answer until billing had charged every answered request.
           lastChargedAfterMs: uncharged > 0 ? null : round(Math.max(0, lastCharged - clientDone)),
           uncharged,
