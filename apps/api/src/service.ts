@@ -1,6 +1,7 @@
 import { startHttpService, type ServiceDefinition } from '@sluice/platform';
 import { AccountsModule } from './accounts/accounts.module';
 import { ErrorsModule } from './errors/errors.module';
+import { apiServerOptions, registerHttpEdge } from './errors/http-edge';
 import { FilesModule } from './files/files.module';
 import { registerUploadParsers } from './files/upload-parsers';
 import { PrismaClient } from './generated/prisma/client';
@@ -17,7 +18,9 @@ export const apiService: ServiceDefinition = {
     startHttpService(runtime, {
       prisma: PrismaClient,
       features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule],
+      serverOptions: apiServerOptions,
       configureHttp: (app) => {
+        registerHttpEdge(app);
         registerUploadParsers(app);
         registerAdmissionPriority(app);
       },

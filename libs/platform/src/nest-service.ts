@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
 import { traceHttpRequests } from '@sluice/telemetry';
 import { HeartbeatPublisher } from './heartbeat';
 import { PersistenceModule, type PrismaClientClass } from './persistence/persistence.module';
@@ -13,6 +14,8 @@ export interface ServiceParts {
   features: Type[];
   /** For an HTTP service: adjusts the Fastify app before it listens (e.g. body parsers). */
   configureHttp?: (app: NestFastifyApplication) => void;
+  /** For an HTTP service: Fastify server options of its own (e.g. how errors raised before any route are answered). */
+  serverOptions?: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler' | 'trustProxy'>;
 }
 
 function rootModule(runtime: ServiceRuntime, parts: ServiceParts): DynamicModule {
@@ -44,7 +47,8 @@ export async function startHttpService(runtime: ServiceRuntime, parts: ServicePa
   if (!runtime.http) throw new Error(`${runtime.service}: no HTTP address configured`);
   // Loaded here, not at import: the services without HTTP do not carry Fastify (~8 MB of RSS).
   const { FastifyAdapter } = require('@nestjs/platform-fastify') as typeof import('@nestjs/platform-fastify');
-  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024 }), {
+  // `as object`: the adapter types its options per server kind (http, https, http2); ours are http's.
+  const app = await NestFactory.create<NestFastifyApplication>(rootModule(runtime, parts), new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true }, bodyLimit: 64 * 1024 * 1024, ...(parts.serverOptions as object) }), {
     logger: [...nestLogLevels],
   });
   traceHttpRequests(app.getHttpAdapter().getInstance());

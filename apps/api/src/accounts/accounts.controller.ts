@@ -9,8 +9,13 @@ import { AccountsRepository, type AuthenticatedAccount } from './accounts.reposi
 import { AccountAuthGuard, AdminAuthGuard, CurrentAccount } from './auth.guards';
 
 const MAX_CREDIT_USD = 1_000_000;
+// Wallets count whole micro-dollars: a smaller amount would be echoed back and credit nothing.
 const usdAmount = (field: string) =>
-  z.number(`${field} must be a number of US dollars`).nonnegative(`${field} cannot be negative`).max(MAX_CREDIT_USD, `${field} is at most ${MAX_CREDIT_USD}`);
+  z
+    .number(`${field} must be a number of US dollars`)
+    .nonnegative(`${field} cannot be negative`)
+    .max(MAX_CREDIT_USD, `${field} is at most ${MAX_CREDIT_USD}`)
+    .refine((usd) => usd === 0 || usd >= 0.000001, `${field} is at least 0.000001 (one micro-dollar)`);
 
 const CreateAccountBody = z.strictObject({
   name: z.string('name is required').trim().min(1, 'name is required').max(200),
@@ -36,7 +41,7 @@ export class AdminAccountsController {
   async create(@Body() body: unknown) {
     const { name, credit_usd } = parseBody(CreateAccountBody, body);
     const { accountId, key } = await this.accounts.createAccount(name, toMicros(credit_usd));
-    return { account_id: accountId, name, api_key: key.key, api_key_id: key.id, credit_usd };
+    return { account_id: accountId, name, api_key: key.key, api_key_id: key.id, credit_usd: toUsd(toMicros(credit_usd)) };
   }
 
   @Post(':accountId/credit')
@@ -45,7 +50,7 @@ export class AdminAccountsController {
     const { amount_usd, reference } = parseBody(CreditBody, body);
     const ref = reference ?? `admin-credit:${randomUUID()}`;
     await this.accounts.requestCredit(accountId, toMicros(amount_usd), ref);
-    return { account_id: accountId, amount_usd, reference: ref, status: 'requested' };
+    return { account_id: accountId, amount_usd: toUsd(toMicros(amount_usd)), reference: ref, status: 'requested' };
   }
 }
 

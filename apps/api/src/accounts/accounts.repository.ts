@@ -74,6 +74,7 @@ export class AccountsRepository {
 
   /** Asks billing to credit the wallet; the same `reference` twice credits once (billing's rule). */
   async requestCredit(accountId: string, amountMicros: number, reference: string): Promise<void> {
+    if (!isUuid(accountId)) throw new NotFoundError('account', accountId);
     await this.eventStore.transact(async (tx) => {
       const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM account WHERE id = ${accountId}::uuid`;
       if (rows.length === 0) throw new NotFoundError('account', accountId);

@@ -14,6 +14,14 @@ function fromHttpException(err: HttpException): { status: number; body: ErrorEnv
   return { status, body: { error: { type, message: err.message, code } } };
 }
 
+/** The codes of Fastify's own client errors, by status (any other is `invalid_request`). */
+export const FRAMEWORK_CODES: Partial<Record<number, string>> = {
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  431: 'headers_too_large',
+};
+
 /** Fastify's own errors (e.g. a body that is not JSON) carry a statusCode but are not HttpExceptions. */
 function isClientError(err: unknown): err is Error & { statusCode: number } {
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
@@ -40,6 +48,11 @@ export function openAiFlavour(status: number, body: ErrorEnvelope): { status: nu
   };
 }
 
+/** The envelope a route answers errors in: OpenAI's on the OpenAI-compatible routes, ours elsewhere. */
+export function forRoute(url: string, response: { status: number; body: ErrorEnvelope }): { status: number; body: ErrorEnvelope | OpenAiErrorEnvelope } {
+  return OPENAI_ROUTES.test(url) ? openAiFlavour(response.status, response.body) : response;
+}
+
 /**
  * Maps every error an endpoint throws to the one envelope of API-CONVENTIONS.md, or, on the
  * OpenAI-compatible routes, to OpenAI's.
@@ -51,8 +64,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    const response = this.toResponse(err);
-    const { status, body } = OPENAI_ROUTES.test(http.getRequest<FastifyRequest>().url) ? openAiFlavour(response.status, response.body) : response;
+    const { status, body } = forRoute(http.getRequest<FastifyRequest>().url, this.toResponse(err));
     void reply.status(status).send(body);
   }
 
@@ -64,8 +76,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (err instanceof HttpException) return fromHttpException(err);
     if (isClientError(err)) {
-      const code = err.statusCode === 413 ? 'payload_too_large' : 'invalid_request';
-      return { status: err.statusCode, body: { error: { type: 'invalid_request_error', message: err.message, code } } };
+      return { status: err.statusCode, body: { error: { type: 'invalid_request_error', message: err.message, code: FRAMEWORK_CODES[err.statusCode] ?? 'invalid_request' } } };
     }
     this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
     return { status: 500, body: { error: { type: 'api_error', message: 'internal error', code: 'internal_error' } } };

@@ -1,4 +1,5 @@
-import { MAX_JSON_DEPTH, isStorableJson, isStorableText } from './storable-text';
+import { z } from 'zod';
+import { MAX_JSON_DEPTH, MAX_METADATA_BYTES, MAX_PRICE_MESSAGE, MAX_PRICE_USD, isStorableJson, isStorableText, metadataFits } from './storable-text';
 
 const nested = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: nested(depth - 1) });
 
@@ -23,3 +24,20 @@ describe('storable text', () => {
     expect(isStorableJson(nested(3_000))).toBe(false);
   });
 });
+
+describe('request limits', () => {
+  it('metadata fits up to 16 KB of JSON; 5 MB does not', () => {
+    expect(MAX_METADATA_BYTES).toBe(16 * 1024);
+    expect(metadataFits({ env: 'staging', note: 'x'.repeat(16_000) })).toBe(true);
+    expect(metadataFits({ note: 'x'.repeat(5 * 1024 * 1024) })).toBe(false);
+    // Too deep to serialise safely: isStorableJson refuses it, this rule does not recurse into it.
+    expect(metadataFits(nested(3_000))).toBe(true);
+  });
+
+  it('a max_price_usd of 1e10 is refused: its micro-dollars are no longer exact integers', () => {
+    const cap = z.number().positive().max(MAX_PRICE_USD, MAX_PRICE_MESSAGE);
+    expect(cap.safeParse(1e10).error?.issues[0].message).toBe('max_price_usd is at most 1000000');
+    expect(Number.isSafeInteger(MAX_PRICE_USD * 1_000_000)).toBe(true);
+  });
+});
+

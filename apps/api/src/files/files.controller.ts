@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Put, Req, StreamableFile, UseGuards } from '@nestjs/common';
+import { toStorableText } from '@sluice/events';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
@@ -35,6 +36,16 @@ export class FilesController {
   @Get(':fileId/content')
   async content(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
     const { row, stream } = await this.files.content(account.accountId, fileId);
-    return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: `attachment; filename="${row.fileName.replace(/"/g, '')}"` });
+    return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: attachmentOf(row.fileName) });
   }
+}
+
+/**
+ * `Content-Disposition` for any file name: a header carries only printable ASCII, so the name
+ * goes as RFC 5987 `filename*` (UTF-8, percent-encoded) with an ASCII `filename` for old clients.
+ */
+export function attachmentOf(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/gu, '_');
+  const utf8 = encodeURIComponent(toStorableText(fileName)).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
 }

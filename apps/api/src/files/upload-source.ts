@@ -33,7 +33,7 @@ export function uploadSource(request: IncomingMessage): Promise<UploadSource> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: request.headers, limits: { files: 1 } });
+      parser = busboy({ headers: request.headers, limits: { files: 1 }, defParamCharset: 'utf8' });
     } catch (err) {
       reject(unreadable(err));
       return;
