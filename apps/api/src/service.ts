@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { registerAdmissionPriority } from './infer/admission.hooks';
 import { InferModule } from './infer/infer.module';
 import { OpenAiModule } from './openai/openai.module';
+import { OpenAiBatchesModule } from './openai-batches/openai-batches.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
@@ -17,7 +18,7 @@ export const apiService: ServiceDefinition = {
   start: (runtime) =>
     startHttpService(runtime, {
       prisma: PrismaClient,
-      features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule],
+      features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule, OpenAiBatchesModule],
       serverOptions: apiServerOptions,
       configureHttp: (app) => {
         registerHttpEdge(app);

@@ -1,7 +1,7 @@
 import type { RawSqlClient } from '@sluice/persistence';
 import type { FileRow } from './file.projection';
 
-interface FileRecord {
+export interface FileRecord {
   file_id: string;
   account_id: string;
   file_name: string;
@@ -16,7 +16,7 @@ interface FileRecord {
   created_at: Date;
 }
 
-const toFileRow = (r: FileRecord): FileRow => ({
+export const toFileRow = (r: FileRecord): FileRow => ({
   fileId: r.file_id,
   accountId: r.account_id,
   fileName: r.file_name,

@@ -33,7 +33,11 @@ export class FilesService {
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
-  async upload(accountId: string, pathName: string | null, request: IncomingMessage): Promise<FileRow> {
+  /**
+   * `accept` sees the multipart form's other fields once the whole body is read (they may follow
+   * the file part) and throws to refuse the upload, which then keeps nothing.
+   */
+  async upload(accountId: string, pathName: string | null, request: IncomingMessage, accept?: (fields: Readonly<Record<string, string>>) => void): Promise<FileRow> {
     const maxBytes = this.runtime.http?.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
     // A raw body that announces its size is refused before any of it is read.
     const declared = Number(request.headers['content-length']);
@@ -72,6 +76,12 @@ export class FilesService {
       await this.runtime.blobs.delete(blobKey);
       return new RequestError(422, code, message);
     };
+    try {
+      accept?.(source.fields);
+    } catch (err) {
+      await this.runtime.blobs.delete(blobKey);
+      throw err;
+    }
     if (scan.duplicate) throw await refuse('duplicate_key', describeDuplicate(scan.duplicate, scan.format ?? 'sluice'));
     if (scan.items === 0) throw await refuse('empty_file', 'the file holds no lines: one JSON request per line');
 

@@ -1,6 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 const UPLOAD_PATH = /^\/v0\/files(\/|$|\?)/;
+/** OpenAI's upload (`POST /v1/files`, multipart as its SDKs send it). */
+const OPENAI_UPLOAD_PATH = /^\/v1\/files\/?($|\?)/;
 
 /**
  * Leaves upload bodies unread so the files controller streams them (request.raw) into the blob
@@ -11,7 +13,7 @@ const UPLOAD_PATH = /^\/v0\/files(\/|$|\?)/;
 export function registerUploadParsers(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser('*', (request, _payload, done) => {
-    if (request.method === 'PUT' && UPLOAD_PATH.test(request.url)) {
+    if ((request.method === 'PUT' && UPLOAD_PATH.test(request.url)) || (request.method === 'POST' && OPENAI_UPLOAD_PATH.test(request.url))) {
       done(null, undefined);
       return;
     }

@@ -16,6 +16,8 @@ export interface UploadSource {
   /** The multipart part's filename, when the body is multipart. */
   fileName: string | null;
   mimeType: string | null;
+  /** A multipart form's other fields (e.g. OpenAI's `purpose`), all of them once `stream` has ended. */
+  fields: Record<string, string>;
 }
 
 const isMultipart = (contentType: string) => contentType.toLowerCase().startsWith('multipart/form-data');
@@ -29,7 +31,7 @@ const unreadable = (err: unknown) =>
  */
 export function uploadSource(request: IncomingMessage): Promise<UploadSource> {
   const contentType = request.headers['content-type'] ?? '';
-  if (!isMultipart(contentType)) return Promise.resolve({ stream: request, fileName: null, mimeType: contentType.split(';')[0].trim() || null });
+  if (!isMultipart(contentType)) return Promise.resolve({ stream: request, fileName: null, mimeType: contentType.split(';')[0].trim() || null, fields: {} });
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -45,6 +47,7 @@ export function uploadSource(request: IncomingMessage): Promise<UploadSource> {
       // Heard by the consumer through `errored` / its own listener; this one keeps an early
       // failure (before the consumer attaches) from being an unheard 'error' event.
     });
+    const fields: Record<string, string> = {};
     let found = false;
     let fileEnded = false;
     let formEnded = false;
@@ -72,7 +75,10 @@ export function uploadSource(request: IncomingMessage): Promise<UploadSource> {
         endIfComplete();
       });
       stream.pipe(body, { end: false });
-      resolve({ stream: body, fileName: info.filename ?? null, mimeType: info.mimeType ?? null });
+      resolve({ stream: body, fileName: info.filename ?? null, mimeType: info.mimeType ?? null, fields });
+    });
+    parser.on('field', (name, value) => {
+      fields[name] = value;
     });
     parser.on('error', fail);
     parser.on('finish', () => {

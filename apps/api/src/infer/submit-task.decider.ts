@@ -5,6 +5,8 @@ import { NotFoundError, RequestError, UnknownModelError, ValidationError, type F
 import type { FileRow } from '../files/file.projection';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 
+type TaskSubmittedPayload = EventOf<'TaskSubmitted'>['payload'];
+
 export type PriceFactorFn = (catalogue: Catalogue, request: PriceFactorRequest, now: Date) => number;
 
 export interface SubmitTaskContext {
@@ -125,14 +127,15 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
 export function submitFileTask(
   item: FileInferItem,
   file: FileRow | null,
-  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps },
+  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps; openaiBatch?: TaskSubmittedPayload['openaiBatch'] },
 ): EventOf<'TaskSubmitted'> {
   if (!file || file.accountId !== ctx.accountId) throw new NotFoundError('file', item.file_id);
   if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
   const taskId = ctx.deps.newId();
+  const openaiBatch = ctx.openaiBatch ? { openaiBatch: ctx.openaiBatch } : {};
   return createEvent(
     TaskSubmitted,
-    { taskId, accountId: ctx.accountId, totalItems: file.items, outputFormat: ctx.outputFormat, fileId: file.fileId, slaMinutes: item.sla ?? null },
+    { taskId, accountId: ctx.accountId, totalItems: file.items, outputFormat: ctx.outputFormat, fileId: file.fileId, slaMinutes: item.sla ?? null, ...openaiBatch },
     { correlationId: taskId },
     ctx.deps,
   );

@@ -4,6 +4,7 @@ import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projec
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
 import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection';
 import { saveFiles, snapshotFiles } from '../files/file-view.store';
+import { projectBatches } from '../openai-batches/openai-batch.store';
 import { countReservations, dropHolds } from '../realtime/gateway-holds';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
 
@@ -253,6 +254,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
   await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
+  await projectBatches(tx, events);
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),

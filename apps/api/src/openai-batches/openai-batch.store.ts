@@ -1,0 +1,188 @@
+import type { RawSqlClient } from '@sluice/persistence';
+import type { SluiceEvent } from '@sluice/events';
+import { toFileRow, type FileRecord } from '../files/file-view.store';
+import type { FileRow } from '../files/file.projection';
+import { batchChangesOf, type BatchMark } from './openai-batch.projection';
+import type { BatchProgress, BatchRow, QuoteGroup } from './openai-batch.view';
+
+interface BatchRecord {
+  batch_id: string;
+  account_id: string;
+  input_file_id: string;
+  endpoint: string;
+  completion_window: string;
+  sla_minutes: number;
+  metadata: Record<string, string> | null;
+  created_at: Date;
+  cancelling_at: Date | null;
+  finalizing_at: Date | null;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+const toBatchRow = (r: BatchRecord): BatchRow => ({
+  batchId: r.batch_id,
+  accountId: r.account_id,
+  inputFileId: r.input_file_id,
+  endpoint: r.endpoint,
+  completionWindow: r.completion_window,
+  slaMinutes: Number(r.sla_minutes),
+  metadata: r.metadata,
+  createdAt: iso(r.created_at) as string,
+  cancellingAt: iso(r.cancelling_at),
+  finalizingAt: iso(r.finalizing_at),
+});
+
+/** Inserts batches not known yet (the submission's own write, then the projection's, yield the same row). */
+export async function saveBatches(tx: RawSqlClient, rows: readonly BatchRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const col = <K extends keyof BatchRow>(k: K) => rows.map((r) => r[k]);
+  await tx.$executeRaw`
+    INSERT INTO openai_batch (batch_id, account_id, input_file_id, endpoint, completion_window, sla_minutes, metadata, created_at)
+    SELECT * FROM unnest(${col('batchId')}::text[], ${col('accountId')}::text[], ${col('inputFileId')}::text[], ${col('endpoint')}::text[],
+      ${col('completionWindow')}::text[], ${col('slaMinutes')}::int[], ${rows.map((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::text[]::jsonb[],
+      ${col('createdAt')}::text[]::timestamptz[])
+    ON CONFLICT (batch_id) DO NOTHING`;
+}
+
+async function mark(tx: RawSqlClient, column: 'cancelling_at' | 'finalizing_at', marks: readonly BatchMark[]): Promise<void> {
+  if (marks.length === 0) return;
+  const ids = marks.map((m) => m.batchId);
+  const ats = marks.map((m) => m.at);
+  // The column is one of two literals; each statement keeps the first mark it gets.
+  if (column === 'cancelling_at') {
+    await tx.$executeRaw`
+      UPDATE openai_batch b SET cancelling_at = v.at FROM unnest(${ids}::text[], ${ats}::text[]::timestamptz[]) AS v(id, at)
+      WHERE b.batch_id = v.id AND b.cancelling_at IS NULL`;
+  } else {
+    await tx.$executeRaw`
+      UPDATE openai_batch b SET finalizing_at = v.at FROM unnest(${ids}::text[], ${ats}::text[]::timestamptz[]) AS v(id, at)
+      WHERE b.batch_id = v.id AND b.finalizing_at IS NULL`;
+  }
+}
+
+/** The batches' projection, on the read models' transaction. */
+export async function projectBatches(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<void> {
+  const changes = batchChangesOf(events);
+  await saveBatches(tx, changes.created);
+  await mark(tx, 'cancelling_at', changes.cancelling);
+  await mark(tx, 'finalizing_at', changes.finalizing);
+}
+
+/** Marks the batch cancelling unless it is already; true when this call did (its TaskCancelRequested is due). */
+export async function markCancelling(tx: RawSqlClient, batchId: string, at: string): Promise<boolean> {
+  const changed = await tx.$executeRaw`UPDATE openai_batch SET cancelling_at = ${at}::timestamptz WHERE batch_id = ${batchId} AND cancelling_at IS NULL`;
+  return changed > 0;
+}
+
+export async function findBatch(db: RawSqlClient, batchId: string): Promise<BatchRow | null> {
+  const rows = await db.$queryRaw<BatchRecord[]>`SELECT * FROM openai_batch WHERE batch_id = ${batchId}`;
+  return rows[0] ? toBatchRow(rows[0]) : null;
+}
+
+/** A page of the account's batches, newest first, after the batch `after` (keyset: one index range, any depth). */
+export async function listBatches(db: RawSqlClient, accountId: string, after: string | undefined, limit: number): Promise<BatchRow[]> {
+  const rows = after
+    ? await db.$queryRaw<BatchRecord[]>`
+        SELECT b.* FROM openai_batch b, openai_batch c
+        WHERE c.batch_id = ${after} AND c.account_id = ${accountId} AND b.account_id = ${accountId}
+          AND (b.created_at, b.batch_id) < (c.created_at, c.batch_id)
+        ORDER BY b.created_at DESC, b.batch_id DESC LIMIT ${limit}`
+    : await db.$queryRaw<BatchRecord[]>`
+        SELECT * FROM openai_batch WHERE account_id = ${accountId} ORDER BY created_at DESC, batch_id DESC LIMIT ${limit}`;
+  return rows.map(toBatchRow);
+}
+
+/** A page of the account's files (uploads, or outputs with `purpose`), after the file `after`. */
+export async function listFiles(
+  db: RawSqlClient,
+  accountId: string,
+  query: { purpose?: 'batch' | 'batch_output'; after?: string; limit: number; order: 'asc' | 'desc' },
+): Promise<FileRow[]> {
+  const purposes = query.purpose === 'batch' ? ['input'] : query.purpose === 'batch_output' ? ['output', 'error'] : ['input', 'output', 'error'];
+  const desc = query.order === 'desc';
+  const rows = await db.$queryRaw<FileRecord[]>`
+    SELECT f.file_id, f.account_id, f.file_name, f.bytes, f.mime_type, f.sha256, f.blob_key, f.items, f.format, f.purpose, f.task_id, f.created_at
+    FROM file_view f
+    LEFT JOIN file_view c ON c.file_id = ${query.after ?? null} AND c.account_id = ${accountId}
+    WHERE f.account_id = ${accountId} AND f.purpose = ANY(${purposes}::text[])
+      AND (${query.after ?? null}::text IS NULL
+        OR (${desc} AND (f.created_at, f.file_id) < (c.created_at, c.file_id))
+        OR (NOT ${desc} AND (f.created_at, f.file_id) > (c.created_at, c.file_id)))
+    ORDER BY CASE WHEN ${desc} THEN f.created_at END DESC, CASE WHEN ${desc} THEN f.file_id END DESC, f.created_at, f.file_id
+    LIMIT ${query.limit}`;
+  return rows.map(toFileRow);
+}
+
+interface TaskCounts {
+  task_id: string;
+  total_items: number | null;
+  completed_items: number;
+  failed_items: number;
+}
+
+interface GroupRecord {
+  task_id: string;
+  model: string | null;
+  price_factor: number | null;
+  lines: bigint | number;
+  input_tokens: bigint | number | null;
+  max_output_tokens: bigint | number | null;
+  charged_micros: bigint | number | null;
+  last_line_at: Date | null;
+}
+
+/**
+ * Each batch's progress in three queries however many batches: the task's counters, its lines
+ * grouped by quote, its output files. A file's line count is known from the upload, so a batch
+ * whose task row is not projected yet still has its total.
+ */
+export async function loadProgress(db: RawSqlClient, batches: readonly BatchRow[], itemsOfFile: ReadonlyMap<string, number>): Promise<Map<string, BatchProgress>> {
+  const ids = batches.map((b) => b.batchId);
+  const progress = new Map<string, BatchProgress>(
+    batches.map((b) => [b.batchId, { totalItems: itemsOfFile.get(b.inputFileId) ?? 0, completedItems: 0, failedItems: 0, groups: [], outputFile: null, errorFile: null }]),
+  );
+  if (ids.length === 0) return progress;
+  const tasks = await db.$queryRaw<TaskCounts[]>`
+    SELECT task_id, total_items, completed_items, failed_items FROM task_view WHERE task_id = ANY(${ids}::text[])`;
+  for (const t of tasks) {
+    const p = progress.get(t.task_id) as BatchProgress;
+    if (t.total_items !== null) p.totalItems = Number(t.total_items);
+    p.completedItems = Number(t.completed_items);
+    p.failedItems = Number(t.failed_items);
+  }
+  const groups = await db.$queryRaw<GroupRecord[]>`
+    SELECT task_id, model, price_factor, count(*) AS lines, sum(input_tokens) AS input_tokens, sum(max_output_tokens) AS max_output_tokens,
+      sum(charged_micros) AS charged_micros, max(submitted_at) AS last_line_at
+    FROM object_view WHERE task_id = ANY(${ids}::text[]) AND submitted_at IS NOT NULL
+    GROUP BY task_id, model, price_factor`;
+  for (const g of groups) {
+    const group: QuoteGroup = {
+      model: g.model,
+      priceFactor: g.price_factor === null ? null : Number(g.price_factor),
+      lines: Number(g.lines),
+      inputTokens: Number(g.input_tokens ?? 0),
+      maxOutputTokens: Number(g.max_output_tokens ?? 0),
+      chargedMicros: Number(g.charged_micros ?? 0),
+      lastLineAt: iso(g.last_line_at),
+    };
+    progress.get(g.task_id)?.groups.push(group);
+  }
+  const files = await db.$queryRaw<FileRecord[]>`
+    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
+    FROM file_view WHERE task_id = ANY(${ids}::text[])`;
+  for (const f of files.map(toFileRow)) {
+    const p = progress.get(f.taskId as string);
+    if (!p) continue;
+    if (f.purpose === 'output') p.outputFile = f;
+    else if (f.purpose === 'error') p.errorFile = f;
+  }
+  return progress;
+}
+
+/** The line counts of the batches' input files. */
+export async function inputFileItems(db: RawSqlClient, fileIds: readonly string[]): Promise<Map<string, number>> {
+  if (fileIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<{ file_id: string; items: number }[]>`SELECT file_id, items FROM file_view WHERE file_id = ANY(${[...fileIds]}::text[])`;
+  return new Map(rows.map((r) => [r.file_id, Number(r.items)]));
+}
