@@ -1,6 +1,7 @@
 import { Module, type Type } from '@nestjs/common';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { findProvider, providerApi } from '@sluice/catalogue';
+import { ProviderAdapters } from '@sluice/providers';
 import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { randomUUID } from 'node:crypto';
 import { ProviderBatchConsumer } from './batch/provider-batch.consumer';
@@ -14,12 +15,18 @@ export function routerModule(options: RouterOptions): Type {
   @Module({
     providers: [
       { provide: ROUTER_OPTIONS, useValue: options },
-      { provide: OpenAiCompatibleAdapter, useFactory: () => new OpenAiCompatibleAdapter({ timeoutMs: options.providerTimeoutMs }) },
+      {
+        // Each provider in its own API (the catalogue's `api`), for live calls and batch jobs alike.
+        provide: ProviderAdapters,
+        inject: [SERVICE_RUNTIME],
+        useFactory: (runtime: ServiceRuntime) =>
+          new ProviderAdapters({ timeoutMs: options.providerTimeoutMs, apiOf: (id) => providerApi(findProvider(runtime.catalogue, id)) }),
+      },
       ProviderHealthBook,
       {
         provide: DispatchExecutor,
-        inject: [SERVICE_RUNTIME, OpenAiCompatibleAdapter, ProviderHealthBook],
-        useFactory: (runtime: ServiceRuntime, adapter: OpenAiCompatibleAdapter, health: ProviderHealthBook) =>
+        inject: [SERVICE_RUNTIME, ProviderAdapters, ProviderHealthBook],
+        useFactory: (runtime: ServiceRuntime, adapter: ProviderAdapters, health: ProviderHealthBook) =>
           new DispatchExecutor({
             catalogue: runtime.catalogue,
             caller: new LiveCaller({ catalogue: runtime.catalogue, endpoints: runtime.providerEndpoints, adapter, health, now: () => runtime.clock.now() }),

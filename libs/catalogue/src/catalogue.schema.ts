@@ -61,11 +61,24 @@ export const batchApiSchema = z.strictObject({
   completionWindow: z.literal('24h').default('24h'),
 });
 
+/**
+ * The wire API a provider speaks: `openai` (chat completions and the Batch API, any
+ * OpenAI-compatible server), `anthropic` (Messages and Message Batches) or `gemini`
+ * (generateContent and Batch Mode).
+ */
+export const providerApiSchema = z.enum(['openai', 'anthropic', 'gemini']);
+
 export const providerSpecSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase slug'),
   name: z.string().min(1),
   description: z.string().optional(),
-  /** An OpenAI-compatible base URL (ending in /v1), or `demo://<name>` for the demo market. */
+  /** Default `openai`. */
+  api: providerApiSchema.optional(),
+  /**
+   * Where its API is: for `openai` the base URL ending in /v1 (https://api.openai.com/v1), for
+   * `anthropic` and `gemini` the origin (https://api.anthropic.com,
+   * https://generativelanguage.googleapis.com); or `demo://<name>` for the demo market.
+   */
   baseUrl: z.string().regex(/^(https?|demo):\/\/\S+$/, 'expected an http(s):// or demo:// URL'),
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
   models: z.array(providerModelOfferSchema).min(1),
@@ -126,4 +139,5 @@ export type ProviderModelOffer = z.infer<typeof providerModelOfferSchema>;
 export type LatencyModel = z.infer<typeof latencyModelSchema>;
 export type BatchApi = z.infer<typeof batchApiSchema>;
 export type ProviderSpec = z.infer<typeof providerSpecSchema>;
+export type ProviderApiName = z.infer<typeof providerApiSchema>;
 export type Catalogue = z.infer<typeof catalogueSchema>;

@@ -1,4 +1,4 @@
-import type { Catalogue, ModelSpec, PriceWindow, ProviderModelOffer, ProviderSpec, TokenPrice } from './catalogue.schema';
+import type { Catalogue, ModelSpec, PriceWindow, ProviderApiName, ProviderModelOffer, ProviderSpec, TokenPrice } from './catalogue.schema';
 
 export class ModelNotFoundError extends Error {
   readonly code = 'model_not_found';
@@ -49,6 +49,11 @@ export function findProvider(catalogue: Catalogue, providerId: string): Provider
   const provider = catalogue.providers.find((p) => p.id === providerId);
   if (!provider) throw new ProviderNotFoundError(providerId);
   return provider;
+}
+
+/** The wire API a provider speaks (`openai` unless its entry says otherwise). */
+export function providerApi(provider: Pick<ProviderSpec, 'api'>): ProviderApiName {
+  return provider.api ?? 'openai';
 }
 
 export interface ProviderOffer {

@@ -1,6 +1,7 @@
 import { type DemoMarket, type DemoMarketCatalogue, startDemoMarket } from '@sluice/demo-market';
 import { createServer } from 'node:net';
-import { type ProviderEndpoint, OpenAiCompatibleAdapter } from './openai-compatible.adapter';
+import { OpenAiCompatibleAdapter } from './openai-compatible.adapter';
+import type { ProviderEndpoint } from './provider-port';
 import {
   ProviderAuthError,
   ProviderRateLimitedError,

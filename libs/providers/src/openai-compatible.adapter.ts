@@ -1,21 +1,17 @@
 import type { GenerationParams } from '@sluice/events';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
-import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError } from './provider-errors';
-
-/** Where and as whom to call a provider; the base URL ends in /v1, as OpenAI's does. */
-export interface ProviderEndpoint {
-  readonly id: string;
-  readonly baseUrl: string;
-  readonly apiKey: string;
-}
-
-/** One message of a conversation, as the chat-completions wire format carries it. */
-export interface PromptMessage {
-  readonly role: 'system' | 'developer' | 'user' | 'assistant';
-  readonly content: string;
-}
-/** Plain text is sent as one user message. */
-export type Prompt = string | readonly PromptMessage[];
+import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError, withoutKey } from './provider-errors';
+import type {
+  BatchItem,
+  BatchItemResult,
+  BatchProgress,
+  CompletionRequest,
+  CompletionResult,
+  Prompt,
+  ProviderAdapterOptions,
+  ProviderEndpoint,
+  ProviderPort,
+} from './provider-port';
 
 function messagesOf(prompt: Prompt): OpenAI.Chat.ChatCompletionMessageParam[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((m) => ({ role: m.role, content: m.content }));
@@ -37,58 +33,9 @@ export function wireParams(params: GenerationParams | undefined) {
   return Object.fromEntries(Object.entries(wire).filter(([, v]) => v !== undefined)) as Partial<typeof wire>;
 }
 
-export interface CompletionRequest {
-  readonly provider: ProviderEndpoint;
-  readonly providerModel: string;
-  readonly input: Prompt;
-  readonly maxOutputTokens: number;
-  readonly params?: GenerationParams;
-}
+export type OpenAiCompatibleAdapterOptions = ProviderAdapterOptions;
 
-export interface CompletionResult {
-  readonly text: string;
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  /** Wall clock of the call as this process saw it (its own event loop included). */
-  readonly latencyMs: number;
-  /**
-   * The provider's own processing time, when it reports it (OpenAI's `openai-processing-ms`
-   * header): what latency estimates learn from, free of this process's queueing.
-   */
-  readonly processingMs?: number;
-  readonly finishReason: string;
-  /** A streamed call: when its first text arrived, ms after the call started. */
-  readonly firstTokenMs?: number;
-}
-
-export interface BatchItem {
-  readonly customId: string;
-  readonly providerModel: string;
-  readonly input: Prompt;
-  readonly maxOutputTokens: number;
-  readonly params?: GenerationParams;
-}
-
-export type BatchStatus = OpenAI.Batches.Batch['status'];
-
-export interface BatchProgress {
-  readonly batchId: string;
-  readonly status: BatchStatus;
-  /** True once the status can no longer change. */
-  readonly finished: boolean;
-  readonly requestCounts: { readonly total: number; readonly completed: number; readonly failed: number };
-}
-
-export type BatchItemResult =
-  | { readonly customId: string; readonly ok: true; readonly text: string; readonly inputTokens: number; readonly outputTokens: number }
-  | { readonly customId: string; readonly ok: false; readonly error: ProviderError };
-
-export interface OpenAiCompatibleAdapterOptions {
-  /** Per HTTP request; a hung provider becomes a ProviderTimeoutError after this long. */
-  readonly timeoutMs: number;
-}
-
-const finishedStatuses: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
+const finishedStatuses: ReadonlySet<string> = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 interface BatchOutputLine {
   custom_id: string;
@@ -101,7 +48,7 @@ interface BatchOutputLine {
  * (maxRetries 0): retrying, and choosing where, is the scheduler's job, so every failure
  * surfaces at once as a classified ProviderError.
  */
-export class OpenAiCompatibleAdapter {
+export class OpenAiCompatibleAdapter implements ProviderPort {
   private readonly clients = new Map<string, OpenAI>();
 
   constructor(private readonly options: OpenAiCompatibleAdapterOptions) {}
@@ -128,8 +75,12 @@ export class OpenAiCompatibleAdapter {
       if (err instanceof APIConnectionError && elapsed >= this.options.timeoutMs) {
         throw new ProviderTimeoutError(provider.id, `no answer within ${this.options.timeoutMs} ms`);
       }
-      throw classifyProviderError(provider.id, err);
+      throw withoutKey(classifyProviderError(provider.id, err), provider.apiKey);
     }
+  }
+
+  classifyError(providerId: string, err: unknown): ProviderError {
+    return classifyProviderError(providerId, err);
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult> {

@@ -1,5 +1,5 @@
 import { APIError } from 'openai';
-import { ProviderRejectedError, ProviderServerError, ProviderTimeoutError, classifyProviderError, retryAfterMs } from './provider-errors';
+import { ProviderAuthError, ProviderRejectedError, ProviderServerError, ProviderTimeoutError, classifyHttpFailure, classifyProviderError, retryAfterMs, withoutKey } from './provider-errors';
 
 describe('retryAfterMs', () => {
   const now = Date.parse('2025-03-04T10:00:00Z');
@@ -33,5 +33,28 @@ describe('classifyProviderError', () => {
 
   it('rethrows what is not a provider failure (a bug of ours)', () => {
     expect(() => classifyProviderError('p', new TypeError('undefined is not a function'))).toThrow(TypeError);
+  });
+});
+
+describe('classifyHttpFailure (every family)', () => {
+  it("treats Anthropic's 529 overloaded as transient and a 429's body wait as its Retry-After", () => {
+    expect(classifyHttpFailure('a', { status: 529, message: 'Overloaded' })).toMatchObject({ transient: true, code: 'provider_server_error', status: 529 });
+    expect(classifyHttpFailure('g', { status: 429, message: 'quota', retryAfterMs: 12_000 })).toMatchObject({ transient: true, retryAfterMs: 12_000 });
+  });
+
+  it('passes a 400-class message on, and never the words of a 401/403, which may quote the key', () => {
+    expect(classifyHttpFailure('p', { status: 400, message: 'max_tokens: too large', providerCode: 'invalid_request_error' })).toMatchObject({
+      transient: false,
+      message: 'p: max_tokens: too large',
+      providerCode: 'invalid_request_error',
+    });
+    const auth = classifyHttpFailure('p', { status: 401, message: 'Incorrect API key provided: sk-abc...xyz' });
+    expect(auth).toBeInstanceOf(ProviderAuthError);
+    expect(auth.message).not.toContain('sk-abc');
+  });
+
+  it('masks a key wherever a message quotes it', () => {
+    const error = withoutKey(new ProviderRejectedError('p', 'bad request for key sk-secret-123', 400, null), 'sk-secret-123');
+    expect(error.message).toBe('p: bad request for key [redacted]');
   });
 });

@@ -1,13 +1,15 @@
-import { expectedLatencyMs, findProvider, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { expectedLatencyMs, findProvider, providerApi, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import type { GenerationParams } from '@sluice/events';
 import {
   ProviderError,
   ProviderRejectedError,
   ProviderServerError,
+  ProviderUnsupportedParamsError,
+  unsupportedParams,
   type CompletionResult,
-  type OpenAiCompatibleAdapter,
   type Prompt,
   type ProviderEndpoint,
+  type ProviderPort,
 } from '@sluice/providers';
 import { inSpan } from '@sluice/telemetry';
 import type { ProviderHealthBook } from './provider-health';
@@ -16,8 +18,11 @@ import type { Quote } from './quote';
 export interface LiveCallerDeps {
   readonly catalogue: Catalogue;
   readonly endpoints: Readonly<Record<string, { baseUrl: string; apiKey: string }>>;
-  /** `stream` is needed only by callers that stream. */
-  readonly adapter: Pick<OpenAiCompatibleAdapter, 'complete'> & Partial<Pick<OpenAiCompatibleAdapter, 'stream'>>;
+  /**
+   * Reaches every provider of the catalogue in its own API (ProviderAdapters); `stream` is
+   * needed only by callers that stream.
+   */
+  readonly adapter: Pick<ProviderPort, 'complete'> & Partial<Pick<ProviderPort, 'stream'>>;
   readonly health: ProviderHealthBook;
   readonly now: () => Date;
 }
@@ -67,9 +72,13 @@ export class LiveCaller {
   /** One provider call; with `onText`, streamed, the output passed on as it arrives. */
   async call(quote: Quote, call: LiveCall, onText?: TextSink): Promise<CallOutcome> {
     const provider = findProvider(this.deps.catalogue, quote.providerId);
+    const api = providerApi(provider);
+    // Refused by name before any call, and no mark against the provider's health.
+    const unsupported = unsupportedParams(api, call.params);
+    if (unsupported.length > 0) return { ok: false, quote, error: new ProviderUnsupportedParamsError(quote.providerId, api, unsupported) };
     try {
       const result = await inSpan(
-        `provider ${quote.providerId} chat.completions`,
+        `provider ${quote.providerId} ${api}`,
         call.traceparent,
         { 'gen_ai.system': quote.providerId, 'gen_ai.request.model': quote.providerModel, 'gen_ai.request.max_tokens': call.maxOutputTokens, 'sluice.object.id': call.objectId },
         async (span) => {
@@ -104,7 +113,8 @@ export class LiveCaller {
 
   /**
    * Tries the candidates in order until one answers. A request the provider refused as such
-   * would be refused anywhere, so it ends the failover; so does passing `until` (epoch ms,
+   * would be refused anywhere, so it ends the failover (parameters one provider's API lacks do
+   * not: another family may take them); so does passing `until` (epoch ms,
    * real time): no further provider is tried after it. Streamed (`onText`), a provider that
    * failed after passing on text ends it too: the client already has that provider's words.
    */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { OpenAiCompatibleAdapter } from '@sluice/providers';
+import { findProvider, providerApi } from '@sluice/catalogue';
+import { ProviderAdapters } from '@sluice/providers';
 import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { AccountsModule } from '../accounts/accounts.module';
 import { RealtimeController } from './realtime.controller';
@@ -25,7 +26,7 @@ const PROVIDER_TIMEOUT_MS = 30_000;
         new LiveCaller({
           catalogue: runtime.catalogue,
           endpoints: runtime.providerEndpoints,
-          adapter: new OpenAiCompatibleAdapter({ timeoutMs: PROVIDER_TIMEOUT_MS }),
+          adapter: new ProviderAdapters({ timeoutMs: PROVIDER_TIMEOUT_MS, apiOf: (id) => providerApi(findProvider(runtime.catalogue, id)) }),
           health: new ProviderHealthBook(),
           now: () => runtime.clock.now(),
         }),

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFor, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
+import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFor, providerApi, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
 import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { OpenAiCompatibleAdapter, ProviderError, ProviderServerError, type Prompt } from '@sluice/providers';
+import { ProviderAdapters, ProviderError, ProviderServerError, ProviderUnsupportedParamsError, unsupportedParams, type Prompt } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { customerPriceMicros } from '@sluice/routing';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -37,7 +37,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
-    private readonly adapter: OpenAiCompatibleAdapter,
+    private readonly adapter: ProviderAdapters,
     private readonly poller: ProviderBatchPoller,
     @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
@@ -82,15 +82,31 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
     const ctx = causedBy(dispatched);
     const now = this.runtime.clock.now();
     const byReference = items.filter((i) => promptOf(i.work.input) === null);
-    const runnable = items.filter((i) => promptOf(i.work.input) !== null);
-    const refused = byReference.map((i) =>
-      createEvent(
-        ObjectFailed,
-        { objectId: i.objectId, accountId: i.accountId, attempt: i.attempt, transient: false, code: 'input_by_reference_unsupported', message: 'the router cannot yet run an input stored by reference (blob)' },
-        ctx,
-        this.deps(),
+    // Parameters the provider's API lacks: refused by name, the rest of the batch still runs.
+    const api = this.runtime.catalogue.providers.some((p) => p.id === providerId) ? providerApi(findProvider(this.runtime.catalogue, providerId)) : 'openai';
+    const lacking = (i: BatchDispatchItem) => unsupportedParams(api, i.work.params);
+    const runnable = items.filter((i) => promptOf(i.work.input) !== null && lacking(i).length === 0);
+    const refused = [
+      ...byReference.map((i) =>
+        createEvent(
+          ObjectFailed,
+          { objectId: i.objectId, accountId: i.accountId, attempt: i.attempt, transient: false, code: 'input_by_reference_unsupported', message: 'the router cannot yet run an input stored by reference (blob)' },
+          ctx,
+          this.deps(),
+        ),
       ),
-    );
+      ...items
+        .filter((i) => promptOf(i.work.input) !== null && lacking(i).length > 0)
+        .map((i) => {
+          const error = new ProviderUnsupportedParamsError(providerId, api, lacking(i));
+          return createEvent(
+            ObjectFailed,
+            { objectId: i.objectId, accountId: i.accountId, attempt: i.attempt, providerId, transient: false, code: error.code, message: error.message },
+            ctx,
+            this.deps(),
+          );
+        }),
+    ];
     const job = (providerBatchId: string, status: string, done: boolean, jobItems: readonly BatchDispatchItem[], provider?: ProviderSpec): NewBatchJob => ({
       batchId,
       providerId,

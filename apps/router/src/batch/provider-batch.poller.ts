@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
-import { OpenAiCompatibleAdapter, type BatchItemResult, type ProviderError } from '@sluice/providers';
+import { ProviderAdapters, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { mapBounded } from '../execution/bounded';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -30,7 +30,7 @@ type PollResult = { job: BatchJob; finished: false } | { job: BatchJob; finished
 export class ProviderBatchPoller extends BackgroundWorker {
   constructor(
     private readonly store: EventStore,
-    private readonly adapter: OpenAiCompatibleAdapter,
+    private readonly adapter: ProviderAdapters,
     @Inject(SQL) private readonly db: RawSqlClient,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
