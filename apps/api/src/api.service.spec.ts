@@ -113,6 +113,38 @@ describe('accounts and balance', () => {
   });
 });
 
+describe('admin credit references (one per account)', () => {
+  const credit = (accountId: string, amountUsd: number, reference: string) =>
+    call('POST', `/v0/admin/accounts/${accountId}/credit`, { key: TEST_ADMIN_KEY, body: { amount_usd: amountUsd, reference } });
+
+  it('credits the same reference to another account, and a repeat for one account asks billing once', async () => {
+    const a = await createAccount('ref-a');
+    const b = await createAccount('ref-b');
+    expect((await credit(a.account_id, 2, 'wire-2026-001')).body.status).toBe('requested');
+    const forB = await credit(b.account_id, 5, 'wire-2026-001');
+    expect([forB.status, forB.body.status]).toEqual([202, 'requested']);
+    const again = await credit(b.account_id, 5, 'wire-2026-001');
+    expect([again.status, again.body.status]).toEqual([202, 'already_requested']);
+    await harness.waitFor('WalletTopUpRequested', (e) => e.payload.accountId === b.account_id);
+    await new Promise((r) => setTimeout(r, 200));
+    const requested = harness.eventsOf('WalletTopUpRequested').filter((e) => e.payload.reference === 'wire-2026-001');
+    expect(requested.map((e) => [e.payload.accountId, e.payload.amountMicros])).toEqual([
+      [a.account_id, 2_000_000],
+      [b.account_id, 5_000_000],
+    ]);
+  });
+
+  it('answers 409 credit_reference_reused for the same reference with another amount, and asks billing nothing', async () => {
+    const account = await createAccount('ref-reused');
+    await credit(account.account_id, 1, 'cheque-9');
+    const reused = await credit(account.account_id, 100, 'cheque-9');
+    expect(reused.status).toBe(409);
+    expect(reused.body.error).toMatchObject({ type: 'invalid_request_error', code: 'credit_reference_reused', message: expect.stringContaining('"cheque-9"') });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(harness.eventsOf('WalletTopUpRequested').filter((e) => e.payload.reference === 'cheque-9').map((e) => e.payload.amountMicros)).toEqual([1_000_000]);
+  });
+});
+
 describe('POST /v0/infer/ validation', () => {
   let key: string;
   beforeAll(async () => {

@@ -118,6 +118,17 @@ describe('billing service', () => {
     expect(harness.eventsOf('WalletCredited').filter((e) => e.payload.accountId === accountId)).toHaveLength(2);
   });
 
+  it('credits one reference to two accounts, each once: a reference is its account\'s own', async () => {
+    const [a, b] = [`acct-${randomUUID()}`, `acct-${randomUUID()}`];
+    await harness.bus.emit([topUp(a, 3_000_000, 'invoice-42'), topUp(b, 4_000_000, 'invoice-42'), topUp(b, 4_000_000, 'invoice-42')]);
+    expect((await harness.waitFor('WalletCredited', (e) => e.payload.accountId === a)).payload).toMatchObject({ reference: 'invoice-42', availableMicros: 3_000_000 });
+    expect((await harness.waitFor('WalletCredited', (e) => e.payload.accountId === b)).payload).toMatchObject({ reference: 'invoice-42', availableMicros: 4_000_000 });
+    // b's repeat follows its first request on b's partition: once a later top-up of b is credited, it was handled.
+    await harness.bus.emit([topUp(b, 1, 'probe')]);
+    await harness.waitFor('WalletCredited', (e) => e.payload.accountId === b && e.payload.reference === 'probe');
+    expect(harness.eventsOf('WalletCredited').filter((e) => e.payload.reference === 'invoice-42')).toHaveLength(2);
+  });
+
   it('reserves what the wallet covers and denies the rest without touching the wallet', async () => {
     const accountId = await funded(10_000);
     const affordable = submitted(accountId);

@@ -49,8 +49,8 @@ export class AdminAccountsController {
   async credit(@Param('accountId') accountId: string, @Body() body: unknown) {
     const { amount_usd, reference } = parseBody(CreditBody, body);
     const ref = reference ?? `admin-credit:${randomUUID()}`;
-    await this.accounts.requestCredit(accountId, toMicros(amount_usd), ref);
-    return { account_id: accountId, amount_usd: toUsd(toMicros(amount_usd)), reference: ref, status: 'requested' };
+    const { repeated } = await this.accounts.requestCredit(accountId, toMicros(amount_usd), ref);
+    return { account_id: accountId, amount_usd: toUsd(toMicros(amount_usd)), reference: ref, status: repeated ? 'already_requested' : 'requested' };
   }
 }
 

@@ -5,7 +5,7 @@ import { createEvent, WalletTopUpRequested } from '@sluice/events';
 import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
-import { ApiKeyInactiveError, NotFoundError, UnauthorizedError } from '../errors/api-error';
+import { ApiKeyInactiveError, NotFoundError, RequestError, UnauthorizedError } from '../errors/api-error';
 import { displayPrefix, generateApiKey, hashApiKey } from './api-key';
 
 export interface AuthenticatedAccount {
@@ -60,26 +60,48 @@ export class AccountsRepository {
     const accountId = randomUUID();
     const now = this.runtime.clock.now();
     const issued = this.newKey(now);
-    const topUp =
-      creditMicros > 0
-        ? [createEvent(WalletTopUpRequested, { accountId, amountMicros: creditMicros, reference: `initial-credit:${accountId}` }, { correlationId: accountId }, this.eventDeps())]
-        : [];
+    const reference = `initial-credit:${accountId}`;
+    const topUp = creditMicros > 0 ? [createEvent(WalletTopUpRequested, { accountId, amountMicros: creditMicros, reference }, { correlationId: accountId }, this.eventDeps())] : [];
     await this.eventStore.transact(async (tx) => {
       await tx.$executeRaw`INSERT INTO account (id, name, created_at) VALUES (${accountId}::uuid, ${name}, ${now})`;
       await this.insertKey(tx, accountId, issued);
+      if (creditMicros > 0) {
+        await tx.$executeRaw`INSERT INTO credit_request (account_id, reference, amount_micros, created_at) VALUES (${accountId}::uuid, ${reference}, ${creditMicros}, ${now})`;
+      }
       return { result: undefined, events: topUp };
     });
     return { accountId, key: issued };
   }
 
-  /** Asks billing to credit the wallet; the same `reference` twice credits once (billing's rule). */
-  async requestCredit(accountId: string, amountMicros: number, reference: string): Promise<void> {
+  /**
+   * Asks billing to credit the wallet, once per (account, reference): the same reference and
+   * amount again is the same credit (`repeated`, nothing new is asked); another amount is a 409,
+   * never a silent drop. Billing, too, credits a reference once per account.
+   */
+  async requestCredit(accountId: string, amountMicros: number, reference: string): Promise<{ repeated: boolean }> {
     if (!isUuid(accountId)) throw new NotFoundError('account', accountId);
-    await this.eventStore.transact(async (tx) => {
+    return this.eventStore.transact<{ repeated: boolean }>(async (tx) => {
       const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM account WHERE id = ${accountId}::uuid`;
       if (rows.length === 0) throw new NotFoundError('account', accountId);
+      const inserted = await tx.$executeRaw`
+        INSERT INTO credit_request (account_id, reference, amount_micros, created_at)
+        VALUES (${accountId}::uuid, ${reference}, ${amountMicros}, ${this.runtime.clock.now()})
+        ON CONFLICT (account_id, reference) DO NOTHING`;
+      if (inserted === 0) {
+        const [earlier] = await tx.$queryRaw<{ amount_micros: bigint }[]>`
+          SELECT amount_micros FROM credit_request WHERE account_id = ${accountId}::uuid AND reference = ${reference}`;
+        const earlierMicros = Number(earlier.amount_micros);
+        if (earlierMicros !== amountMicros) {
+          throw new RequestError(
+            409,
+            'credit_reference_reused',
+            `reference "${reference}" already credited this account ${earlierMicros / 1_000_000} USD; a credit of another amount needs another reference`,
+          );
+        }
+        return { result: { repeated: true }, events: [] };
+      }
       const event = createEvent(WalletTopUpRequested, { accountId, amountMicros, reference }, { correlationId: accountId }, this.eventDeps());
-      return { result: undefined, events: [event] };
+      return { result: { repeated: false }, events: [event] };
     });
   }
 

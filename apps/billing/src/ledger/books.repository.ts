@@ -1,12 +1,12 @@
 import type { Pricing } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BooksInconsistentError, type ReservationStatus, type WalletState } from './billing-state';
-import type { BooksSnapshot, BooksWrites } from './books';
+import type { BooksSnapshot, BooksWrites, TopUpRef } from './books';
 
 export interface BooksKeys {
   accountIds: readonly string[];
   objectIds: readonly string[];
-  references: readonly string[];
+  topUps: readonly TopUpRef[];
 }
 
 interface WalletRow {
@@ -33,7 +33,6 @@ const unique = (values: readonly string[]) => [...new Set(values)];
  */
 export async function loadBooks(tx: RawSqlClient, keys: BooksKeys): Promise<BooksSnapshot> {
   const objectIds = unique(keys.objectIds);
-  const references = unique(keys.references);
   const reservations =
     objectIds.length === 0
       ? []
@@ -48,9 +47,11 @@ export async function loadBooks(tx: RawSqlClient, keys: BooksKeys): Promise<Book
           SELECT account_id, available_micros, held_micros FROM wallet
           WHERE account_id = ANY(${accountIds}::text[]) ORDER BY account_id FOR UPDATE`;
   const credited =
-    references.length === 0
+    keys.topUps.length === 0
       ? []
-      : await tx.$queryRaw<{ reference: string }[]>`SELECT reference FROM top_up WHERE reference = ANY(${references}::text[])`;
+      : await tx.$queryRaw<{ account_id: string; reference: string }[]>`
+          SELECT account_id, reference FROM top_up
+          WHERE (account_id, reference) IN (SELECT * FROM unnest(${keys.topUps.map((t) => t.accountId)}::text[], ${keys.topUps.map((t) => t.reference)}::text[]))`;
   return {
     wallets: wallets.map(toWallet),
     reservations: reservations.map((r) => ({
@@ -60,7 +61,7 @@ export async function loadBooks(tx: RawSqlClient, keys: BooksKeys): Promise<Book
       pricing: r.pricing,
       status: r.status,
     })),
-    creditedReferences: credited.map((r) => r.reference),
+    creditedTopUps: credited.map((r) => ({ accountId: r.account_id, reference: r.reference })),
   };
 }
 
@@ -72,7 +73,7 @@ function toWallet(row: WalletRow): WalletState {
 export async function saveBooks(tx: RawSqlClient, writes: BooksWrites, now: Date, newId: () => string): Promise<void> {
   await saveWallets(tx, writes.wallets, now);
   const transactionIds = writes.postings.map(() => newId());
-  const postingIds = new Map(writes.postings.map((p, i) => [postingKey(p.kind, p.kind === 'top_up' ? p.reference : p.objectId), transactionIds[i]]));
+  const postingIds = new Map(writes.postings.map((p, i) => [postingKey(p.kind, p.kind === 'top_up' ? `${p.accountId}/${p.reference}` : p.objectId), transactionIds[i]]));
   const transactionIdOf = (kind: 'charge' | 'top_up', key: string) => {
     const id = postingIds.get(postingKey(kind, key));
     if (!id) throw new BooksInconsistentError(`${kind} ${key} has no posting`);
@@ -113,7 +114,7 @@ export async function saveBooks(tx: RawSqlClient, writes: BooksWrites, now: Date
   }
   if (writes.topUps.length > 0) {
     const ts = writes.topUps;
-    const topUpTx = ts.map((t) => transactionIdOf('top_up', t.reference));
+    const topUpTx = ts.map((t) => transactionIdOf('top_up', `${t.accountId}/${t.reference}`));
     await tx.$executeRaw`
       INSERT INTO top_up (reference, account_id, amount_micros, transaction_id, created_at)
       SELECT * FROM unnest(

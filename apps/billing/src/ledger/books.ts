@@ -12,8 +12,16 @@ import { isBalanced, type Posting } from './ledger-accounts';
 export interface BooksSnapshot {
   wallets: readonly WalletState[];
   reservations: readonly ReservationState[];
-  creditedReferences: readonly string[];
+  /** Top-ups credited before, by account and reference: a reference is the account's own. */
+  creditedTopUps: readonly TopUpRef[];
 }
+
+export interface TopUpRef {
+  accountId: string;
+  reference: string;
+}
+
+const topUpKey = (accountId: string, reference: string) => `${accountId}/${reference}`;
 
 /** The event a change came from: postings and settlements carry its id and time. */
 export interface Cause {
@@ -54,7 +62,7 @@ export class BooksBatch {
     this.loadedWallets = new Map(snapshot.wallets.map((w) => [w.accountId, w]));
     snapshot.wallets.forEach((w) => this.wallets.set(w.accountId, w));
     snapshot.reservations.forEach((r) => this.reservations.set(r.objectId, r));
-    this.credited = new Set(snapshot.creditedReferences);
+    this.credited = new Set(snapshot.creditedTopUps.map((t) => topUpKey(t.accountId, t.reference)));
   }
 
   wallet(accountId: string): WalletState | null {
@@ -65,8 +73,8 @@ export class BooksBatch {
     return this.reservations.get(objectId) ?? null;
   }
 
-  referenceCredited(reference: string): boolean {
-    return this.credited.has(reference);
+  referenceCredited(accountId: string, reference: string): boolean {
+    return this.credited.has(topUpKey(accountId, reference));
   }
 
   /** Folds a decision in; returns the event it publishes. Refuses an unbalanced posting. */
@@ -92,7 +100,7 @@ export class BooksBatch {
     }
     if (change.charge) this.writes.charges.push({ ...change.charge, cause });
     if (change.topUp) {
-      this.credited.add(change.topUp.reference);
+      this.credited.add(topUpKey(change.topUp.accountId, change.topUp.reference));
       this.writes.topUps.push({ ...change.topUp, cause });
     }
     return change.outcome;

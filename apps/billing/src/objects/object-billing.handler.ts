@@ -30,7 +30,7 @@ export async function billObjectEvents(tx: RawSqlClient, events: readonly Sluice
     await loadBooks(tx, {
       accountIds: billed.map((e) => e.payload.accountId),
       objectIds: billed.map((e) => e.payload.objectId),
-      references: [],
+      topUps: [],
     }),
   );
   const produced: SluiceEvent[] = [];

@@ -9,11 +9,11 @@ export interface TopUpCommand {
 
 export interface TopUpState {
   wallet: WalletState | null;
-  /** A top-up with this reference was credited before (under any event id). */
+  /** A top-up with this reference was credited to this account before (under any event id). */
   referenceCredited: boolean;
 }
 
-/** Credits the wallet once per reference: money in from outside moves from `funding` to the wallet. */
+/** Credits the wallet once per (account, reference): money in from outside moves from `funding` to the wallet. */
 export function decideTopUp(command: TopUpCommand, state: TopUpState): BillingChange {
   if (state.referenceCredited) return NO_CHANGE;
   const { accountId, amountMicros, reference } = command;

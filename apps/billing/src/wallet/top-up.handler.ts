@@ -18,13 +18,13 @@ export async function creditTopUps(tx: RawSqlClient, events: readonly SluiceEven
     await loadBooks(tx, {
       accountIds: requests.map((e) => e.payload.accountId),
       objectIds: [],
-      references: requests.map((e) => e.payload.reference),
+      topUps: requests.map((e) => e.payload),
     }),
   );
   const produced: SluiceEvent[] = [];
   for (const event of requests) {
     const { accountId, reference } = event.payload;
-    const change = decideTopUp(event.payload, { wallet: books.wallet(accountId), referenceCredited: books.referenceCredited(reference) });
+    const change = decideTopUp(event.payload, { wallet: books.wallet(accountId), referenceCredited: books.referenceCredited(accountId, reference) });
     const outcome = books.apply(change, event);
     if (outcome) produced.push(outcomeEvent(outcome, event, deps));
   }
