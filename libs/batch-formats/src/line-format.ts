@@ -1,3 +1,5 @@
+import type { GenerationParams } from '@sluice/events';
+
 /**
  * The two JSONL line formats a batch file may use, one per file:
  * - `sluice`: the seed's Gemini-like `{"key", "request": {"contents": [{"parts": [{"text"}]}], "generation_config", "model"}}`;
@@ -18,7 +20,8 @@ export interface LineRequest {
   /** seed → all parts' texts joined with "\n"; openai → the messages, array-of-text-parts contents joined. */
   input: { text: string } | { messages: ChatMessage[] };
   maxOutputTokens?: number;
-  temperature?: number;
+  /** Sampling and format as the line asked, passed on to the provider. */
+  params?: GenerationParams;
 }
 
 export type LineErrorCode = 'invalid_json' | 'invalid_line' | 'format_mismatch' | 'unstorable_text';

@@ -2,27 +2,51 @@ import { z } from 'zod';
 
 /** Both formats: OpenAI and Gemini accept 0–2. Null reads as absent (SDKs serialise unset options as null). */
 const temperature = z.number().min(0).max(2).nullish();
+const topP = z.number().min(0).max(1).nullish();
+const penalty = z.number().min(-2).max(2).nullish();
+const seed = z.number().int().nullish();
 const maxTokens = z.number().int().positive().nullish();
 const nonEmpty = z.string().min(1);
+const stopList = z.array(nonEmpty).min(1).max(4).nullish();
 
-const generationConfig = z.object({
+/**
+ * Gemini's generation config, in either spelling (REST JSON is camelCase, the seed snake_case).
+ * Strict: a field Sluice cannot pass on fails the line, naming it, rather than being dropped.
+ */
+const generationConfig = z.strictObject({
   temperature,
+  top_p: topP,
+  topP,
   max_output_tokens: maxTokens,
   maxOutputTokens: maxTokens,
+  stop_sequences: stopList,
+  stopSequences: stopList,
+  seed,
+  presence_penalty: penalty,
+  presencePenalty: penalty,
+  frequency_penalty: penalty,
+  frequencyPenalty: penalty,
+  response_mime_type: z.enum(['text/plain', 'application/json']).nullish(),
+  responseMimeType: z.enum(['text/plain', 'application/json']).nullish(),
+  candidate_count: z.literal(1).nullish(),
+  candidateCount: z.literal(1).nullish(),
 });
+export type GenerationConfig = z.output<typeof generationConfig>;
 
-export const sluiceLineSchema = z.object({
+const geminiContent = z.strictObject({
+  /** user, or model (the assistant's earlier turns); absent means user. */
+  role: z.enum(['user', 'model']).optional(),
+  parts: z.array(z.strictObject({ text: nonEmpty })).min(1),
+});
+const systemInstruction = z.strictObject({ role: z.string().optional(), parts: z.array(z.strictObject({ text: nonEmpty })).min(1) });
+
+export const sluiceLineSchema = z.strictObject({
   key: nonEmpty,
-  request: z.object({
+  request: z.strictObject({
     model: nonEmpty,
-    contents: z
-      .array(
-        z.object({
-          role: z.string().optional(),
-          parts: z.array(z.object({ text: nonEmpty })).min(1),
-        }),
-      )
-      .min(1),
+    contents: z.array(geminiContent).min(1),
+    system_instruction: systemInstruction.nullish(),
+    systemInstruction: systemInstruction.nullish(),
     generation_config: generationConfig.nullish(),
     /** Gemini's REST JSON spells it in camelCase; either is accepted. */
     generationConfig: generationConfig.nullish(),
@@ -30,17 +54,23 @@ export const sluiceLineSchema = z.object({
 });
 export type SluiceLine = z.output<typeof sluiceLineSchema>;
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const textPart = z.strictObject({ type: z.literal('text'), text: z.string() });
 
-export const openaiLineSchema = z.object({
+const responseFormat = z.union([
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({ type: z.literal('json_schema'), json_schema: z.looseObject({ name: nonEmpty }) }),
+]);
+
+export const openaiLineSchema = z.strictObject({
   custom_id: nonEmpty,
   method: z.literal('POST'),
   url: z.literal('/v1/chat/completions', { error: 'must be "/v1/chat/completions" (the only endpoint a batch file can call)' }),
-  body: z.object({
+  body: z.strictObject({
     model: nonEmpty,
     messages: z
       .array(
-        z.object({
+        z.strictObject({
           role: z.enum(['system', 'user', 'assistant', 'developer']),
           content: z.union([z.string(), z.array(textPart)], {
             error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string or an array of text parts'),
@@ -51,6 +81,14 @@ export const openaiLineSchema = z.object({
     max_tokens: maxTokens,
     max_completion_tokens: maxTokens,
     temperature,
+    top_p: topP,
+    stop: z.union([nonEmpty, z.array(nonEmpty).min(1).max(4)]).nullish(),
+    seed,
+    presence_penalty: penalty,
+    frequency_penalty: penalty,
+    response_format: responseFormat.nullish(),
+    user: z.string().max(256).nullish(),
+    n: z.literal(1).nullish(),
   }),
 });
 export type OpenaiLine = z.output<typeof openaiLineSchema>;
@@ -73,6 +111,8 @@ export const fieldErrorMap: z.core.$ZodErrorMap = (iss) => {
       return iss.inclusive ? `must be at least ${iss.minimum}` : `must be greater than ${iss.minimum}`;
     case 'too_big':
       return iss.inclusive ? `must be at most ${iss.maximum}` : `must be less than ${iss.maximum}`;
+    case 'unrecognized_keys':
+      return `${iss.keys.length === 1 ? `field ${JSON.stringify(iss.keys[0])} is` : `fields ${iss.keys.map((k) => JSON.stringify(k)).join(', ')} are`} not supported (Sluice passes on only what it can send to every provider)`;
     case 'invalid_value':
       return iss.values.length === 1
         ? `must be ${JSON.stringify(iss.values[0])}`

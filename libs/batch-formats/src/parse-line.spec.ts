@@ -20,11 +20,11 @@ describe('parseLine, the seed (Sluice/Gemini) format', () => {
     expect(parseLine(SEED_LINE, 1, 'sluice')).toEqual({
       ok: true,
       lineNo: 1,
-      request: { key: 'object-1', model: 'deepseek:r1-32b', input: { text: 'Describe the process of photosynthesis.' }, temperature: 0.7 },
+      request: { key: 'object-1', model: 'deepseek:r1-32b', input: { text: 'Describe the process of photosynthesis.' }, params: { temperature: 0.7 } },
     });
   });
 
-  it('joins every part of every content with newlines and reads max_output_tokens', () => {
+  it("keeps a multi-turn conversation as messages (model turns are the assistant's) and reads max_output_tokens", () => {
     const line = sluice({
       contents: [
         { role: 'user', parts: [{ text: 'one' }, { text: 'two' }] },
@@ -35,13 +35,58 @@ describe('parseLine, the seed (Sluice/Gemini) format', () => {
     expect(parseLine(line, 3, 'sluice')).toEqual({
       ok: true,
       lineNo: 3,
-      request: { key: 'k1', model: 'openai:gpt-4o', input: { text: 'one\ntwo\nthree' }, maxOutputTokens: 64 },
+      request: {
+        key: 'k1',
+        model: 'openai:gpt-4o',
+        input: { messages: [{ role: 'user', content: 'one\ntwo' }, { role: 'assistant', content: 'three' }] },
+        maxOutputTokens: 64,
+      },
     });
   });
 
   it("accepts Gemini's camelCase generationConfig.maxOutputTokens", () => {
     const parsed = parseLine(sluice({ generationConfig: { maxOutputTokens: 10, temperature: 0 } }), 1, 'sluice');
-    expect(parsed).toMatchObject({ ok: true, request: { maxOutputTokens: 10, temperature: 0 } });
+    expect(parsed).toMatchObject({ ok: true, request: { maxOutputTokens: 10, params: { temperature: 0 } } });
+  });
+});
+
+describe('parseLine: every generation parameter, or a refusal naming it', () => {
+  it('maps Gemini generation_config and system_instruction onto the parameters a provider gets', () => {
+    const line = sluice({
+      system_instruction: { parts: [{ text: 'answer in French' }] },
+      generation_config: { temperature: 1.3, top_p: 0.5, stop_sequences: ['END'], max_output_tokens: 77, seed: 3, presence_penalty: 0.5, frequency_penalty: -0.5, response_mime_type: 'application/json' },
+    });
+    expect(parseLine(line, 1, 'sluice')).toMatchObject({
+      ok: true,
+      request: {
+        input: { messages: [{ role: 'system', content: 'answer in French' }, { role: 'user', content: 'hi' }] },
+        maxOutputTokens: 77,
+        params: { temperature: 1.3, topP: 0.5, stop: ['END'], seed: 3, presencePenalty: 0.5, frequencyPenalty: -0.5, responseFormat: { type: 'json_object' } },
+      },
+    });
+    expect(parseLine(sluice({ generationConfig: { topP: 0.1, stopSequences: ['x'], responseMimeType: 'text/plain' } }), 1, 'sluice')).toMatchObject({
+      ok: true,
+      request: { params: { topP: 0.1, stop: ['x'] } },
+    });
+  });
+
+  it('passes OpenAI batch body parameters on under their own meaning', () => {
+    const line = openai({ temperature: 1.3, top_p: 0.5, stop: 'END', seed: 3, presence_penalty: 0.1, frequency_penalty: 0.2, response_format: { type: 'json_object' }, user: 'u1', n: 1 });
+    expect(parseLine(line, 1, 'openai')).toMatchObject({
+      ok: true,
+      request: { params: { temperature: 1.3, topP: 0.5, stop: ['END'], seed: 3, presencePenalty: 0.1, frequencyPenalty: 0.2, responseFormat: { type: 'json_object' }, user: 'u1' } },
+    });
+  });
+
+  it.each([
+    ['OpenAI tools', openai({ tools: [{ type: 'function' }] }), 'openai', /^line 1: body field "tools" is not supported/],
+    ['OpenAI n above 1', openai({ n: 2 }), 'openai', /^line 1: body\.n must be 1$/],
+    ['OpenAI logit_bias', openai({ logit_bias: { 1: 2 } }), 'openai', /^line 1: body field "logit_bias" is not supported/],
+    ['Gemini topK', sluice({ generation_config: { topK: 40 } }), 'sluice', /^line 1: request\.generation_config field "topK" is not supported/],
+    ['Gemini tools', sluice({ tools: [] }), 'sluice', /^line 1: request field "tools" is not supported/],
+    ['Gemini image parts', sluice({ contents: [{ parts: [{ inline_data: { data: 'x' } }] }] }), 'sluice', /^line 1: request\.contents\[0\]\.parts\[0\] field "inline_data" is not supported/],
+  ])('refuses %s by name', (_what, line, format, message) => {
+    expect(parseLine(line, 1, format as 'sluice' | 'openai')).toMatchObject({ ok: false, code: 'invalid_line', message: expect.stringMatching(message) });
   });
 });
 
@@ -63,7 +108,7 @@ describe('parseLine, the OpenAI Batch format', () => {
         model: 'gpt-4o',
         input: { messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }] },
         maxOutputTokens: 50,
-        temperature: 0.2,
+        params: { temperature: 0.2 },
       },
     });
   });

@@ -1,4 +1,4 @@
-import { findUnstorable, toStorableText, UNSTORABLE_MESSAGE } from '@sluice/events';
+import { findUnstorable, toStorableText, UNSTORABLE_MESSAGE, type GenerationParams } from '@sluice/events';
 import type { z } from 'zod';
 import {
   detectFormat,
@@ -51,7 +51,11 @@ export function parseLine(text: string, lineNo: number, format: LineFormat): Par
   const key = keyOf(value, format);
   const schema = format === 'sluice' ? sluiceLineSchema : openaiLineSchema;
   const result = schema.safeParse(value, { error: fieldErrorMap });
-  if (!result.success) return failed(lineNo, 'invalid_line', describeIssue(result.error.issues[0]), key);
+  if (!result.success) {
+    // A field Sluice cannot pass on says more than what its absence breaks (a part with no text).
+    const { issues } = result.error;
+    return failed(lineNo, 'invalid_line', describeIssue(issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]), key);
+  }
   const request = format === 'sluice' ? fromSluice(result.data as SluiceLine) : fromOpenai(result.data as OpenaiLine);
   return { ok: true, lineNo, request };
 }
@@ -70,21 +74,48 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 
 const defined = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
 
-function withOptions(request: LineRequest, maxOutputTokens: number | undefined, temperature: number | undefined): LineRequest {
+/** Only the parameters that were sent; none → undefined. */
+function paramsOf(params: GenerationParams): GenerationParams | undefined {
+  const sent = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined && v !== null)) as GenerationParams;
+  return Object.keys(sent).length > 0 ? sent : undefined;
+}
+
+function withOptions(request: LineRequest, maxOutputTokens: number | undefined, params: GenerationParams): LineRequest {
   if (maxOutputTokens !== undefined) request.maxOutputTokens = maxOutputTokens;
-  if (temperature !== undefined) request.temperature = temperature;
+  const sent = paramsOf(params);
+  if (sent) request.params = sent;
   return request;
 }
 
+const partsText = (parts: readonly { text: string }[]) => parts.map((p) => p.text).join('\n');
+
+/**
+ * A single user turn without a system instruction stays plain text (sent as one user message);
+ * anything more is a conversation: system text first, `model` turns as the assistant's.
+ */
 function fromSluice(line: SluiceLine): LineRequest {
   const { request } = line;
-  const text = request.contents.map((c) => c.parts.map((p) => p.text).join('\n')).join('\n');
+  const system = request.system_instruction ?? request.systemInstruction;
+  const single = request.contents.length === 1 && (request.contents[0].role ?? 'user') === 'user' && !system;
+  const input: LineRequest['input'] = single
+    ? { text: partsText(request.contents[0].parts) }
+    : {
+        messages: [
+          ...(system ? [{ role: 'system' as const, content: partsText(system.parts) }] : []),
+          ...request.contents.map((c) => ({ role: c.role === 'model' ? ('assistant' as const) : ('user' as const), content: partsText(c.parts) })),
+        ],
+      };
   const config = request.generation_config ?? request.generationConfig ?? {};
-  return withOptions(
-    { key: line.key, model: request.model, input: { text } },
-    defined(config.max_output_tokens ?? config.maxOutputTokens),
-    defined(config.temperature),
-  );
+  const mime = defined(config.response_mime_type ?? config.responseMimeType);
+  return withOptions({ key: line.key, model: request.model, input }, defined(config.max_output_tokens ?? config.maxOutputTokens), {
+    temperature: defined(config.temperature),
+    topP: defined(config.top_p ?? config.topP),
+    stop: defined(config.stop_sequences ?? config.stopSequences),
+    seed: defined(config.seed),
+    presencePenalty: defined(config.presence_penalty ?? config.presencePenalty),
+    frequencyPenalty: defined(config.frequency_penalty ?? config.frequencyPenalty),
+    responseFormat: mime === 'application/json' ? { type: 'json_object' } : undefined,
+  });
 }
 
 function fromOpenai(line: OpenaiLine): LineRequest {
@@ -93,10 +124,16 @@ function fromOpenai(line: OpenaiLine): LineRequest {
     role: m.role,
     content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join('\n'),
   }));
+  const stop = defined(body.stop);
   // max_completion_tokens replaces the deprecated max_tokens when both are sent.
-  return withOptions(
-    { key: line.custom_id, model: body.model, input: { messages } },
-    defined(body.max_completion_tokens ?? body.max_tokens),
-    defined(body.temperature),
-  );
+  return withOptions({ key: line.custom_id, model: body.model, input: { messages } }, defined(body.max_completion_tokens ?? body.max_tokens), {
+    temperature: defined(body.temperature),
+    topP: defined(body.top_p),
+    stop: typeof stop === 'string' ? [stop] : stop,
+    seed: defined(body.seed),
+    presencePenalty: defined(body.presence_penalty),
+    frequencyPenalty: defined(body.frequency_penalty),
+    responseFormat: defined(body.response_format),
+    user: defined(body.user),
+  });
 }

@@ -2,6 +2,7 @@ import { loadCatalogue } from '@sluice/catalogue';
 import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
+import { InferItemSchema } from './infer-request';
 import { submitTask, type SubmitTaskContext } from './submit-task.decider';
 
 const catalogue = loadCatalogue();
@@ -33,6 +34,17 @@ describe('submitTask', () => {
       expect(event.type).toBe('ObjectSubmitted');
       expect(ObjectSubmitted.schema.parse(event.payload)).toEqual(event.payload);
     }
+  });
+
+  it("passes an item's max_output_tokens and generation parameters on to its object, and refuses a bound over the model's cap", () => {
+    const item = InferItemSchema.parse({ sla: 60, model: 'qwen-7b', input: 'Hi', max_output_tokens: 77, temperature: 1.3, top_p: 0.5, stop: 'END', seed: 4, response_format: { type: 'json_object' } });
+    const [, submitted] = submitTask([item], ctx()).events;
+    expect(submitted.payload).toMatchObject({ maxOutputTokens: 77, params: { temperature: 1.3, topP: 0.5, stop: ['END'], seed: 4, responseFormat: { type: 'json_object' } } });
+    expect(ObjectSubmitted.schema.parse(submitted.payload)).toEqual(submitted.payload);
+    const [, plain] = submitTask([{ model: 'qwen-7b', input: 'Hi' }], ctx()).events;
+    expect(plain.payload).not.toHaveProperty('params');
+    expect(() => submitTask([{ model: 'qwen-7b', input: 'Hi', max_output_tokens: 10_000_000 }], ctx())).toThrow(/items\[0\]\.max_output_tokens/);
+    expect(InferItemSchema.safeParse({ model: 'qwen-7b', input: 'Hi', tools: [] }).success).toBe(false);
   });
 
   it('given an unknown model, names it and its item', () => {

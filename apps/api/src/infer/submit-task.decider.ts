@@ -3,6 +3,7 @@ import { createEvent, createParsedEvent, ObjectSubmitted, TaskSubmitted, type Ev
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
 import { NotFoundError, RequestError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
 import type { FileRow } from '../files/file.projection';
+import { generationParamsOf } from '../generation/generation-fields';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 
 type TaskSubmittedPayload = EventOf<'TaskSubmitted'>['payload'];
@@ -53,20 +54,23 @@ function resolveModels(catalogue: Catalogue, items: readonly InferItem[]): Model
  */
 export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext): SubmittedTask {
   const models = resolveModels(ctx.catalogue, items);
-  const tooLong: FieldError[] = [];
+  const problems: FieldError[] = [];
   const sized = items.map((item, i) => {
     const model = models[i];
     const inputTokens = countTokensWith(model.tokenizer, item.input);
-    const maxOutputTokens = outputTokenBudget(model);
+    if (item.max_output_tokens != null && item.max_output_tokens > model.maxOutputTokens) {
+      problems.push({ field: `items[${i}].max_output_tokens`, message: `${model.id} produces at most ${model.maxOutputTokens} output tokens` });
+    }
+    const maxOutputTokens = outputTokenBudget(model, item.max_output_tokens ?? undefined);
     if (inputTokens + maxOutputTokens > model.contextTokens) {
-      tooLong.push({
+      problems.push({
         field: `items[${i}].input`,
         message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context`,
       });
     }
     return { inputTokens, maxOutputTokens };
   });
-  if (tooLong.length > 0) throw new ValidationError(tooLong);
+  if (problems.length > 0) throw new ValidationError(problems);
 
   const taskId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
@@ -92,6 +96,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     const factor = quote(model, slaMinutes, inputTokens, maxOutputTokens);
     const objectId = ctx.newId();
     const deadlineAt = deadlineOf(ctx.now, slaMinutes);
+    const params = generationParamsOf(item);
     // Built from validated items and computed values: not parsed again (1,000 parses are ~3 ms of a body).
     events.push(
       createParsedEvent(
@@ -105,6 +110,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
           input: { text: item.input },
           inputTokens,
           maxOutputTokens,
+          ...(params ? { params } : {}),
           slaMinutes,
           deadlineAt,
           pricing: { kind: 'sla', basePrice: model.basePrice, priceFactor: factor },

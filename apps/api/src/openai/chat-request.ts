@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { ChatMessage, GenerationParams } from '@sluice/events';
+import type { ChatMessage } from '@sluice/events';
 import { MAX_JSON_DEPTH, UNSTORABLE_MESSAGE, isStorableJson, isStorableText } from '../errors/storable-text';
+import { GenerationFields, generationParamsOf } from '../generation/generation-fields';
 import type { GatewayRequest } from '../realtime/submit-realtime.decider';
 
 const text = (field: string) => z.string(`${field} must be a string`).refine(isStorableText, `${field} ${UNSTORABLE_MESSAGE}`);
@@ -46,22 +47,7 @@ const ChatBody = z.looseObject({
   messages: z.array(Message, 'messages must be an array of messages').min(1, 'messages needs at least one message'),
   max_tokens: z.int('max_tokens must be a whole number').positive('max_tokens must be at least 1').nullish(),
   max_completion_tokens: z.int('max_completion_tokens must be a whole number').positive('max_completion_tokens must be at least 1').nullish(),
-  temperature: z.number().min(0, 'temperature is between 0 and 2').max(2, 'temperature is between 0 and 2').nullish(),
-  top_p: z.number().min(0, 'top_p is between 0 and 1').max(1, 'top_p is between 0 and 1').nullish(),
-  stop: z.union([text('stop').min(1), z.array(text('stop').min(1)).min(1).max(4, 'stop takes at most 4 sequences')], 'stop is a string or up to 4 strings').nullish(),
-  seed: z.int('seed must be a whole number').nullish(),
-  presence_penalty: z.number().min(-2, 'presence_penalty is between -2 and 2').max(2, 'presence_penalty is between -2 and 2').nullish(),
-  frequency_penalty: z.number().min(-2, 'frequency_penalty is between -2 and 2').max(2, 'frequency_penalty is between -2 and 2').nullish(),
-  response_format: z
-    .union([
-      z.strictObject({ type: z.literal('text') }),
-      z.strictObject({ type: z.literal('json_object') }),
-      z.strictObject({
-        type: z.literal('json_schema'),
-        json_schema: z.strictObject({ name: z.string().min(1), description: z.string().optional(), schema: z.record(z.string(), z.unknown()).optional(), strict: z.boolean().nullish() }),
-      }),
-    ], 'response_format is {"type": "text" | "json_object"} or {"type": "json_schema", "json_schema": {...}}')
-    .nullish(),
+  ...GenerationFields,
   user: text('user').max(256, 'user is at most 256 characters').optional(),
   n: z.literal(1, 'n must be 1: Sluice returns one choice per request').nullish(),
   stream: z.boolean('stream must be true or false').nullish(),
@@ -98,24 +84,10 @@ function messagesOf(request: ChatCompletionRequest): ChatMessage[] {
   return request.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join('') }));
 }
 
-function paramsOf(request: ChatCompletionRequest): GenerationParams | undefined {
-  const params: GenerationParams = {
-    ...(request.temperature != null ? { temperature: request.temperature } : {}),
-    ...(request.top_p != null ? { topP: request.top_p } : {}),
-    ...(request.stop != null ? { stop: typeof request.stop === 'string' ? [request.stop] : request.stop } : {}),
-    ...(request.seed != null ? { seed: request.seed } : {}),
-    ...(request.presence_penalty != null ? { presencePenalty: request.presence_penalty } : {}),
-    ...(request.frequency_penalty != null ? { frequencyPenalty: request.frequency_penalty } : {}),
-    ...(request.response_format != null ? { responseFormat: request.response_format } : {}),
-    ...(request.user !== undefined ? { user: request.user } : {}),
-  };
-  return Object.keys(params).length > 0 ? params : undefined;
-}
-
 /** The chat request as the gateway runs it. */
 export function toGatewayRequest(request: ChatCompletionRequest): GatewayRequest {
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens ?? undefined;
-  const params = paramsOf(request);
+  const params = generationParamsOf(request);
   return {
     model: request.model,
     prompt: messagesOf(request),

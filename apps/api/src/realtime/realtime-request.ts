@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GenerationFields } from '../generation/generation-fields';
 import { MAX_JSON_DEPTH, UNSTORABLE_MESSAGE, isStorableJson, isStorableText } from '../errors/storable-text';
 
 /** Text PostgreSQL can store: refused at the edge, never accepted and then stranded. */
@@ -11,6 +12,7 @@ export const RealtimeRequestSchema = z
     input: text('input', z.string('input must be a string')).optional(),
     /** Legacy name of `input`; see `promptOf`. */
     prompt: text('prompt', z.string('prompt must be a string')).optional(),
+    ...GenerationFields,
     max_output_tokens: z.int('max_output_tokens must be a whole number').positive('max_output_tokens must be at least 1').max(128_000, 'max_output_tokens is at most 128000'),
     performance_profile: z.enum(['economy', 'balanced', 'fast'], 'performance_profile is one of economy, balanced, fast').default('balanced'),
     routing_strategy: z.enum(['lowest_cost', 'prefer_live'], 'routing_strategy is one of lowest_cost, prefer_live').default('lowest_cost'),

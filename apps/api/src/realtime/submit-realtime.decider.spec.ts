@@ -19,6 +19,13 @@ const quote: Quote = {
 const result = { text: 'routed answer', inputTokens: 500_000, outputTokens: 20, latencyMs: 40, finishReason: 'stop' };
 
 describe('planRealtime', () => {
+  it('carries the generation parameters of /v1/inference to the provider call and the event', () => {
+    const plan = planRealtime(request({ temperature: 0.4, stop: ['x', 'y'], frequency_penalty: 1 }), ctx);
+    expect(plan.params).toEqual({ temperature: 0.4, stop: ['x', 'y'], frequencyPenalty: 1 });
+    const [submitted] = realtimeEvents(plan, { kind: 'served', quote, result }, { now: () => now, newId });
+    expect(submitted.payload).toMatchObject({ params: { temperature: 0.4, stop: ['x', 'y'], frequencyPenalty: 1 } });
+  });
+
   it('given an alias and caps, then a plan with routing, pricing and the customer fields, bounded as billing reserves', () => {
     const plan = planRealtime(request({ performance_profile: 'economy', max_price_usd: 0.02, max_latency_ms: 800, customer_ref: 'r', metadata: { a: 1 } }), ctx);
     expect(plan).toMatchObject({

@@ -17,6 +17,7 @@ import { customerPriceMicros, reservationMicros } from '@sluice/pricing';
 import type { CompletionResult } from '@sluice/providers';
 import { acceptedQuoteFields, completedCallFields, type Quote } from '@sluice/routing';
 import { UnknownModelError, ValidationError } from '../errors/api-error';
+import { generationParamsOf } from '../generation/generation-fields';
 import { promptOf, type RealtimeRequest } from './realtime-request';
 
 /**
@@ -42,11 +43,13 @@ export interface GatewayRequest {
 
 /** POST /v1/inference's body as a gateway request. */
 export function fromInferenceRequest(request: RealtimeRequest): GatewayRequest {
+  const params = generationParamsOf(request);
   return {
     model: request.model,
     prompt: promptOf(request),
     maxOutputTokens: request.max_output_tokens,
     maxOutputTokensField: 'max_output_tokens',
+    ...(params ? { params } : {}),
     profile: request.performance_profile,
     strategy: request.routing_strategy,
     ...(request.max_price_usd !== undefined ? { maxPriceUsd: request.max_price_usd } : {}),

@@ -42,6 +42,16 @@ describe('LineExpander: a file line becomes an object, or a rejection naming its
     }
   });
 
+  it("carries the line's generation parameters to the object, as the schema accepts them", () => {
+    const line = JSON.stringify({ key: 'g1', request: { model: 'qwen-7b', contents: [{ parts: [{ text: 'Hi' }] }], generation_config: { temperature: 1.3, top_p: 0.5, stop_sequences: ['END'] } } });
+    const event = new LineExpander(task, deps).expand(parseLine(line, 1, 'sluice'), 0);
+    expect(event.type).toBe('ObjectSubmitted');
+    if (event.type === 'ObjectSubmitted') {
+      expect(event.payload.params).toEqual({ temperature: 1.3, topP: 0.5, stop: ['END'] });
+      expect(ObjectSubmitted.schema.parse(event.payload)).toEqual(event.payload);
+    }
+  });
+
   it('submits what the ObjectSubmitted schema accepts unchanged (it is not parsed again on the way out)', () => {
     const expander = new LineExpander({ ...task, slaMinutes: null, collectOutput: false }, deps);
     const openai = JSON.stringify({ custom_id: 'r2', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] } });

@@ -88,6 +88,7 @@ export class LineExpander {
         input: request.input,
         inputTokens,
         maxOutputTokens,
+        ...(request.params ? { params: request.params } : {}),
         slaMinutes: task.slaMinutes,
         deadlineAt: this.deadlineAt,
         pricing: { kind: 'sla', basePrice: model.basePrice, priceFactor: this.quote(model, inputTokens, maxOutputTokens) },
