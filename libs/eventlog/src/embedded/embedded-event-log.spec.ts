@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnTsChild, waitFor } from '../contract/contract-helpers';
@@ -87,6 +87,38 @@ describe('EmbeddedEventLog on disk', () => {
 
     log = await open();
     expect(await log.committedOffset('billing', { topic: 'orders', partition: 0 })).toBe(5);
+  });
+
+  it('a partition whose tail was lost while stopped: every group reads the next record, and the repair is reported', async () => {
+    let log = await open();
+    await log.ensureTopics([{ name: 'orders', partitions: 1, retentionMs: null }]);
+    await log.publish('orders', Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: Buffer.from(`v${i}`) })));
+    for (const groupId of ['billing', 'scheduler']) {
+      const sub = await log.subscribe({ groupId, topics: ['orders'], deadLetterTopic: 'orders.dlq', handleBatch: async () => undefined });
+      await waitFor(async () => (await log.committedOffset(groupId, { topic: 'orders', partition: 0 })) === 5, `${groupId}'s commit`);
+      await sub.stop();
+    }
+    await log.close();
+    truncateSync(partitionFile('orders', 0), statSync(partitionFile('orders', 0)).size - 3);
+
+    const repairs: string[] = [];
+    log = await EmbeddedEventLog.open({ dir, onRepair: (message) => repairs.push(message) });
+    logs.push(log);
+    expect(await log.endOffset({ topic: 'orders', partition: 0 })).toBe(4);
+    await log.publish('orders', [{ key: 'new', value: Buffer.from('after the loss') }]);
+    for (const groupId of ['billing', 'scheduler']) {
+      const seen: string[] = [];
+      const sub = await log.subscribe({ groupId, topics: ['orders'], deadLetterTopic: 'orders.dlq', handleBatch: async (batch) => void seen.push(...batch.records.map((r) => r.value.toString())) });
+      await waitFor(() => seen.length > 0, `${groupId} to read the new record`);
+      await sub.stop();
+      expect(seen).toEqual(['after the loss']);
+    }
+    expect(repairs).toEqual([expect.stringMatching(/^orders\/0 ends at offset 4 but group billing had committed 5: .*lost 1 record.*moved the group's offset back to 4/), expect.stringContaining('group scheduler')]);
+    await log.close();
+    // The repair is durable: reopened, nothing is reported again.
+    repairs.length = 0;
+    logs.push(await EmbeddedEventLog.open({ dir, onRepair: (message) => repairs.push(message) }));
+    expect(repairs).toEqual([]);
   });
 
   it('compacts the offsets file on open and keeps the latest offset of each group', async () => {

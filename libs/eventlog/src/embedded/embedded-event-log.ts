@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   EventLog,
   LogHealth,
@@ -23,6 +23,8 @@ export interface EmbeddedEventLogOptions {
   onError?: (err: unknown, context: string) => void;
   /** Each failed handler attempt before a retry or the dead-letter topic. Default: ignored. */
   onHandlerError?: (err: unknown, context: string) => void;
+  /** What opening the log repaired (offsets past a partition's lost tail). Default: stderr. */
+  onRepair?: (message: string) => void;
 }
 
 const DEFAULT_MAX_BATCH_SIZE = 500;
@@ -55,6 +57,16 @@ export class EmbeddedEventLog implements EventLog {
     try {
       topics = TopicStore.open(dir);
       const offsets = OffsetsStore.open(dir);
+      const opened = topics;
+      const rewound = offsets.rewindBeyond((topic, partition) => opened.get(topic)?.partitions[partition]?.endOffset);
+      const report = options.onRepair ?? ((message) => console.warn(`[eventlog] ${message}`));
+      for (const r of rewound) {
+        report(
+          `${r.topic}/${r.partition} ends at offset ${r.end} but group ${r.groupId} had committed ${r.committed}: ` +
+            `the partition lost ${r.committed - r.end} record(s) at its tail while the log was stopped (${join(dir, 'topics', r.topic, `${r.partition}.log`)}); ` +
+            `moved the group's offset back to ${r.end}, so it reads the records written from now on`,
+        );
+      }
       return new EmbeddedEventLog(dir, lock, topics, offsets, options);
     } catch (err) {
       await topics?.close();

@@ -12,6 +12,15 @@ interface OffsetEntry {
   o: number;
 }
 
+/** A group's committed offset moved back to its partition's end (see `rewindBeyond`). */
+export interface OffsetRewind {
+  groupId: string;
+  topic: string;
+  partition: number;
+  committed: number;
+  end: number;
+}
+
 interface PendingCommit {
   entries: OffsetEntry[];
   resolve: () => void;
@@ -67,6 +76,24 @@ export class OffsetsStore {
       this.queue.push({ entries, resolve, reject });
       if (this.flushing === null) this.flushing = Promise.resolve().then(() => this.flushQueue());
     });
+  }
+
+  /**
+   * Moves every committed offset that lies beyond its partition's end back to that end, durably,
+   * and says which it moved. Such an offset means the partition lost its tail while the log was
+   * stopped: left as is, the records written next (at the lost offsets) would be skipped.
+   * `endOf` is undefined for a partition that does not exist (its offsets are left alone).
+   */
+  rewindBeyond(endOf: (topic: string, partition: number) => number | undefined): OffsetRewind[] {
+    const rewound: OffsetRewind[] = [];
+    for (const [key, entry] of this.committed) {
+      const end = endOf(entry.t, entry.p);
+      if (end === undefined || entry.o <= end) continue;
+      rewound.push({ groupId: entry.g, topic: entry.t, partition: entry.p, committed: entry.o, end });
+      this.committed.set(key, { ...entry, o: end });
+    }
+    if (rewound.length > 0) this.compact();
+    return rewound;
   }
 
   async close(): Promise<void> {
