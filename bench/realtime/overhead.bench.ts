@@ -114,8 +114,10 @@ async function main() {
       let peakRss = 0;
       const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
       const loopBefore = performance.eventLoopUtilization();
+      const cpuBefore = process.cpuUsage();
       const { samples, sentInSeconds } = await runClient(settings(rate, SECONDS, `rate-${rate}`));
       const loop = performance.eventLoopUtilization(loopBefore);
+      const cpu = process.cpuUsage(cpuBefore);
       const clientDone = performance.now();
       const ok = samples.filter((s) => s.status === 200 && s.id !== undefined && s.providerMs !== undefined);
       for (let until = clientDone + CATCH_UP_GIVE_UP_MS; performance.now() < until && ok.some((s) => !chargedAt.has(s.id!)); ) await sleep(20);
@@ -143,6 +145,8 @@ async function main() {
           uncharged,
           peakRssMb: round(peakRss / 2 ** 20),
           exchangeThreadBusy: round(loop.utilization),
+          // Every thread of the process (the client's too) while the client ran, per request sent.
+          cpuMsPerRequest: round((cpu.user + cpu.system) / 1000 / samples.length),
         }),
       );
     }
