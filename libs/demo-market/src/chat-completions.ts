@@ -80,11 +80,36 @@ export interface ChatContext {
   readonly createdAtSeconds: number;
 }
 
+/** What any family's endpoint generates for a prompt, before its own envelope. */
+export type GeneratedAnswer =
+  | { readonly ok: true; readonly promptTokens: number; readonly text: string; readonly completionTokens: number; readonly finishReason: 'stop' | 'length' }
+  | { readonly ok: false; readonly statusCode: number; readonly kind: 'model_not_found' | 'invalid_value' | 'context_length_exceeded'; readonly message: string };
+
 /**
- * Answers one chat completion as the provider would when nothing goes wrong. Usage counts
- * message contents only (no chat-format overhead), so the exchange's own count of a
- * single-message input equals what the provider bills.
+ * The model's answer to a prompt, as every family's demo endpoint gives it: the provider model
+ * must be one the provider offers, `maxTokens` within the model's limit and the prompt within
+ * its context. Usage counts the prompt's text only (no chat-format overhead), so the
+ * exchange's own count of a single-message input equals what the provider bills.
  */
+export function generateAnswer(ctx: ChatContext, providerModel: string, prompt: string, requestedMaxTokens: number | null | undefined): GeneratedAnswer {
+  const offer = ctx.provider.models.find((m) => m.providerModel === providerModel);
+  const model = offer && ctx.catalogue.models.find((m) => m.id === offer.model);
+  if (!model) {
+    return { ok: false, statusCode: 404, kind: 'model_not_found', message: `The model \`${providerModel}\` does not exist or you do not have access to it.` };
+  }
+  const maxTokens = requestedMaxTokens ?? model.maxOutputTokens;
+  if (maxTokens > model.maxOutputTokens) {
+    return { ok: false, statusCode: 400, kind: 'invalid_value', message: `max_tokens is too large: ${maxTokens}. This model supports at most ${model.maxOutputTokens} completion tokens.` };
+  }
+  const promptTokens = countTokens(model.tokenizer, prompt);
+  if (promptTokens + maxTokens > model.contextTokens) {
+    return { ok: false, statusCode: 400, kind: 'context_length_exceeded', message: `This model's maximum context length is ${model.contextTokens} tokens; you requested ${promptTokens + maxTokens}.` };
+  }
+  const answer = generateCompletion(ctx.seed, model.id, model.tokenizer, prompt, maxTokens);
+  return { ok: true, promptTokens, ...answer };
+}
+
+/** Answers one chat completion as the provider would when nothing goes wrong. */
 export function answerChatCompletion(ctx: ChatContext, rawBody: unknown): WireReply {
   const parsed = chatRequestSchema.safeParse(rawBody);
   if (!parsed.success) {
@@ -92,27 +117,11 @@ export function answerChatCompletion(ctx: ChatContext, rawBody: unknown): WireRe
     return openAiError(400, `Invalid request: ${issue.path.join('.')}: ${issue.message}`, 'invalid_request_error', 'invalid_request', issue.path.join('.'));
   }
   const request = parsed.data;
-  const offer = ctx.provider.models.find((m) => m.providerModel === request.model);
-  const model = offer && ctx.catalogue.models.find((m) => m.id === offer.model);
-  if (!model) {
-    return openAiError(404, `The model \`${request.model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+  const answer = generateAnswer(ctx, request.model, promptOf(request.messages), request.max_completion_tokens ?? request.max_tokens);
+  if (!answer.ok) {
+    const param = { model_not_found: 'model', invalid_value: 'max_tokens', context_length_exceeded: 'messages' }[answer.kind];
+    return openAiError(answer.statusCode, answer.message, 'invalid_request_error', answer.kind, param);
   }
-  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens;
-  if (maxTokens > model.maxOutputTokens) {
-    return openAiError(400, `max_tokens is too large: ${maxTokens}. This model supports at most ${model.maxOutputTokens} completion tokens.`, 'invalid_request_error', 'invalid_value', 'max_tokens');
-  }
-  const prompt = promptOf(request.messages);
-  const promptTokens = countTokens(model.tokenizer, prompt);
-  if (promptTokens + maxTokens > model.contextTokens) {
-    return openAiError(
-      400,
-      `This model's maximum context length is ${model.contextTokens} tokens; you requested ${promptTokens + maxTokens}.`,
-      'invalid_request_error',
-      'context_length_exceeded',
-      'messages',
-    );
-  }
-  const answer = generateCompletion(ctx.seed, model.id, model.tokenizer, prompt, maxTokens);
   return {
     statusCode: 200,
     completionTokens: answer.completionTokens,
@@ -130,9 +139,9 @@ export function answerChatCompletion(ctx: ChatContext, rawBody: unknown): WireRe
         },
       ],
       usage: {
-        prompt_tokens: promptTokens,
+        prompt_tokens: answer.promptTokens,
         completion_tokens: answer.completionTokens,
-        total_tokens: promptTokens + answer.completionTokens,
+        total_tokens: answer.promptTokens + answer.completionTokens,
       },
       system_fingerprint: null,
     },

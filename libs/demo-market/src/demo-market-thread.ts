@@ -13,7 +13,7 @@ export interface ThreadClock {
 
 export interface MarketThreadData {
   readonly catalogue: DemoMarketCatalogue;
-  readonly options: Omit<DemoMarketOptions, 'now'>;
+  readonly options: Omit<DemoMarketOptions, 'now' | 'onRequest'>;
   readonly clock?: ThreadClock;
   readonly state: MarketState;
 }
@@ -47,7 +47,7 @@ function workerScript(): MarketThreadScript {
  */
 export async function startDemoMarketThread(
   catalogue: DemoMarketCatalogue,
-  options: Omit<DemoMarketOptions, 'now'> = {},
+  options: Omit<DemoMarketOptions, 'now' | 'onRequest'> = {},
   clock?: ThreadClock,
   /** demo-market.worker unless given (a spec runs a stand-in). */
   script: MarketThreadScript = workerScript(),

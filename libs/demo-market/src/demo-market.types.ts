@@ -15,8 +15,12 @@ export interface DemoMarketCatalogue {
   readonly providers: readonly DemoProviderSpec[];
 }
 
+/** The wire API a demo provider speaks, as the catalogue's `api` names it (default `openai`). */
+export type DemoProviderApi = 'openai' | 'anthropic' | 'gemini';
+
 export interface DemoProviderSpec {
   readonly id: string;
+  readonly api?: DemoProviderApi;
   readonly baseUrl: string;
   readonly models: readonly { readonly model: string; readonly providerModel: string }[];
   readonly latency: { readonly ttftMs: number; readonly perOutputTokenMs: number; readonly jitterPercent: number };
@@ -48,10 +52,20 @@ export interface DemoMarketOptions {
   /** The Retry-After a 429 carries. */
   readonly retryAfterMs?: number;
   readonly now?: () => number;
+  /** Sees every authenticated request as it arrived (in-thread markets only): tests check what was sent. */
+  readonly onRequest?: (request: ReceivedRequest) => void;
+}
+
+export interface ReceivedRequest {
+  readonly providerId: string;
+  readonly method: string;
+  /** Path and query, e.g. `/v1beta/models/gemini-x:streamGenerateContent?alt=sse`. */
+  readonly url: string;
+  readonly body: unknown;
 }
 
 export interface ProviderCallStats {
-  /** Every POST /v1/chat/completions that passed auth, whatever its outcome. */
+  /** Every live call that passed auth (a chat completion, a message, a generateContent), whatever its outcome. */
   chatCompletions: number;
   succeeded: number;
   rateLimited: number;
@@ -64,7 +78,10 @@ export interface ProviderCallStats {
 }
 
 export interface DemoMarket {
-  /** OpenAI-compatible base URL (…/v1) of each demo:// provider, by provider id. */
+  /**
+   * Each demo:// provider's base URL, by provider id, as its family's SDK takes it: …/v1 for
+   * OpenAI-compatible ones, the bare origin for Anthropic and Gemini.
+   */
   readonly providers: Readonly<Record<string, string>>;
   readonly apiKeys: Readonly<Record<string, string>>;
   setFailures(providerId: string, rates: Partial<FailureRates>): void;

@@ -81,23 +81,26 @@ function usageOf(response: GenerateContentResponse): { inputTokens: number; outp
 }
 
 interface GoogleErrorBody {
-  error?: { code?: number; message?: string; status?: string; details?: { '@type'?: string; retryDelay?: string }[] };
+  error?: { code?: number; message?: string; status?: string; details?: { '@type'?: string; retryDelay?: string; reason?: string }[] };
 }
 
 /** The SDK puts the whole error body, as JSON, in the message: take the provider's own words and wait back out. */
-function parsedError(err: ApiError): { message: string; providerCode: string | null; retryAfterMs: number | null } {
+function parsedError(err: ApiError): { status: number; message: string; providerCode: string | null; retryAfterMs: number | null } {
   const raw = err.message.startsWith('got status: ') ? err.message.slice(err.message.indexOf('{')) : err.message;
   try {
     const body = JSON.parse(raw) as GoogleErrorBody;
     const retryDelay = body.error?.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'))?.retryDelay;
     const seconds = retryDelay ? Number.parseFloat(retryDelay) : Number.NaN;
+    // Gemini answers a wrong key with a 400 whose ErrorInfo names it: an auth failure all the same.
+    const badKey = body.error?.details?.some((d) => d['@type']?.endsWith('google.rpc.ErrorInfo') && d.reason === 'API_KEY_INVALID');
     return {
+      status: badKey ? 401 : err.status,
       message: body.error?.message ?? raw,
       providerCode: body.error?.status ?? null,
       retryAfterMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : null,
     };
   } catch {
-    return { message: raw, providerCode: null, retryAfterMs: null };
+    return { status: err.status, message: raw, providerCode: null, retryAfterMs: null };
   }
 }
 
@@ -120,7 +123,12 @@ export class GeminiAdapter implements ProviderPort {
     const key = `${provider.baseUrl}\n${provider.apiKey}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new GoogleGenAI({ apiKey: provider.apiKey, httpOptions: { baseUrl: provider.baseUrl, timeout: this.options.timeoutMs } });
+      client = new GoogleGenAI({
+        apiKey: provider.apiKey,
+        // Our own fetch: the SDK's default reaches for undici's global dispatcher, which a
+        // sandboxed realm (jest) lacks; our timeout is far below undici's own anyway.
+        httpOptions: { baseUrl: provider.baseUrl, timeout: this.options.timeoutMs, fetch: (input, init) => fetch(input, init) },
+      });
       this.clients.set(key, client);
     }
     return client;
@@ -128,7 +136,7 @@ export class GeminiAdapter implements ProviderPort {
 
   classifyError(providerId: string, err: unknown): ProviderError {
     if (err instanceof ProviderError) return err;
-    if (err instanceof ApiError) return classifyHttpFailure(providerId, { status: err.status, ...parsedError(err) });
+    if (err instanceof ApiError) return classifyHttpFailure(providerId, parsedError(err));
     if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return new ProviderTimeoutError(providerId, 'request timed out');
     // undici's fetch fails with a TypeError whose cause is the socket's error.
     if (err instanceof TypeError && err.message === 'fetch failed') {
