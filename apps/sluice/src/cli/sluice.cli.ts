@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminClient, ApiError } from './admin-client';
+import { checkCatalogue } from './catalogue-check';
 
 /**
  * `npm run sluice -- <command>`: the operator's CLI. It talks to a running Sluice over HTTP
@@ -48,6 +49,17 @@ export function buildCli(out: (line: string) => void = console.log, env: Record<
     .option('--reference <ref>', 'idempotency reference for this credit')
     .action(async (accountId: string, amount: number, opts: { reference?: string }) => {
       out(JSON.stringify(await client().creditAccount(accountId, amount, opts.reference), null, 2));
+    });
+
+  const catalogue = program.command('catalogue').description('provider catalogues (no running Sluice needed)');
+  catalogue
+    .command('check')
+    .description('validate a catalogue file: what is wrong, or what it offers and which provider keys are set')
+    .argument('<file>')
+    .action((file: string) => {
+      const report = checkCatalogue(file, env);
+      for (const line of report.lines) out(line);
+      if (!report.ok) process.exitCode = 1;
     });
   return program;
 }
