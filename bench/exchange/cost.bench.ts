@@ -5,6 +5,11 @@
  *
  *   npm run bench:cost -- [--objects 300] [--workloads 60:600,1440:600] [--latency-scale 0.01]
  *                         [--origin 2026-01-14T12:00:00.000Z] [--models qwen-7b,llama-3.1-8b,...]
+ *                         [--catalogue config/catalogue.example.json]
+ *
+ * --catalogue runs another catalogue's market offline: its prices, schedules, latencies and batch
+ * APIs, every provider served by the demo market (`demo://<id>`, in its own wire format); --models
+ * then defaults to every model the catalogue offers.
  *
  * Each workload `sla:timeScale` starts a fresh Sluice with SLUICE_TIME_SCALE=timeScale (simulated
  * time runs that much faster), the demo market at SLUICE_DEMO_LATENCY_SCALE=--latency-scale and
@@ -24,13 +29,18 @@
  *               model, of tokenCostMicros(providerPriceAt(provider, model, submittedAt), the
  *               object's actual input and output tokens) — the live list price in force at
  *               ObjectSubmitted.occurredAt (simulated time), no batch discount
- *   ratio     = realised / onDemand (overall and per model)
+ *   cheapest  = the same with the CHEAPEST provider's live list cost at submission instead of the
+ *               median: what a price-sorted router sending each object at once would pay
+ *   ratio     = realised / onDemand (overall and per model); ratioToCheapestNow = realised / cheapest
  *   attained  = share of submitted objects whose ObjectCompleted.occurredAt ≤ ObjectSubmitted
  *               .payload.deadlineAt (both simulated time); abandoned objects count as missed
  *
  * Prints one JSON line with one entry per workload.
  */
 import { loadCatalogue, providerPriceAt, providersFor, tokenCostMicros } from '@sluice/catalogue';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DEMO_MODELS, call, items, openAccount, round, startExchange, watchObjects, runBenchmark } from './harness';
@@ -41,13 +51,23 @@ const { values: args } = parseArgs({
     workloads: { type: 'string', default: '60:600,1440:600' },
     'latency-scale': { type: 'string', default: '0.01' },
     origin: { type: 'string', default: '2026-01-14T12:00:00.000Z' },
-    models: { type: 'string', default: DEMO_MODELS.join(',') },
+    models: { type: 'string' },
+    catalogue: { type: 'string' },
   },
 });
 const OBJECTS = Number(args.objects);
 const LATENCY_SCALE = args['latency-scale'];
-const MODELS = args.models!.split(',');
-const catalogue = loadCatalogue();
+const catalogue = args.catalogue ? loadCatalogue(args.catalogue) : loadCatalogue();
+const MODELS = args.models?.split(',') ?? (args.catalogue ? catalogue.models.filter((m) => providersFor(catalogue, m.id).length > 0).map((m) => m.id) : [...DEMO_MODELS]);
+/** The catalogue the exchange runs on: --catalogue's with every provider on the demo market. */
+const CATALOGUE_ENV: Record<string, string> = args.catalogue ? { SLUICE_CATALOGUE: offlineCopy() } : {};
+
+function offlineCopy(): string {
+  const offline = { ...catalogue, providers: catalogue.providers.map((p) => ({ ...p, baseUrl: `demo://${p.id}` })) };
+  const path = join(mkdtempSync(join(tmpdir(), 'sluice-bench-cost-')), 'catalogue.json');
+  writeFileSync(path, JSON.stringify(offline));
+  return path;
+}
 const CONTEXT = Array.from({ length: 12 }, (_, i) => `Paragraph ${i + 1}: the exchange routes each request to a provider whose price and latency fit the profile.`).join(' ');
 
 interface Submitted {
@@ -70,12 +90,15 @@ const median = (values: number[]): number => {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
 
+const liveCosts = (sub: Submitted, done: Completed): number[] =>
+  providersFor(catalogue, sub.model).map(({ provider }) => tokenCostMicros(providerPriceAt(provider, sub.model, sub.submittedAt), done.inputTokens, done.outputTokens));
 /** The on-demand reference: the median over the model's providers of the live list cost at submission. */
-const onDemandMicros = (sub: Submitted, done: Completed): number =>
-  median(providersFor(catalogue, sub.model).map(({ provider }) => tokenCostMicros(providerPriceAt(provider, sub.model, sub.submittedAt), done.inputTokens, done.outputTokens)));
+const onDemandMicros = (sub: Submitted, done: Completed): number => median(liveCosts(sub, done));
+/** What a price-sorted router pays: the cheapest provider's live list cost at submission. */
+const cheapestNowMicros = (sub: Submitted, done: Completed): number => Math.min(...liveCosts(sub, done));
 
 async function runWorkload(sla: number, timeScale: number) {
-  const ex = await startExchange({ SLUICE_TIME_SCALE: String(timeScale), SLUICE_DEMO_LATENCY_SCALE: LATENCY_SCALE, SLUICE_CLOCK_ORIGIN: args.origin! });
+  const ex = await startExchange({ SLUICE_TIME_SCALE: String(timeScale), SLUICE_DEMO_LATENCY_SCALE: LATENCY_SCALE, SLUICE_CLOCK_ORIGIN: args.origin!, ...CATALOGUE_ENV });
   try {
     const { key, accountId } = await openAccount(ex, `bench-cost-${sla}`, 10_000);
     const submitted = new Map<string, Submitted>();
@@ -105,6 +128,7 @@ async function runWorkload(sla: number, timeScale: number) {
 
     let realised = 0;
     let onDemand = 0;
+    let cheapestNow = 0;
     let onTime = 0;
     const byModel: Record<string, { objects: number; realised: number; onDemand: number }> = {};
     const routes: Record<string, number> = {};
@@ -113,6 +137,7 @@ async function runWorkload(sla: number, timeScale: number) {
       const reference = onDemandMicros(s, done);
       realised += done.providerCostMicros;
       onDemand += reference;
+      cheapestNow += cheapestNowMicros(s, done);
       if (done.at <= s.deadlineAt) onTime += 1;
       const m = (byModel[s.model] ??= { objects: 0, realised: 0, onDemand: 0 });
       m.objects += 1;
@@ -131,6 +156,7 @@ async function runWorkload(sla: number, timeScale: number) {
       abandoned: Object.fromEntries([...new Set(abandoned.values())].map((c) => [c, [...abandoned.values()].filter((v) => v === c).length])),
       slaAttainment: round(onTime / OBJECTS, 4),
       costRatio: round(realised / onDemand, 3),
+      ratioToCheapestNow: round(realised / cheapestNow, 3),
       realisedUsd: round(realised / 1e6, 4),
       onDemandUsd: round(onDemand / 1e6, 4),
       byModel: Object.fromEntries(Object.entries(byModel).map(([m, v]) => [m, { objects: v.objects, ratio: round(v.realised / v.onDemand, 3) }])),
@@ -149,7 +175,7 @@ async function main() {
     const [sla, scale] = w.split(':').map(Number);
     workloads.push(await runWorkload(sla, scale));
   }
-  console.log(JSON.stringify({ bench: 'cost', latencyScale: Number(LATENCY_SCALE), origin: args.origin, models: MODELS, onDemand: 'median provider live list price at submission', workloads }));
+  console.log(JSON.stringify({ bench: 'cost', catalogue: args.catalogue ?? 'demo', latencyScale: Number(LATENCY_SCALE), origin: args.origin, models: MODELS, onDemand: 'median provider live list price at submission', workloads }));
 }
 
 runBenchmark(main);
