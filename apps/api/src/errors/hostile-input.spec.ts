@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Catalogue as Events, createEvent } from '@sluice/events';
 import { startServiceHarness, TEST_ADMIN_KEY, type ServiceHarness } from '@sluice/testing';
 import { apiService } from '../service';
 
@@ -134,3 +136,52 @@ describe('downloading a file whose name is not ASCII', () => {
     expect(await res.json()).toMatchObject({ file_name: 'données 😀.jsonl' });
   });
 });
+
+describe('the smaller breaks of issue #23', () => {
+  it('answers "Bearer <key> extra" with what is wrong with the header, not "missing API key"', async () => {
+    const res = await call('GET', '/v1/balance', '', undefined, { authorization: `Bearer ${account.api_key} extra` });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('more than "Bearer <key>"') });
+    expect((await call('GET', '/v1/balance', account.api_key)).status).toBe(200);
+  });
+
+  it('refuses the file names . and .. (in the path or in the multipart part)', async () => {
+    for (const name of ['.', '..']) {
+      const inPath = await raw(`PUT /v0/files/${name} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${account.api_key}\r\nContent-Type: application/jsonl\r\nContent-Length: 2\r\n\r\n{}`);
+      expect(inPath).toMatchObject({ status: 400, body: { error: { code: 'invalid_file_name' } } });
+      const form = new FormData();
+      form.append('file', new Blob(['{}\n']), name);
+      const inPart = await fetch(`${harness.url}/v0/files/`, { method: 'PUT', headers: { authorization: `Bearer ${account.api_key}` }, body: form });
+      expect([inPart.status, ((await inPart.json()) as { error: { code: string } }).error.code]).toEqual([400, 'invalid_file_name']);
+    }
+  });
+
+  it('answers an upload sent as application/json with 415 unsupported_media_type saying how to send it, not empty_file', async () => {
+    const res = await call('PUT', '/v0/files/data.jsonl', account.api_key, '{"key":"a","request":{}}', { 'content-type': 'application/json' });
+    expect(res.status).toBe(415);
+    expect(res.body.error).toMatchObject({ code: 'unsupported_media_type', message: expect.stringContaining('multipart/form-data') });
+  });
+
+  it('points output_url where the caller reached Sluice behind a TLS ingress (X-Forwarded-Proto, X-Forwarded-Host)', async () => {
+    const submitted = await call('POST', '/v0/infer/', account.api_key, JSON.stringify([{ sla: 60, model: 'openai:gpt-4o', input: 'hi' }]), { 'output-format': 'jsonl' });
+    const taskId = (submitted.body as unknown as { task_id: string }).task_id;
+    const output = { fileId: randomUUID(), fileName: 'output.jsonl', blobKey: 'files/out', lines: 1, bytes: 10, sha256: 'a'.repeat(64) };
+    await harness.bus.emit([createEvent(Events.TaskOutputReady, { ...output, taskId, accountId: account.account_id }, { correlationId: taskId })]);
+    const behindIngress = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'sluice.example.com' };
+    const task = await until(async () => {
+      const t = await call('GET', `/v0/infer/task/${taskId}`, account.api_key, undefined, behindIngress);
+      return (t.body as unknown as { output_url?: string }).output_url;
+    });
+    expect(task).toBe(`https://sluice.example.com/v0/files/${output.fileId}/content`);
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined || Date.now() > deadline) return value as T;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+

@@ -36,8 +36,13 @@ function clientErrorHandler(err: Error & { code?: string }, socket: Socket): voi
   socket.destroy(err);
 }
 
-/** The API's Fastify server options: errors raised before any route is reached answer in the envelope. */
-export const apiServerOptions: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> = {
+/**
+ * The API's Fastify server options: errors raised before any route is reached answer in the
+ * envelope; behind a TLS ingress, `X-Forwarded-Proto`/`-Host` say where the caller reached us
+ * (output_url points back there; a caller that forges them only misleads itself).
+ */
+export const apiServerOptions: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler' | 'trustProxy'> = {
+  trustProxy: true,
   frameworkErrors(err, request, reply) {
     const { status, body } = forRoute(request.url, filter.toResponse(fromFramework(err)));
     // The reply's generics are the route's, and this runs before any route.

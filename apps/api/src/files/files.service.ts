@@ -15,7 +15,8 @@ import { pipeReporting, uploadSource } from './upload-source';
 /** Uploads beyond this are refused with 413 `file_too_large` unless the operator sets SLUICE_MAX_UPLOAD_BYTES. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const JSONL_NAME = /\.(jsonl|ndjson|jsonlines)$/i;
-const FILE_NAME = /^[^/\\\u0000-\u001f]{1,255}$/;
+// Not `.` or `..`: names that mean folders wherever the file is saved.
+const FILE_NAME = /^(?!\.\.?$)[^/\\\u0000-\u001f]{1,255}$/;
 
 const tooLarge = (maxBytes: number) => new RequestError(413, 'file_too_large', `the file is larger than the limit of ${maxBytes} bytes`);
 const blobKeyOf = (accountId: string, fileId: string) => `files/${accountId}/${fileId}`;
@@ -46,7 +47,7 @@ export class FilesService {
     const fileName = (pathName ?? source.fileName ?? '').trim();
     if (!FILE_NAME.test(fileName)) {
       source.stream.resume();
-      throw new RequestError(400, 'invalid_file_name', 'name the file in the path (PUT /v0/files/data.jsonl) or in the multipart part: 1 to 255 characters, no slashes');
+      throw new RequestError(400, 'invalid_file_name', 'name the file in the path (PUT /v0/files/data.jsonl) or in the multipart part: 1 to 255 characters, no slashes, not . or ..');
     }
     const fileId = randomUUID();
     const blobKey = blobKeyOf(accountId, fileId);
