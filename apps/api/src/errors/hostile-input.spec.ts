@@ -86,6 +86,14 @@ describe('a NUL in a path id', () => {
   });
 });
 
+describe('a NUL in a body id', () => {
+  it('answers a file_id holding a NUL with 422 naming it, and submits nothing', async () => {
+    const res = await call('POST', '/v0/infer/', account.api_key, JSON.stringify([{ file_id: 'a\u0000b', sla: 60 }]));
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'validation_error', fields: [{ field: 'items[0].file_id' }] });
+  });
+});
+
 describe('amounts below one micro-dollar', () => {
   it('refuses an admin credit of 1e-9 and an account opened with credit_usd 1e-7, instead of crediting 0', async () => {
     const credit = await call('POST', `/v0/admin/accounts/${account.account_id}/credit`, TEST_ADMIN_KEY, JSON.stringify({ amount_usd: 1e-9 }));
