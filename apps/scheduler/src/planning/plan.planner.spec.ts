@@ -1,6 +1,6 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import type { Pricing } from '@sluice/events';
-import { BATCH_MAX_WAIT_MS, planObject, retryDelayMs, type PlanInput } from './plan.planner';
+import { BATCH_MAX_WAIT_MS, SLA_RETRY_CAP_MS, planObject, retryDelayMs, slaRetryDelayMs, type PlanInput } from './plan.planner';
 
 const catalogue = loadCatalogue();
 const tenAm = new Date('2026-03-04T10:00:00.000Z');
@@ -72,5 +72,16 @@ describe('retryDelayMs', () => {
     [20, undefined, 120_000],
   ])('attempt %p, provider asked %p ms → %p ms', (attempt, retryAfterMs, expected) => {
     expect(retryDelayMs(attempt, retryAfterMs)).toBe(expected);
+  });
+});
+
+describe('slaRetryDelayMs: capped exponential backoff with jitter', () => {
+  it('doubles from 2 s, stops at the cap, spreads by at most a fifth either way, and never undercuts Retry-After', () => {
+    expect(slaRetryDelayMs(1, 0.5)).toBe(2_000);
+    expect(slaRetryDelayMs(4, 0.5)).toBe(16_000);
+    expect(slaRetryDelayMs(60, 0.5)).toBe(SLA_RETRY_CAP_MS);
+    expect(slaRetryDelayMs(60, 0)).toBe(SLA_RETRY_CAP_MS * 0.8);
+    expect(slaRetryDelayMs(60, 0.999_999)).toBeLessThanOrEqual(SLA_RETRY_CAP_MS * 1.2);
+    expect(slaRetryDelayMs(1, 0.5, 45_000)).toBe(45_000);
   });
 });

@@ -114,3 +114,28 @@ export function retryDelayMs(attempt: number, retryAfterMs?: number): number {
   const backoff = Math.min(120_000, 2_000 * 2 ** Math.max(0, attempt - 1));
   return Math.max(backoff, retryAfterMs ?? 0);
 }
+
+/** An SLA object's retries back off up to this (simulated time): a day-long window sees ~150 tries. */
+export const SLA_RETRY_CAP_MS = 10 * 60_000;
+/** Retries spread by up to this share either way, so objects that failed together do not return together. */
+export const RETRY_JITTER = 0.2;
+
+/**
+ * The backoff of an SLA object's retry: exponential from 2 s, capped at SLA_RETRY_CAP_MS, spread
+ * by `unit` (0–1, the caller's jitter draw), never sooner than the provider asked.
+ */
+export function slaRetryDelayMs(attempt: number, unit: number, retryAfterMs?: number): number {
+  const backoff = Math.min(SLA_RETRY_CAP_MS, 2_000 * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  const spread = backoff * (1 + RETRY_JITTER * (2 * unit - 1));
+  return Math.round(Math.max(spread, retryAfterMs ?? 0));
+}
+
+/**
+ * The latest moment a retry of the object can start and still finish inside its window: the
+ * deadline less the fastest live provider's expected time for it, with the plans' headroom.
+ */
+export function latestRetryStart(catalogue: Catalogue, input: PlanInput, now: Date): Date {
+  const fastest = fastestLiveOption(catalogue, input.model, { inputTokens: input.inputTokens, outputTokens: input.outputTokens }, now);
+  const latency = fastest ? fastest.expectedDoneAt.getTime() - fastest.runAt.getTime() : 0;
+  return new Date(input.deadlineAt.getTime() - Math.ceil(latency * PLAN_SAFETY_FACTOR));
+}

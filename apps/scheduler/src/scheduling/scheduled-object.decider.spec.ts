@@ -56,10 +56,36 @@ describe('scheduler decider: failures and outcomes', () => {
     expect(decide(given({ status: 'completed' }), failure(1, true), ctx)).toMatchObject({ state: { status: 'completed' }, events: [] });
   });
 
-  it('a transient failure on the last allowed attempt abandons with its code', () => {
-    const { state, events } = decide(given({ attempt: MAX_ATTEMPTS }), failure(MAX_ATTEMPTS, true), ctx);
+  it('an item without an SLA window gives up after its last quick attempt, with the code', () => {
+    const noSla = { slaMinutes: null, deadlineAt: at(5 * 60_000) };
+    const { state, events } = decide(given({ ...noSla, attempt: MAX_ATTEMPTS }), failure(MAX_ATTEMPTS, true), ctx);
     expect(state?.status).toBe('abandoned');
     expect(events[0]).toMatchObject({ type: 'ObjectAbandoned', payload: { code: 'provider_unavailable', attempts: MAX_ATTEMPTS } });
+  });
+
+  it('an SLA object keeps retrying past the quick attempts while its window leaves time, no sooner than the capped backoff', () => {
+    const day = { slaMinutes: 1440, deadlineAt: at(24 * 3_600_000), escalateAt: at(23 * 3_600_000) };
+    const late = decide(given({ ...day, attempt: 40 }), failure(40, true), ctx);
+    expect(late.state?.status).toBe('scheduled');
+    expect(late.events[0]).toMatchObject({ type: 'ObjectScheduled', payload: { reason: expect.stringMatching(/^retry 40 after provider_unavailable: /) } });
+    expect(late.state!.dueAt!.getTime() - now.getTime()).toBeGreaterThanOrEqual(8 * 60_000);
+  });
+
+  it('an SLA object gives up once a retry could no longer finish inside its window, naming attempts, providers and the last error', () => {
+    const { state, events } = decide(given({ deadlineAt: at(3_000), attempt: 9, avoidProviders: ['bargain'] }), failure(9, true), ctx);
+    expect(state?.status).toBe('abandoned');
+    expect(events[0]).toMatchObject({ type: 'ObjectAbandoned', payload: { code: 'provider_unavailable', attempts: 9 } });
+    const { message } = events[0].payload as { message: string };
+    expect(message).toMatch(/^gave up after 9 attempts: a retry could no longer finish inside the SLA window \(providers avoided after failing: bargain, midway\); last error: x$/);
+  });
+
+  it('once every provider of the model has failed, the next plan avoids only the last one, so a long retry goes round again', () => {
+    const model = { work: { model: 'qwen-7b', input: { text: 'hi' }, maxOutputTokens: 100 } };
+    const providers = ctx.catalogue.providers.filter((p) => p.models.some((m) => m.model === 'qwen-7b')).map((p) => p.id);
+    const others = providers.filter((id) => id !== 'midway');
+    const { state } = decide(given({ ...model, avoidProviders: others }), failure(1, true), ctx);
+    expect(others.length).toBeGreaterThan(0);
+    expect(state?.avoidProviders).toEqual(['midway']);
   });
 
   it('a transient failure with no time left before the deadline abandons', () => {

@@ -13,9 +13,14 @@ import {
   type SluiceEvent,
   type Work,
 } from '@sluice/events';
-import { planObject, retryDelayMs, type Plan } from '../planning/plan.planner';
+import { createHash } from 'node:crypto';
+import { providersFor } from '@sluice/catalogue';
+import { latestRetryStart, planObject, retryDelayMs, slaRetryDelayMs, type Plan } from '../planning/plan.planner';
 
-/** After this many dispatches a transient failure ends the object. */
+/**
+ * After this many dispatches a transient failure ends an object without an SLA window (its
+ * customer is waiting); an SLA object retries for as long as its window allows.
+ */
 export const MAX_ATTEMPTS = 6;
 
 export type ScheduledStatus = 'awaiting_funds' | 'awaiting_submission' | 'scheduled' | 'dispatched' | 'completed' | 'abandoned';
@@ -201,27 +206,63 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
       const p = event.payload;
       if (o.status !== 'dispatched' || p.attempt !== o.attempt) return { state: current, events: [] };
       if (!p.transient) return abandon(o, p.code, p.message, ctx);
-      if (o.attempt >= MAX_ATTEMPTS) return abandon(o, p.code, `gave up after ${o.attempt} attempts: ${p.message}`, ctx);
-      const retryAt = new Date(ctx.now.getTime() + retryDelayMs(o.attempt, p.retryAfterMs));
-      if (o.deadlineAt && retryAt.getTime() >= o.deadlineAt.getTime()) {
-        return abandon(o, p.code, `no time left before the deadline to retry: ${p.message}`, ctx);
-      }
-      const avoid = p.providerId && !o.avoidProviders.includes(p.providerId) ? [...o.avoidProviders, p.providerId] : o.avoidProviders;
-      return schedule({ ...o, avoidProviders: avoid }, retryAt, ctx, `retry after ${p.code}: `);
+      return retry({ ...o, avoidProviders: avoidAfter(o, p.providerId, ctx) }, p.code, p.message, ctx, p.retryAfterMs);
     }
     case 'QuoteRejected': {
       const p = event.payload;
       if (o.status !== 'dispatched' || p.attempt !== o.attempt) return { state: current, events: [] };
-      if (o.pricing?.kind !== 'sla' || o.attempt >= MAX_ATTEMPTS) return abandon(o, p.code, p.message, ctx);
-      const retryAt = new Date(ctx.now.getTime() + retryDelayMs(o.attempt));
-      if (o.deadlineAt && retryAt.getTime() >= o.deadlineAt.getTime()) return abandon(o, p.code, p.message, ctx);
-      return schedule(o, retryAt, ctx, `retry after ${p.code}: `);
+      if (o.pricing?.kind !== 'sla') return abandon(o, p.code, p.message, ctx);
+      return retry(o, p.code, p.message, ctx);
     }
     default: {
       const unhandled: never = event;
       return unhandled;
     }
   }
+}
+
+/** A draw in [0, 1) fixed by the object and attempt: the decider stays a pure function. */
+function jitterUnit(o: ScheduledObject): number {
+  return createHash('sha256').update(`${o.objectId}:${o.attempt}`).digest().readUInt32BE(0) / 2 ** 32;
+}
+
+/**
+ * The providers the next plan avoids after `failed` failed: every one that failed so far, until
+ * that would leave none of the model's providers; then only the last one (or none, when the
+ * model has a single provider), so that a long retry goes round them again.
+ */
+function avoidAfter(o: ScheduledObject, failed: string | undefined, ctx: DecideContext): string[] {
+  if (!failed || !o.work) return o.avoidProviders;
+  const avoid = o.avoidProviders.includes(failed) ? o.avoidProviders : [...o.avoidProviders, failed];
+  const serving = providersFor(ctx.catalogue, o.work.model).map(({ provider }) => provider.id);
+  if (serving.every((id) => avoid.includes(id))) return serving.length > 1 ? [failed] : [];
+  return avoid;
+}
+
+/**
+ * A transient failure or a rejected quote. An SLA object retries with capped exponential backoff
+ * and jitter until a retry could no longer finish inside its window; an object without a window
+ * (its customer is waiting) gets MAX_ATTEMPTS quick tries before its deadline.
+ */
+function retry(o: ScheduledObject, code: string, message: string, ctx: DecideContext, retryAfterMs?: number): Decision {
+  const windowed = o.pricing?.kind === 'sla' && o.slaMinutes !== null && o.work !== null && o.deadlineAt !== null;
+  const tried = o.avoidProviders.length > 0 ? ` (providers avoided after failing: ${o.avoidProviders.join(', ')})` : '';
+  if (!windowed) {
+    if (o.attempt >= MAX_ATTEMPTS) return abandon(o, code, `gave up after ${o.attempt} attempts: ${message}`, ctx);
+    const retryAt = new Date(ctx.now.getTime() + retryDelayMs(o.attempt, retryAfterMs));
+    if (o.deadlineAt && retryAt.getTime() >= o.deadlineAt.getTime()) return abandon(o, code, `no time left before the deadline to retry: ${message}`, ctx);
+    return schedule(o, retryAt, ctx, `retry after ${code}: `);
+  }
+  const retryAt = new Date(ctx.now.getTime() + slaRetryDelayMs(o.attempt, jitterUnit(o), retryAfterMs));
+  const latest = latestRetryStart(
+    ctx.catalogue,
+    { model: o.work!.model, inputTokens: o.inputTokens, outputTokens: o.work!.maxOutputTokens, slaMinutes: o.slaMinutes, deadlineAt: o.deadlineAt!, pricing: o.pricing!, avoidProviders: [] },
+    ctx.now,
+  );
+  if (retryAt.getTime() > latest.getTime()) {
+    return abandon(o, code, `gave up after ${o.attempt} attempts: a retry could no longer finish inside the SLA window${tried}; last error: ${message}`, ctx);
+  }
+  return schedule(o, retryAt, ctx, `retry ${o.attempt} after ${code}: `);
 }
 
 /**
