@@ -8,7 +8,10 @@ const EmbeddedEnv = z.looseObject({
   SLUICE_DATA_DIR: z.string().min(1).default('.sluice').transform((dir) => resolve(dir)),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   SLUICE_CATALOGUE: z.string().min(1).optional(),
-  /** JSON `{providerId: {baseUrl, apiKey}}` for real providers; without it the demo market serves them. */
+  /**
+   * JSON `{providerId: {baseUrl, apiKey}}`: replaces those providers' endpoints. The others keep
+   * theirs: the demo market for demo:// ones, the catalogue URL and `apiKeyEnv` key for real ones.
+   */
   SLUICE_PROVIDER_ENDPOINTS: z.string().min(1).optional(),
   /** Demo market latency multiplier: 1 = the catalogue's figures, 0 = instant. */
   SLUICE_DEMO_LATENCY_SCALE: z.coerce.number().min(0).default(1),

@@ -9,8 +9,10 @@ import type { ServiceDatabaseOptions } from '@sluice/persistence';
 import {
   admissionPriority,
   createClock,
+  demoApiKeysFrom,
   loadCatalogueOrFail,
-  providerEndpointsFrom,
+  resolveProviderEndpoints,
+  unreachableProvidersWarning,
   type Clock,
   type ProviderEndpoint,
   type RunningService,
@@ -25,7 +27,7 @@ export interface EmbeddedSluice {
   url: string;
   log: EventLog;
   clock: Clock;
-  /** The demo provider market, unless real provider endpoints were configured. */
+  /** The demo provider market, serving the catalogue's demo:// providers (none: no market). */
   market?: DemoMarket;
   /**
    * Settles, with the reason, if a part of this process ended on its own (the services thread,
@@ -57,6 +59,7 @@ export type Engine =
 
 function startMarket(config: EmbeddedConfig, catalogue: Catalogue, threadClock: ThreadClock, clock: Clock): Promise<DemoMarket> {
   const options = {
+    apiKeys: demoApiKeysFrom(catalogue, config as Record<string, string | undefined>),
     seed: config.SLUICE_DEMO_SEED,
     latencyScale: config.SLUICE_DEMO_LATENCY_SCALE,
     // Batch jobs age on the simulated clock, so their turnaround is not divided again.
@@ -68,7 +71,8 @@ function startMarket(config: EmbeddedConfig, catalogue: Catalogue, threadClock: 
 
 /**
  * All five services in one process on the embedded log and embedded databases in the data
- * folder, with the demo provider market on loopback unless real endpoints are configured.
+ * folder, with the demo provider market on loopback for the catalogue's demo:// providers
+ * (real ones are called at their base URL with the key their `apiKeyEnv` names).
  * On the embedded engine the API runs on this thread and the other four on a thread of their
  * own (SLUICE_SERVICE_THREAD), on this thread's log.
  */
@@ -84,10 +88,14 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
     realOriginMs,
   };
   const clock = createClock({ scale: threadClock.scale, origin: new Date(threadClock.originMs), realOrigin: realOriginMs });
-  const market = config.SLUICE_PROVIDER_ENDPOINTS ? undefined : await startMarket(config, catalogue, threadClock, clock);
-  const providerEndpoints: Record<string, ProviderEndpoint> = market
-    ? Object.fromEntries(Object.entries(market.providers).map(([id, baseUrl]) => [id, { baseUrl, apiKey: market.apiKeys[id] }]))
-    : providerEndpointsFrom(catalogue, config as Record<string, string | undefined>, config.SLUICE_PROVIDER_ENDPOINTS);
+  const env = config as Record<string, string | undefined>;
+  // Resolved once without a market to learn whether any demo:// provider still needs one.
+  const needsMarket = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS).unreachable.some((p) => p.missing === 'demo_market');
+  const market = needsMarket ? await startMarket(config, catalogue, threadClock, clock) : undefined;
+  const { endpoints, unreachable } = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS, market);
+  const providerEndpoints: Record<string, ProviderEndpoint> = endpoints;
+  const warning = unreachableProvidersWarning(unreachable);
+  if (warning) console.warn(`[sluice] ${warning}`);
 
   let log: EventLog;
   try {

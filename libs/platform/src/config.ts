@@ -37,7 +37,7 @@ export const DistributedServiceEnv = z.looseObject({
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   /** The provider catalogue file (JSON); defaults to the demo market's. */
   SLUICE_CATALOGUE: z.string().min(1).optional(),
-  /** JSON `{providerId: {baseUrl, apiKey}}`; otherwise each provider's catalogue URL and key variable. */
+  /** JSON `{providerId: {baseUrl, apiKey}}` replacing those providers' endpoints; the others: their catalogue URL and key variable. */
   SLUICE_PROVIDER_ENDPOINTS: z.string().min(1).optional(),
   ...ClockEnv,
   /** Apply pending migrations at start (development); deployments run the migrate job instead. */

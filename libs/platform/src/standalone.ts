@@ -6,7 +6,7 @@ import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
 import { startTelemetry } from '@sluice/telemetry';
 import { startProbeServer } from './probes';
-import { loadCatalogueOrFail, providerEndpointsFrom } from './providers-setup';
+import { loadCatalogueOrFail, resolveProviderEndpoints, unreachableProvidersWarning } from './providers-setup';
 import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
 
 /**
@@ -22,7 +22,12 @@ export async function runStandalone(
   // Spans go out over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const telemetry = startTelemetry({ serviceName: `sluice-${definition.name}` });
   const catalogue = loadCatalogueOrFail(env.SLUICE_CATALOGUE);
-  const providerEndpoints = providerEndpointsFrom(catalogue, env as Record<string, string | undefined>, env.SLUICE_PROVIDER_ENDPOINTS);
+  const { endpoints: providerEndpoints, unreachable } = resolveProviderEndpoints(catalogue, env as Record<string, string | undefined>, env.SLUICE_PROVIDER_ENDPOINTS);
+  const warning = unreachableProvidersWarning(unreachable);
+  // Only the services that call providers care; the others would repeat it.
+  if (warning && (definition.name === 'api' || definition.name === 'router')) {
+    console.warn(JSON.stringify({ level: 'warn', service: definition.name, msg: warning, providers: unreachable.map((p) => p.id) }));
+  }
   const clock = createClock({
     scale: env.SLUICE_TIME_SCALE,
     origin: env.SLUICE_CLOCK_ORIGIN ? new Date(env.SLUICE_CLOCK_ORIGIN) : undefined,
