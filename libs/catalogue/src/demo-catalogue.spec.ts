@@ -32,11 +32,18 @@ describe('demo market profiles', () => {
   });
 
   it('swift is the fastest for every model it serves, under 100 ms to the first token', () => {
-    for (const model of catalogue.models) {
+    const swift = catalogue.providers.find((p) => p.id === 'swift')!;
+    for (const model of catalogue.models.filter((m) => swift.models.some((o) => o.model === m.id))) {
       const byLatency = providersFor(catalogue, model.id).sort((a, b) => expectedLatencyMs(a.provider, 200) - expectedLatencyMs(b.provider, 200));
       expect(byLatency[0].provider.id).toBe('swift');
     }
     expect(providersFor(catalogue, 'qwen-7b').find((o) => o.provider.id === 'swift')?.provider.latency.ttftMs).toBeLessThan(100);
+  });
+
+  it('Claude and Gemini are served in their own APIs, each with a 50% batch', () => {
+    const served = (model: string) => providersFor(catalogue, model).map(({ provider }) => [provider.id, provider.api, provider.batch?.discountPercent]);
+    expect(served('claude-haiku')).toEqual([['anthropic-direct', 'anthropic', 50]]);
+    expect(served('gemini-flash')).toEqual([['gemini-direct', 'gemini', 50]]);
   });
 
   it('the cheapest way to run GPT-4o that can wait is the OpenAI batch API, the quickest batch is midway', () => {

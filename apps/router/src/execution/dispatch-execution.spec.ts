@@ -1,6 +1,8 @@
-import { loadCatalogue } from '@sluice/catalogue';
+import { findProvider, loadCatalogue, providerApi, tokenCostMicros } from '@sluice/catalogue';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ObjectDispatched, createEvent, type Pricing } from '@sluice/events';
-import { ProviderAuthError, ProviderRejectedError, ProviderServerError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
+import { ProviderAdapters, ProviderAuthError, ProviderRejectedError, ProviderServerError, type CompletionRequest, type CompletionResult } from '@sluice/providers';
 import { LiveCaller, ProviderHealthBook } from '@sluice/routing';
 import { DispatchExecutor, type Dispatch } from './dispatch-execution';
 
@@ -98,5 +100,53 @@ describe('dispatch execution', () => {
     const { executor } = executorWith(answered);
     const outcome = executor.internalFailure(dispatch(), new Error('boom'));
     expect(outcome.events[0]).toMatchObject({ type: 'ObjectFailed', payload: { transient: true, code: 'router_internal_error', attempt: 3 } });
+  });
+});
+
+describe('dispatch execution: usage as each provider family reports it', () => {
+  // Stand-ins for Anthropic and Gemini that count differently from Sluice (cache and thinking tokens included).
+  const anthropicMessage = {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-haiku-4-5',
+    content: [{ type: 'text', text: 'hello' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 1_200, cache_creation_input_tokens: 100, cache_read_input_tokens: 300, output_tokens: 40 },
+  };
+  const geminiResponse = {
+    candidates: [{ content: { role: 'model', parts: [{ text: 'hello' }] }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 30, thoughtsTokenCount: 20, totalTokenCount: 950 },
+  };
+  let server: Server;
+  let origin = '';
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url?.startsWith('/v1/messages') ? anthropicMessage : geminiResponse));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const run = async (model: string) => {
+    const familyEndpoints = { 'anthropic-direct': { baseUrl: origin, apiKey: 'k' }, 'gemini-direct': { baseUrl: origin, apiKey: 'k' } };
+    const adapter = new ProviderAdapters({ timeoutMs: 5_000, apiOf: (id) => providerApi(findProvider(catalogue, id)) });
+    const caller = new LiveCaller({ catalogue, endpoints: familyEndpoints, health: new ProviderHealthBook(), adapter, now: events.now });
+    const outcome = await new DispatchExecutor({ catalogue, caller, events }).execute(dispatch({ model, input: { text: 'hi' } }));
+    return outcome.events.find((e) => e.type === 'ObjectCompleted')?.payload;
+  };
+
+  it("bills Anthropic's input_tokens plus cache tokens, not Sluice's count of the prompt", async () => {
+    const price = findProvider(catalogue, 'anthropic-direct').models[0].price;
+    expect(await run('claude-haiku')).toMatchObject({ providerId: 'anthropic-direct', inputTokens: 1_600, outputTokens: 40, providerCostMicros: tokenCostMicros(price, 1_600, 40) });
+  });
+
+  it("bills Gemini's promptTokenCount, and candidates plus thoughts as output", async () => {
+    const price = findProvider(catalogue, 'gemini-direct').models[0].price;
+    expect(await run('gemini-flash')).toMatchObject({ providerId: 'gemini-direct', inputTokens: 900, outputTokens: 50, providerCostMicros: tokenCostMicros(price, 900, 50) });
   });
 });
