@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChatMessage } from '@sluice/events';
 import { MAX_JSON_DEPTH, UNSTORABLE_MESSAGE, isStorableJson, isStorableText } from '../errors/storable-text';
 import { GenerationFields, generationParamsOf } from '../generation/generation-fields';
-import type { GatewayRequest } from '../realtime/submit-realtime.decider';
+import { routingOf, type GatewayRequest } from '../realtime/submit-realtime.decider';
 
 const text = (field: string) => z.string(`${field} must be a string`).refine(isStorableText, `${field} ${UNSTORABLE_MESSAGE}`);
 
@@ -94,11 +94,6 @@ export function toGatewayRequest(request: ChatCompletionRequest): GatewayRequest
     ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
     maxOutputTokensField: request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens',
     ...(params ? { params } : {}),
-    profile: request.performance_profile,
-    strategy: request.routing_strategy,
-    ...(request.max_price_usd !== undefined ? { maxPriceUsd: request.max_price_usd } : {}),
-    ...(request.max_latency_ms !== undefined ? { maxLatencyMs: request.max_latency_ms } : {}),
-    ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
-    ...(request.metadata != null ? { metadata: request.metadata } : {}),
+    ...routingOf(request),
   };
 }

@@ -41,6 +41,27 @@ export interface GatewayRequest {
   metadata?: Record<string, unknown>;
 }
 
+/** The routing and customer fields both real-time APIs take under the same names. */
+export interface RoutingFields {
+  performance_profile: Routing['profile'];
+  routing_strategy: Routing['strategy'];
+  max_price_usd?: number;
+  max_latency_ms?: number;
+  customer_ref?: string;
+  metadata?: Record<string, unknown> | null;
+}
+
+export function routingOf(body: RoutingFields): Pick<GatewayRequest, 'profile' | 'strategy' | 'maxPriceUsd' | 'maxLatencyMs' | 'customerRef' | 'metadata'> {
+  return {
+    profile: body.performance_profile,
+    strategy: body.routing_strategy,
+    ...(body.max_price_usd !== undefined ? { maxPriceUsd: body.max_price_usd } : {}),
+    ...(body.max_latency_ms !== undefined ? { maxLatencyMs: body.max_latency_ms } : {}),
+    ...(body.customer_ref !== undefined ? { customerRef: body.customer_ref } : {}),
+    ...(body.metadata != null ? { metadata: body.metadata } : {}),
+  };
+}
+
 /** POST /v1/inference's body as a gateway request. */
 export function fromInferenceRequest(request: RealtimeRequest): GatewayRequest {
   const params = generationParamsOf(request);
@@ -50,12 +71,7 @@ export function fromInferenceRequest(request: RealtimeRequest): GatewayRequest {
     maxOutputTokens: request.max_output_tokens,
     maxOutputTokensField: 'max_output_tokens',
     ...(params ? { params } : {}),
-    profile: request.performance_profile,
-    strategy: request.routing_strategy,
-    ...(request.max_price_usd !== undefined ? { maxPriceUsd: request.max_price_usd } : {}),
-    ...(request.max_latency_ms !== undefined ? { maxLatencyMs: request.max_latency_ms } : {}),
-    ...(request.customer_ref !== undefined ? { customerRef: request.customer_ref } : {}),
-    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+    ...routingOf(request),
   };
 }
 
