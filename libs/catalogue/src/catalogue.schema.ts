@@ -117,6 +117,10 @@ export const catalogueSchema = z
         ctx.addIssue({ code: 'custom', path: ['providers', i, 'id'], message: `duplicate provider id "${provider.id}"` });
       }
       providerIds.add(provider.id);
+      // The Anthropic and Gemini SDKs add their version path themselves (/v1/messages, /v1beta/models/…).
+      if (provider.api && provider.api !== 'openai' && /\/v1(beta)?\/?$/.test(provider.baseUrl)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', i, 'baseUrl'], message: `an ${provider.api} base URL is the origin, without /v1 (e.g. https://api.anthropic.com)` });
+      }
       const served = new Set<string>();
       provider.models.forEach((offer, j) => {
         const path = ['providers', i, 'models', j, 'model'];

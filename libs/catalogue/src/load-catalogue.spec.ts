@@ -30,6 +30,17 @@ describe('loading the catalogue', () => {
     expect(problemsOf(raw)).toEqual([expect.stringMatching(/^providers\[1\]\.models\[2\]\.price\.inputMicrosPerMillion: /)]);
   });
 
+  it("names the API a provider speaks, and refuses an unknown one or an Anthropic or Gemini base URL with the SDK's /v1", () => {
+    const raw = demoJson();
+    const claude = raw.providers.findIndex((p: { api?: string }) => p.api === 'anthropic');
+    expect(parseCatalogue(raw).providers[claude].api).toBe('anthropic');
+    raw.providers[claude].baseUrl = 'https://api.anthropic.com/v1';
+    expect(problemsOf(raw)).toEqual([`providers[${claude}].baseUrl: an anthropic base URL is the origin, without /v1 (e.g. https://api.anthropic.com)`]);
+    const unknown = demoJson();
+    unknown.providers[0].api = 'cohere';
+    expect(problemsOf(unknown)).toEqual([expect.stringMatching(/^providers\[0\]\.api: /)]);
+  });
+
   it('names the offer that points at a model the catalogue does not publish', () => {
     const raw = demoJson();
     raw.providers[0].models[0].model = 'gpt-5-turbo';

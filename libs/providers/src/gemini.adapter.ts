@@ -138,8 +138,9 @@ export class GeminiAdapter implements ProviderPort {
     if (err instanceof ProviderError) return err;
     if (err instanceof ApiError) return classifyHttpFailure(providerId, parsedError(err));
     if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) return new ProviderTimeoutError(providerId, 'request timed out');
-    // undici's fetch fails with a TypeError whose cause is the socket's error.
-    if (err instanceof TypeError && err.message === 'fetch failed') {
+    // undici's fetch fails with a TypeError ("fetch failed", or "terminated" when the connection
+    // drops mid-body) whose cause is the socket's error.
+    if (err instanceof TypeError && (err.message === 'fetch failed' || err.message === 'terminated')) {
       return new ProviderUnreachableError(providerId, `connection failed: ${err.cause instanceof Error ? err.cause.message : err.message}`);
     }
     throw err;
