@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ChatMessage } from '@sluice/events';
-import { MAX_JSON_DEPTH, UNSTORABLE_MESSAGE, isStorableJson, isStorableText } from '../errors/storable-text';
+import { MAX_JSON_DEPTH, MAX_PRICE_MESSAGE, MAX_PRICE_USD, METADATA_TOO_LARGE_MESSAGE, UNSTORABLE_MESSAGE, isStorableJson, isStorableText, metadataFits } from '../errors/storable-text';
 import { GenerationFields, generationParamsOf } from '../generation/generation-fields';
 import { routingOf, type GatewayRequest } from '../realtime/submit-realtime.decider';
 
@@ -56,11 +56,12 @@ const ChatBody = z.looseObject({
   metadata: z
     .record(z.string(), z.unknown(), 'metadata must be a JSON object')
     .refine(isStorableJson, `metadata ${UNSTORABLE_MESSAGE}, or nests deeper than ${MAX_JSON_DEPTH} levels`)
+    .refine(metadataFits, METADATA_TOO_LARGE_MESSAGE)
     .nullish(),
   // Sluice's routing, the same words as POST /v1/inference.
   performance_profile: z.enum(['economy', 'balanced', 'fast'], 'performance_profile is one of economy, balanced, fast').default('balanced'),
   routing_strategy: z.enum(['lowest_cost', 'prefer_live'], 'routing_strategy is one of lowest_cost, prefer_live').default('lowest_cost'),
-  max_price_usd: z.number('max_price_usd must be a number').positive('max_price_usd must be above 0').optional(),
+  max_price_usd: z.number('max_price_usd must be a number').positive('max_price_usd must be above 0').max(MAX_PRICE_USD, MAX_PRICE_MESSAGE).optional(),
   max_latency_ms: z.int('max_latency_ms must be a whole number of milliseconds').positive('max_latency_ms must be at least 1').optional(),
   customer_ref: text('customer_ref').max(256, 'customer_ref is at most 256 characters').optional(),
 });

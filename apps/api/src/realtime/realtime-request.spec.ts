@@ -22,9 +22,15 @@ describe('RealtimeRequestSchema', () => {
   });
 
   it('refuses unknown fields and a body without any text', () => {
-    const result = RealtimeRequestSchema.safeParse({ model: 'qwen-7b', max_output_tokens: 8, temperature: 1 });
+    const result = RealtimeRequestSchema.safeParse({ model: 'qwen-7b', max_output_tokens: 8, tools: [] });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.') || i.code).sort()).toEqual(['input', 'unrecognized_keys']);
+  });
+
+  it('refuses a price cap beyond a million dollars and metadata over 16 KB, naming them', () => {
+    const result = RealtimeRequestSchema.safeParse({ model: 'qwen-7b', input: 'hi', max_output_tokens: 8, max_price_usd: 1e10, metadata: { blob: 'x'.repeat(5_000_000) } });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['max_price_usd', 'metadata']);
   });
 
   it('names each field holding text PostgreSQL cannot store, and metadata nested too deep', () => {

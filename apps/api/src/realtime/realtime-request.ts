@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GenerationFields } from '../generation/generation-fields';
-import { MAX_JSON_DEPTH, UNSTORABLE_MESSAGE, isStorableJson, isStorableText } from '../errors/storable-text';
+import { MAX_JSON_DEPTH, MAX_PRICE_MESSAGE, MAX_PRICE_USD, METADATA_TOO_LARGE_MESSAGE, UNSTORABLE_MESSAGE, isStorableJson, isStorableText, metadataFits } from '../errors/storable-text';
 
 /** Text PostgreSQL can store: refused at the edge, never accepted and then stranded. */
 const text = (field: string, schema: z.ZodString) => schema.refine(isStorableText, `${field} ${UNSTORABLE_MESSAGE}`);
@@ -17,11 +17,12 @@ export const RealtimeRequestSchema = z
     performance_profile: z.enum(['economy', 'balanced', 'fast'], 'performance_profile is one of economy, balanced, fast').default('balanced'),
     routing_strategy: z.enum(['lowest_cost', 'prefer_live'], 'routing_strategy is one of lowest_cost, prefer_live').default('lowest_cost'),
     customer_ref: text('customer_ref', z.string('customer_ref must be a string').max(256, 'customer_ref is at most 256 characters')).optional(),
-    max_price_usd: z.number('max_price_usd must be a number').positive('max_price_usd must be above 0').optional(),
+    max_price_usd: z.number('max_price_usd must be a number').positive('max_price_usd must be above 0').max(MAX_PRICE_USD, MAX_PRICE_MESSAGE).optional(),
     max_latency_ms: z.int('max_latency_ms must be a whole number of milliseconds').positive('max_latency_ms must be at least 1').optional(),
     metadata: z
       .record(z.string(), z.unknown(), 'metadata must be a JSON object')
       .refine(isStorableJson, `metadata ${UNSTORABLE_MESSAGE}, or nests deeper than ${MAX_JSON_DEPTH} levels`)
+      .refine(metadataFits, METADATA_TOO_LARGE_MESSAGE)
       .optional(),
   })
   // `when`: runs even when other fields are bad, so one answer names every problem.
