@@ -1,6 +1,7 @@
 import { expectedLatencyMs, findProvider, providerApi, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import type { GenerationParams } from '@sluice/events';
 import {
+  ProviderAuthError,
   ProviderError,
   ProviderRejectedError,
   ProviderServerError,
@@ -25,6 +26,8 @@ export interface LiveCallerDeps {
   readonly adapter: Pick<ProviderPort, 'complete'> & Partial<Pick<ProviderPort, 'stream'>>;
   readonly health: ProviderHealthBook;
   readonly now: () => Date;
+  /** The operator's log (console.warn unless given): a provider refusing our key is named once. */
+  readonly warn?: (message: string) => void;
 }
 
 /** What one live call is about: the model (canonical id), what is sent, and the trace it belongs to. */
@@ -54,6 +57,8 @@ export function asProviderError(providerId: string, err: unknown): ProviderError
  * so that the next quotes count on what was seen. Shared by the router and the real-time gateway.
  */
 export class LiveCaller {
+  private readonly refusedKeys = new Set<string>();
+
   constructor(private readonly deps: LiveCallerDeps) {}
 
   get health(): ProviderHealthBook {
@@ -107,7 +112,12 @@ export class LiveCaller {
       return { ok: true, quote, result };
     } catch (err) {
       this.deps.health.record(quote.providerId, { at: this.deps.now(), ok: false });
-      return { ok: false, quote, error: asProviderError(quote.providerId, err) };
+      const error = asProviderError(quote.providerId, err);
+      if (error instanceof ProviderAuthError && !this.refusedKeys.has(quote.providerId)) {
+        this.refusedKeys.add(quote.providerId);
+        (this.deps.warn ?? console.warn)(`provider ${quote.providerId} refused its API key (HTTP ${error.status}): check ${provider.apiKeyEnv}; it is tried again only after healthier providers`);
+      }
+      return { ok: false, quote, error };
     }
   }
 

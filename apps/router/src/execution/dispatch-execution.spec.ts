@@ -15,10 +15,11 @@ const realtime: Pricing = { kind: 'realtime', markupBps: 500 };
 
 function executorWith(answer: (request: CompletionRequest) => Promise<CompletionResult>) {
   const calls: string[] = [];
+  const warnings: string[] = [];
   const adapter = { complete: (request: CompletionRequest) => (calls.push(request.provider.id), answer(request)) };
-  const caller = new LiveCaller({ catalogue, endpoints, health: new ProviderHealthBook(), adapter, now: events.now });
+  const caller = new LiveCaller({ catalogue, endpoints, health: new ProviderHealthBook(), adapter, now: events.now, warn: (m) => warnings.push(m) });
   const executor = new DispatchExecutor({ catalogue, caller, events });
-  return { executor, calls };
+  return { executor, calls, warnings };
 }
 
 const dispatch = (overrides: { model?: string; input?: { text: string } | { blobKey: string; bytes: number } } = {}): Dispatch =>
@@ -65,9 +66,12 @@ describe('dispatch execution', () => {
   });
 
   it('fails over a provider that refuses our key, and charges nothing twice: one QuoteAccepted, one outcome', async () => {
-    const { executor, calls } = executorWith(async (r) => (r.provider.id === 'bargain' ? Promise.reject(new ProviderAuthError('bargain', 'bad key', 401)) : answered()));
+    const { executor, calls, warnings } = executorWith(async (r) => (r.provider.id === 'bargain' ? Promise.reject(new ProviderAuthError('bargain', 'bad key', 401)) : answered()));
     const outcome = await executor.execute(dispatch());
     expect(calls).toEqual(['bargain', 'midway']);
+    await executor.execute(dispatch());
+    // The operator hears of it once, with the variable to fix.
+    expect(warnings).toEqual([expect.stringContaining('provider bargain refused its API key (HTTP 401): check SLUICE_PROVIDER_BARGAIN_API_KEY')]);
     expect(outcome.events.map((e) => [e.type, 'providerId' in e.payload ? e.payload.providerId : null])).toEqual([
       ['QuoteAccepted', 'midway'],
       ['ObjectCompleted', 'midway'],
