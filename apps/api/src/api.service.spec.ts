@@ -128,10 +128,11 @@ describe('admin credit references (one per account)', () => {
     await harness.waitFor('WalletTopUpRequested', (e) => e.payload.accountId === b.account_id);
     await new Promise((r) => setTimeout(r, 200));
     const requested = harness.eventsOf('WalletTopUpRequested').filter((e) => e.payload.reference === 'wire-2026-001');
-    expect(requested.map((e) => [e.payload.accountId, e.payload.amountMicros])).toEqual([
-      [a.account_id, 2_000_000],
-      [b.account_id, 5_000_000],
-    ]);
+    // The two accounts' requests are keyed apart (other partitions): their order on the log is not fixed.
+    const byAccount = (x: [string, number], y: [string, number]) => x[0].localeCompare(y[0]);
+    expect(requested.map((e): [string, number] => [e.payload.accountId, e.payload.amountMicros]).sort(byAccount)).toEqual(
+      ([[a.account_id, 2_000_000], [b.account_id, 5_000_000]] as [string, number][]).sort(byAccount),
+    );
   });
 
   it('answers 409 credit_reference_reused for the same reference with another amount, and asks billing nothing', async () => {
