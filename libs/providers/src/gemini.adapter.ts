@@ -124,6 +124,8 @@ export class GeminiAdapter implements ProviderPort {
     let client = this.clients.get(key);
     if (!client) {
       client = new GoogleGenAI({
+        // The Gemini API itself, whatever GOOGLE_GENAI_USE_VERTEXAI says.
+        vertexai: false,
         apiKey: provider.apiKey,
         // Our own fetch: the SDK's default reaches for undici's global dispatcher, which a
         // sandboxed realm (jest) lacks; our timeout is far below undici's own anyway.
