@@ -45,7 +45,9 @@ async function closedPort(): Promise<number> {
 describe('OpenAiCompatibleAdapter against the demo market', () => {
   // The market answers instantly; the batch turnaround (60 s) is scaled to 300 ms.
   let market: DemoMarket;
-  const adapter = new OpenAiCompatibleAdapter({ timeoutMs: 300 });
+  // Generous for answers (a loaded CI machine), short only where a hung provider is the point.
+  const adapter = new OpenAiCompatibleAdapter({ timeoutMs: 10_000 });
+  const impatient = new OpenAiCompatibleAdapter({ timeoutMs: 300 });
   const endpoint = (id: string): ProviderEndpoint => ({ id, baseUrl: market.providers[id], apiKey: market.apiKeys[id] });
   const ask = (input = 'Summarize inference routing in two sentences.', maxOutputTokens = 64) =>
     adapter.complete({ provider: endpoint('live'), providerModel: 'llama3.1-8b', input, maxOutputTokens });
@@ -100,7 +102,9 @@ describe('OpenAiCompatibleAdapter against the demo market', () => {
   it('gives up on a hung provider after its timeout, as a transient timeout', async () => {
     market.setFailures('live', { rateTimeout: 1 });
     const started = performance.now();
-    const error = await ask().catch((e: unknown) => e);
+    const error = await impatient
+      .complete({ provider: endpoint('live'), providerModel: 'llama3.1-8b', input: 'Summarize inference routing in two sentences.', maxOutputTokens: 64 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderTimeoutError);
     expect(error).toMatchObject({ transient: true });
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
