@@ -63,7 +63,7 @@ describe('tracing on the embedded engine', () => {
     expect([...consumerGroups(spans)].map((g) => g.split(/[-.]/)[0]).sort()).toEqual(expect.arrayContaining(['api', 'billing', 'router', 'scheduler']));
     expect(spans.filter((s) => s.kind === SpanKind.CONSUMER).every((s) => s.attributes['sluice.object.id'] === undefined || s.attributes['sluice.object.id'] === reply.body.id)).toBe(true);
     const provider = spans.find((s) => s.kind === SpanKind.CLIENT);
-    expect(provider?.name).toBe('provider swift chat.completions');
+    expect(provider?.name).toBe('provider swift openai');
     expect(provider?.attributes).toMatchObject({ 'gen_ai.request.model': expect.any(String), 'gen_ai.usage.output_tokens': expect.any(Number) });
   });
 
