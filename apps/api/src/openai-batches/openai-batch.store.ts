@@ -2,8 +2,8 @@ import type { RawSqlClient } from '@sluice/persistence';
 import type { SluiceEvent } from '@sluice/events';
 import { toFileRow, type FileRecord } from '../files/file-view.store';
 import type { FileRow } from '../files/file.projection';
-import { batchChangesOf, type BatchMark } from './openai-batch.projection';
-import type { BatchProgress, BatchRow, QuoteGroup } from './openai-batch.view';
+import { batchChangesOf, expansionsOf, quoteDeltasOf, type BatchMark, type Expansion, type ObjectChange, type QuoteDelta } from './openai-batch.projection';
+import type { BatchProgress, BatchRow, TaskQuote } from './openai-batch.view';
 
 interface BatchRecord {
   batch_id: string;
@@ -61,12 +61,42 @@ async function mark(tx: RawSqlClient, column: 'cancelling_at' | 'finalizing_at',
   }
 }
 
-/** The batches' projection, on the read models' transaction. */
-export async function projectBatches(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<void> {
+async function saveExpansions(tx: RawSqlClient, rows: readonly Expansion[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO file_expansion (task_id, submitted, rejected, expanded_at)
+    SELECT * FROM unnest(${rows.map((r) => r.taskId)}::text[], ${rows.map((r) => r.submitted)}::int[], ${rows.map((r) => r.rejected)}::int[],
+      ${rows.map((r) => r.expandedAt)}::text[]::timestamptz[])
+    ON CONFLICT (task_id) DO NOTHING`;
+}
+
+async function addToQuotes(tx: RawSqlClient, deltas: readonly QuoteDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const col = <K extends keyof QuoteDelta>(k: K) => deltas.map((d) => d[k]);
+  await tx.$executeRaw`
+    INSERT INTO task_quote (task_id, quoted_items, base_micros, expected_micros, charged_micros, min_factor, max_factor)
+    SELECT * FROM unnest(${col('taskId')}::text[], ${col('quotedItems')}::int[], ${col('baseMicros')}::int8[], ${col('expectedMicros')}::int8[],
+      ${col('chargedMicros')}::int8[], ${col('minFactor')}::float8[], ${col('maxFactor')}::float8[])
+    ON CONFLICT (task_id) DO UPDATE SET
+      quoted_items = task_quote.quoted_items + excluded.quoted_items,
+      base_micros = task_quote.base_micros + excluded.base_micros,
+      expected_micros = task_quote.expected_micros + excluded.expected_micros,
+      charged_micros = task_quote.charged_micros + excluded.charged_micros,
+      min_factor = least(task_quote.min_factor, excluded.min_factor),
+      max_factor = greatest(task_quote.max_factor, excluded.max_factor)`;
+}
+
+/**
+ * The batches' projection, on the read models' transaction: the batches, their files'
+ * expansions and every task's quote (a file's lines may be projected before their task).
+ */
+export async function projectBatches(tx: RawSqlClient, events: readonly SluiceEvent[], objectChanges: readonly ObjectChange[]): Promise<void> {
   const changes = batchChangesOf(events);
   await saveBatches(tx, changes.created);
   await mark(tx, 'cancelling_at', changes.cancelling);
   await mark(tx, 'finalizing_at', changes.finalizing);
+  await saveExpansions(tx, expansionsOf(events));
+  await addToQuotes(tx, quoteDeltasOf(events, objectChanges));
 }
 
 /** Marks the batch cancelling unless it is already; true when this call did (its TaskCancelRequested is due). */
@@ -121,26 +151,28 @@ interface TaskCounts {
   failed_items: number;
 }
 
-interface GroupRecord {
+interface ProgressRecord {
   task_id: string;
-  model: string | null;
-  price_factor: number | null;
-  lines: bigint | number;
-  input_tokens: bigint | number | null;
-  max_output_tokens: bigint | number | null;
+  expanded_at: Date | null;
+  submitted: number | null;
+  rejected: number | null;
+  quoted_items: number | null;
+  base_micros: bigint | number | null;
+  expected_micros: bigint | number | null;
   charged_micros: bigint | number | null;
-  last_line_at: Date | null;
+  min_factor: number | null;
+  max_factor: number | null;
 }
 
 /**
- * Each batch's progress in three queries however many batches: the task's counters, its lines
- * grouped by quote, its output files. A file's line count is known from the upload, so a batch
- * whose task row is not projected yet still has its total.
+ * Each batch's progress in three queries however many batches: the task's counters, its
+ * expansion and quote, its output files. A file's line count is known from the upload, so a
+ * batch whose task row is not projected yet still has its total.
  */
 export async function loadProgress(db: RawSqlClient, batches: readonly BatchRow[], itemsOfFile: ReadonlyMap<string, number>): Promise<Map<string, BatchProgress>> {
   const ids = batches.map((b) => b.batchId);
   const progress = new Map<string, BatchProgress>(
-    batches.map((b) => [b.batchId, { totalItems: itemsOfFile.get(b.inputFileId) ?? 0, completedItems: 0, failedItems: 0, groups: [], outputFile: null, errorFile: null }]),
+    batches.map((b) => [b.batchId, { totalItems: itemsOfFile.get(b.inputFileId) ?? 0, completedItems: 0, failedItems: 0, expansion: null, quote: null, outputFile: null, errorFile: null }]),
   );
   if (ids.length === 0) return progress;
   const tasks = await db.$queryRaw<TaskCounts[]>`
@@ -151,22 +183,25 @@ export async function loadProgress(db: RawSqlClient, batches: readonly BatchRow[
     p.completedItems = Number(t.completed_items);
     p.failedItems = Number(t.failed_items);
   }
-  const groups = await db.$queryRaw<GroupRecord[]>`
-    SELECT task_id, model, price_factor, count(*) AS lines, sum(input_tokens) AS input_tokens, sum(max_output_tokens) AS max_output_tokens,
-      sum(charged_micros) AS charged_micros, max(submitted_at) AS last_line_at
-    FROM object_view WHERE task_id = ANY(${ids}::text[]) AND submitted_at IS NOT NULL
-    GROUP BY task_id, model, price_factor`;
-  for (const g of groups) {
-    const group: QuoteGroup = {
-      model: g.model,
-      priceFactor: g.price_factor === null ? null : Number(g.price_factor),
-      lines: Number(g.lines),
-      inputTokens: Number(g.input_tokens ?? 0),
-      maxOutputTokens: Number(g.max_output_tokens ?? 0),
-      chargedMicros: Number(g.charged_micros ?? 0),
-      lastLineAt: iso(g.last_line_at),
-    };
-    progress.get(g.task_id)?.groups.push(group);
+  const rows = await db.$queryRaw<ProgressRecord[]>`
+    SELECT ids.task_id, e.expanded_at, e.submitted, e.rejected, q.quoted_items, q.base_micros, q.expected_micros, q.charged_micros, q.min_factor, q.max_factor
+    FROM unnest(${ids}::text[]) AS ids(task_id)
+    LEFT JOIN file_expansion e ON e.task_id = ids.task_id
+    LEFT JOIN task_quote q ON q.task_id = ids.task_id`;
+  for (const r of rows) {
+    const p = progress.get(r.task_id) as BatchProgress;
+    if (r.expanded_at !== null) p.expansion = { taskId: r.task_id, submitted: Number(r.submitted), rejected: Number(r.rejected), expandedAt: iso(r.expanded_at) as string };
+    if (r.quoted_items !== null) {
+      const quote: TaskQuote = {
+        quotedItems: Number(r.quoted_items),
+        baseMicros: Number(r.base_micros),
+        expectedMicros: Number(r.expected_micros),
+        chargedMicros: Number(r.charged_micros),
+        minFactor: r.min_factor === null ? null : Number(r.min_factor),
+        maxFactor: r.max_factor === null ? null : Number(r.max_factor),
+      };
+      p.quote = quote;
+    }
   }
   const files = await db.$queryRaw<FileRecord[]>`
     SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
@@ -185,4 +220,23 @@ export async function inputFileItems(db: RawSqlClient, fileIds: readonly string[
   if (fileIds.length === 0) return new Map();
   const rows = await db.$queryRaw<{ file_id: string; items: number }[]>`SELECT file_id, items FROM file_view WHERE file_id = ANY(${[...fileIds]}::text[])`;
   return new Map(rows.map((r) => [r.file_id, Number(r.items)]));
+}
+
+/** One row of the batches' tables, keyed by table and id, for the rebuild's comparison. */
+export interface BatchSnapshotRow {
+  key: string;
+  row: unknown;
+}
+
+/** Every row of the batches' tables (openai_batch, file_expansion, task_quote) in key order. */
+export async function snapshotBatches(db: RawSqlClient): Promise<BatchSnapshotRow[]> {
+  const batches = await db.$queryRaw<BatchRecord[]>`SELECT * FROM openai_batch ORDER BY batch_id`;
+  const expansions = await db.$queryRaw<{ task_id: string }[]>`SELECT * FROM file_expansion ORDER BY task_id`;
+  const quotes = await db.$queryRaw<{ task_id: string }[]>`SELECT * FROM task_quote ORDER BY task_id`;
+  const plain = (row: object) => JSON.parse(JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as unknown;
+  return [
+    ...batches.map((r) => ({ key: `openai_batch/${r.batch_id}`, row: toBatchRow(r) })),
+    ...expansions.map((r) => ({ key: `file_expansion/${r.task_id}`, row: plain(r) })),
+    ...quotes.map((r) => ({ key: `task_quote/${r.task_id}`, row: plain(r) })),
+  ];
 }

@@ -1,5 +1,5 @@
 import type { FileRow } from '../files/file.projection';
-import { batchObject, batchStatus, fileObject, quoteOf, type BatchProgress, type BatchRow, type QuoteGroup } from './openai-batch.view';
+import { batchObject, batchStatus, fileObject, priceFactorOf, type BatchProgress, type BatchRow, type TaskQuote } from './openai-batch.view';
 
 const row = (patch: Partial<BatchRow> = {}): BatchRow => ({
   batchId: 'b1',
@@ -12,17 +12,6 @@ const row = (patch: Partial<BatchRow> = {}): BatchRow => ({
   createdAt: '2030-01-01T10:00:00.000Z',
   cancellingAt: null,
   finalizingAt: null,
-  ...patch,
-});
-
-const group = (patch: Partial<QuoteGroup> = {}): QuoteGroup => ({
-  model: 'm',
-  priceFactor: 0.5,
-  lines: 3,
-  inputTokens: 1_000_000,
-  maxOutputTokens: 0,
-  chargedMicros: 0,
-  lastLineAt: '2030-01-01T10:00:02.000Z',
   ...patch,
 });
 
@@ -41,28 +30,39 @@ const file = (purpose: FileRow['purpose'], items = 2): FileRow => ({
   createdAt: '2030-01-01T10:30:00.000Z',
 });
 
-const progress = (patch: Partial<BatchProgress> = {}): BatchProgress => ({ totalItems: 3, completedItems: 0, failedItems: 0, groups: [group()], outputFile: null, errorFile: null, ...patch });
+const quote = (patch: Partial<TaskQuote> = {}): TaskQuote => ({ quotedItems: 3, baseMicros: 3_000_000, expectedMicros: 1_500_000, chargedMicros: 250_000, minFactor: 0.5, maxFactor: 0.5, ...patch });
+const expanded = { taskId: 'b1', submitted: 3, rejected: 0, expandedAt: '2030-01-01T10:00:02.000Z' };
+const progress = (patch: Partial<BatchProgress> = {}): BatchProgress => ({
+  totalItems: 3,
+  completedItems: 0,
+  failedItems: 0,
+  expansion: expanded,
+  quote: quote(),
+  outputFile: null,
+  errorFile: null,
+  ...patch,
+});
 
 describe('an OpenAI batch’s status from Sluice’s facts', () => {
   it.each<[string, BatchRow, BatchProgress, string]>([
-    ['no line expanded yet', row(), progress({ groups: [] }), 'validating'],
-    ['some lines expanded', row(), progress({ groups: [group({ lines: 2 })] }), 'validating'],
-    ['every line expanded', row(), progress(), 'in_progress'],
+    ['the file not read yet', row(), progress({ expansion: null, quote: null }), 'validating'],
+    ['some lines quoted, the file not read to its end', row(), progress({ expansion: null }), 'validating'],
+    ['every line read', row(), progress(), 'in_progress'],
     ['every line ended, files not written', row(), progress({ completedItems: 2, failedItems: 1 }), 'finalizing'],
-    ['the output files written', row(), progress({ completedItems: 3, outputFile: file('output') }), 'completed'],
-    ['every line refused', row(), progress({ failedItems: 3, groups: [group({ model: null, priceFactor: null })] }), 'failed'],
+    ['the output files written before the end of the last line is projected', row(), progress({ completedItems: 2, outputFile: file('output') }), 'finalizing'],
+    ['the output files written', row({ finalizingAt: '2030-01-01T10:29:00.000Z' }), progress({ completedItems: 3, outputFile: file('output') }), 'completed'],
+    ['every line refused', row(), progress({ failedItems: 3, expansion: { ...expanded, submitted: 0, rejected: 3 } }), 'failed'],
     ['cancelled, lines still running', row({ cancellingAt: '2030-01-01T10:10:00.000Z' }), progress({ completedItems: 1 }), 'cancelling'],
-    ['cancelled and its files written', row({ cancellingAt: '2030-01-01T10:10:00.000Z' }), progress({ completedItems: 1, failedItems: 2, outputFile: file('output', 1) }), 'cancelled'],
+    ['cancelled while validating', row({ cancellingAt: '2030-01-01T10:10:00.000Z' }), progress({ expansion: null }), 'cancelling'],
+    ['cancelled and its files written', row({ cancellingAt: '2030-01-01T10:10:00.000Z', finalizingAt: '2030-01-01T10:29:00.000Z' }), progress({ completedItems: 1, failedItems: 2, outputFile: file('output', 1) }), 'cancelled'],
   ])('%s: %s', (_case, r, p, status) => {
     expect(batchStatus(r, p)).toBe(status);
   });
 });
 
 describe('the batch object', () => {
-  const quote = { priceFactor: 0.5, expectedCostMicros: 1_500_000, chargedMicros: 250_000 };
-
   it('is OpenAI’s, with unix timestamps, counts, both files and the sluice extension', () => {
-    const done = batchObject(row({ finalizingAt: '2030-01-01T10:29:00.000Z' }), progress({ completedItems: 2, failedItems: 1, outputFile: file('output'), errorFile: file('error', 1) }), quote);
+    const done = batchObject(row({ finalizingAt: '2030-01-01T10:29:00.000Z' }), progress({ completedItems: 2, failedItems: 1, outputFile: file('output'), errorFile: file('error', 1) }));
     expect(done).toEqual({
       id: 'b1',
       object: 'batch',
@@ -89,24 +89,18 @@ describe('the batch object', () => {
   });
 
   it('has no output file id when no line succeeded (OpenAI’s null), and says why a failed batch failed', () => {
-    const failed = batchObject(row(), progress({ failedItems: 3, groups: [group({ model: null, priceFactor: null })], outputFile: file('output', 0), errorFile: file('error', 3) }), quote);
+    const failed = batchObject(row(), progress({ failedItems: 3, expansion: { ...expanded, submitted: 0, rejected: 3 }, quote: null, outputFile: file('output', 0), errorFile: file('error', 3) }));
     expect(failed).toMatchObject({ status: 'failed', output_file_id: null, error_file_id: 'error-file', in_progress_at: null, failed_at: 1_893_492_002 });
     expect(failed.errors?.data[0]).toMatchObject({ param: 'input_file_id' });
+    expect(failed.sluice).toEqual({ sla_minutes: 60, price_factor: null, expected_cost_usd: 0, charged_usd: 0 });
   });
 });
 
-describe('the batch’s quote', () => {
-  const prices = { m: { inputMicrosPerMillion: 1_000_000, outputMicrosPerMillion: 2_000_000 }, n: { inputMicrosPerMillion: 3_000_000, outputMicrosPerMillion: 3_000_000 } };
-  const basePrice = (model: string) => prices[model as keyof typeof prices];
-
-  it('is the lines’ factor and the cost of their reservations, and what was charged', () => {
-    const q = quoteOf([group({ inputTokens: 2_000_000, maxOutputTokens: 1_000_000, chargedMicros: 700 }), group({ model: null, priceFactor: null, chargedMicros: 0 })], basePrice);
-    expect(q).toEqual({ priceFactor: 0.5, expectedCostMicros: 2_000_000, chargedMicros: 700 });
-  });
-
-  it('weights differing factors by base cost, and has none before any line is quoted', () => {
-    expect(quoteOf([group({ priceFactor: 0.4 }), group({ model: 'n', priceFactor: 0.8 })], basePrice).priceFactor).toBe(0.7);
-    expect(quoteOf([], basePrice)).toEqual({ priceFactor: null, expectedCostMicros: 0, chargedMicros: 0 });
+describe('the batch’s price factor', () => {
+  it('is the lines’ own when they share one, else their base-cost-weighted mean, and none before a line is quoted', () => {
+    expect(priceFactorOf(quote())).toBe(0.5);
+    expect(priceFactorOf(quote({ minFactor: 0.4, maxFactor: 0.8, baseMicros: 4_000_000, expectedMicros: 2_800_000 }))).toBe(0.7);
+    expect(priceFactorOf(null)).toBeNull();
   });
 });
 

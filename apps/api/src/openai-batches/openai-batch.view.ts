@@ -1,6 +1,5 @@
-import { tokenCostMicros, type TokenPrice } from '@sluice/catalogue';
-import { applyPriceFactor } from '@sluice/pricing';
 import type { FileRow } from '../files/file.projection';
+import type { Expansion } from './openai-batch.projection';
 
 /** What a batch asked for (openai_batch), from its TaskSubmitted; instants are ISO strings. */
 export interface BatchRow {
@@ -16,99 +15,63 @@ export interface BatchRow {
   finalizingAt: string | null;
 }
 
-/** The batch's lines grouped by how they were quoted (one group per model and price factor; a refused line has neither). */
-export interface QuoteGroup {
-  model: string | null;
-  priceFactor: number | null;
-  lines: number;
-  inputTokens: number;
-  maxOutputTokens: number;
+/** A task's quote as the read model sums it (see quoteDeltasOf). */
+export interface TaskQuote {
+  quotedItems: number;
+  baseMicros: number;
+  expectedMicros: number;
   chargedMicros: number;
-  /** When the group's last line became an object (or was refused). */
-  lastLineAt: string | null;
+  minFactor: number | null;
+  maxFactor: number | null;
 }
 
-/** How far the batch's task has got, from the task, object and file read models. */
+/** How far the batch's task has got, from the task, expansion, quote and file read models. */
 export interface BatchProgress {
   totalItems: number;
   completedItems: number;
   failedItems: number;
-  groups: QuoteGroup[];
+  expansion: Expansion | null;
+  quote: TaskQuote | null;
   outputFile: FileRow | null;
   errorFile: FileRow | null;
 }
 
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
-export interface BatchQuote {
-  /** The factor on the models' base price: the lines' own when they share one, else their cost-weighted mean. */
-  priceFactor: number | null;
-  /** What the quoted lines cost at most: each at every output token it may produce (what billing reserves). */
-  expectedCostMicros: number;
-  chargedMicros: number;
-}
-
-/** The batch's quote from its lines' quotes (pure); `basePriceOf` gives a model's base price. */
-export function quoteOf(groups: readonly QuoteGroup[], basePriceOf: (model: string) => TokenPrice | undefined): BatchQuote {
-  let base = 0;
-  let expected = 0;
-  let charged = 0;
-  const factors = new Set<number>();
-  for (const g of groups) {
-    charged += g.chargedMicros;
-    const price = g.model === null || g.priceFactor === null ? undefined : basePriceOf(g.model);
-    if (!price || g.priceFactor === null) continue;
-    const cost = tokenCostMicros(price, g.inputTokens, g.maxOutputTokens);
-    base += cost;
-    expected += applyPriceFactor(cost, g.priceFactor);
-    factors.add(g.priceFactor);
-  }
-  const priceFactor = factors.size === 0 ? null : factors.size === 1 ? [...factors][0] : base === 0 ? null : Math.round((expected / base) * 100) / 100;
-  return { priceFactor, expectedCostMicros: expected, chargedMicros: charged };
-}
-
-interface Lines {
-  known: number;
-  refused: number;
-  lastAt: string | null;
-}
-
-function linesOf(groups: readonly QuoteGroup[]): Lines {
-  let known = 0;
-  let refused = 0;
-  let lastAt: string | null = null;
-  for (const g of groups) {
-    known += g.lines;
-    if (g.model === null) refused += g.lines;
-    if (g.lastLineAt !== null && (lastAt === null || g.lastLineAt > lastAt)) lastAt = g.lastLineAt;
-  }
-  return { known, refused, lastAt };
+/** The factor on the models' base price: the lines' own when they share one, else their cost-weighted mean; null before any line is quoted. */
+export function priceFactorOf(quote: TaskQuote | null): number | null {
+  if (!quote || quote.minFactor === null) return null;
+  if (quote.minFactor === quote.maxFactor || quote.baseMicros === 0) return quote.minFactor;
+  return Math.round((quote.expectedMicros / quote.baseMicros) * 100) / 100;
 }
 
 /**
- * OpenAI's lifecycle from Sluice's facts (pure): `validating` until every line of the file is an
- * object or refused, `failed` when every line was refused, `in_progress`, `finalizing` once every
- * line ended, `completed` once the output files are written; `cancelling` from a cancellation until
- * then, `cancelled` after. Sluice never lets a batch expire: a line that misses its window still runs.
+ * OpenAI's lifecycle from Sluice's facts (pure): `validating` until the files service has read
+ * every line of the input file (each is then an object, quoted, or refused with its reason),
+ * `failed` when it refused every line, `in_progress`, `finalizing` once every line ended,
+ * `completed` once the output files are written and every line's end is projected; `cancelling` from a cancellation until then,
+ * `cancelled` after. Sluice never lets a batch expire: a line that misses its window still runs.
  */
 export function batchStatus(row: BatchRow, progress: BatchProgress): BatchStatus {
-  const lines = linesOf(progress.groups);
-  const validated = lines.known >= progress.totalItems;
-  if (validated && progress.totalItems > 0 && lines.refused === progress.totalItems) return 'failed';
-  if (row.cancellingAt !== null) return progress.outputFile ? 'cancelled' : 'cancelling';
-  if (progress.outputFile) return 'completed';
-  if (!validated) return 'validating';
-  return progress.completedItems + progress.failedItems >= progress.totalItems ? 'finalizing' : 'in_progress';
+  const { expansion } = progress;
+  if (expansion && expansion.submitted === 0 && expansion.rejected > 0) return 'failed';
+  // Ended once its files are written and the facts the object reports are all projected (they
+  // arrive on different partitions): every timestamp of an ended batch is then set.
+  const ended = progress.outputFile !== null && row.finalizingAt !== null && expansion !== null;
+  if (row.cancellingAt !== null) return ended ? 'cancelled' : 'cancelling';
+  if (ended) return 'completed';
+  if (!expansion) return 'validating';
+  return progress.outputFile || progress.completedItems + progress.failedItems >= progress.totalItems ? 'finalizing' : 'in_progress';
 }
 
 const unix = (iso: string | null | undefined): number | null => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
 const usd = (micros: number) => micros / 1_000_000;
 
-/** OpenAI's batch object, plus `sluice`: the window in minutes, the price factor, the expected and charged cost. */
-export function batchObject(row: BatchRow, progress: BatchProgress, quote: BatchQuote) {
+/** OpenAI's batch object, plus `sluice`: the window in minutes, the price factor, what the lines' reservations hold and what was charged. */
+export function batchObject(row: BatchRow, progress: BatchProgress) {
   const status = batchStatus(row, progress);
-  const lines = linesOf(progress.groups);
-  const validated = lines.known >= progress.totalItems;
+  const expandedAt = progress.expansion?.expandedAt ?? null;
+  const quote = progress.quote;
   const endedAt = progress.outputFile?.createdAt ?? null;
   return {
     id: row.batchId,
@@ -124,11 +87,11 @@ export function batchObject(row: BatchRow, progress: BatchProgress, quote: Batch
     output_file_id: progress.outputFile && progress.outputFile.items > 0 ? progress.outputFile.fileId : null,
     error_file_id: progress.errorFile?.fileId ?? null,
     created_at: unix(row.createdAt) as number,
-    in_progress_at: validated && status !== 'failed' ? unix(lines.lastAt) : null,
+    in_progress_at: status !== 'failed' ? unix(expandedAt) : null,
     expires_at: (unix(row.createdAt) as number) + row.slaMinutes * 60,
     finalizing_at: unix(row.finalizingAt),
     completed_at: status === 'completed' ? unix(endedAt) : null,
-    failed_at: status === 'failed' ? unix(lines.lastAt) : null,
+    failed_at: status === 'failed' ? unix(expandedAt) : null,
     expired_at: null,
     cancelling_at: unix(row.cancellingAt),
     cancelled_at: status === 'cancelled' ? unix(endedAt) : null,
@@ -136,9 +99,9 @@ export function batchObject(row: BatchRow, progress: BatchProgress, quote: Batch
     metadata: row.metadata,
     sluice: {
       sla_minutes: row.slaMinutes,
-      price_factor: quote.priceFactor,
-      expected_cost_usd: usd(quote.expectedCostMicros),
-      charged_usd: usd(quote.chargedMicros),
+      price_factor: priceFactorOf(quote),
+      expected_cost_usd: usd(quote?.expectedMicros ?? 0),
+      charged_usd: usd(quote?.chargedMicros ?? 0),
     },
   };
 }

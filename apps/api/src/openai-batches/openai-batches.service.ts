@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { findModel } from '@sluice/catalogue';
 import { createEvent, TaskCancelRequested } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
@@ -10,7 +9,7 @@ import { submitFileTask } from '../infer/submit-task.decider';
 import { recordSubmittedTask } from '../read-models/read-model.store';
 import { batchRowOf } from './openai-batch.projection';
 import { findBatch, inputFileItems, listBatches, listFiles, loadProgress, markCancelling, saveBatches } from './openai-batch.store';
-import { batchObject, fileObject, listObject, quoteOf, type BatchObject, type BatchRow } from './openai-batch.view';
+import { batchObject, fileObject, listObject, type BatchObject, type BatchRow } from './openai-batch.view';
 import { completionWindowMinutes, type CreateBatchRequest } from './openai-request';
 
 const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -104,11 +103,10 @@ export class OpenAiBatchesService {
   private async views(rows: readonly BatchRow[]): Promise<BatchObject[]> {
     const items = await inputFileItems(this.sql, rows.map((r) => r.inputFileId));
     const progress = await loadProgress(this.sql, rows, items);
-    const basePriceOf = (model: string) => findModel(this.runtime.catalogue, model)?.basePrice;
     return rows.map((row) => {
       const p = progress.get(row.batchId);
       if (!p) throw new Error(`no progress loaded for batch ${row.batchId}`);
-      return batchObject(row, p, quoteOf(p.groups, basePriceOf));
+      return batchObject(row, p);
     });
   }
 }

@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, StreamableFile, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, StreamableFile, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
+import { RequestError } from '../errors/api-error';
 import { FilesService } from '../files/files.service';
 import { fileObject } from './openai-batch.view';
 import { OpenAiBatchesService } from './openai-batches.service';
@@ -39,5 +40,12 @@ export class OpenAiFilesController {
   async content(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
     const { row, stream } = await this.files.content(account.accountId, fileId);
     return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: `attachment; filename="${row.fileName.replace(/"/g, '')}"` });
+  }
+
+  /** Refused by name rather than with a bare 404 for the route (another account's file is still 404). */
+  @Delete(':fileId')
+  async remove(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string): Promise<never> {
+    await this.files.file(account.accountId, fileId);
+    throw new RequestError(400, 'file_deletion_unsupported', `file ${fileId} is kept: Sluice does not delete files yet`);
   }
 }

@@ -4,7 +4,7 @@ import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projec
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
 import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection';
 import { saveFiles, snapshotFiles } from '../files/file-view.store';
-import { projectBatches } from '../openai-batches/openai-batch.store';
+import { projectBatches, snapshotBatches, type BatchSnapshotRow } from '../openai-batches/openai-batch.store';
 import { countReservations, dropHolds } from '../realtime/gateway-holds';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
 
@@ -254,7 +254,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
   await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
-  await projectBatches(tx, events);
+  await projectBatches(tx, events, changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after })));
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
@@ -267,6 +267,8 @@ export interface ReadModelSnapshot {
   tasks: TaskRow[];
   balances: BalanceRow[];
   files: FileRow[];
+  /** OpenAI batches and what their views read besides the rows above (expansions, task quotes), as plain rows. */
+  batches: BatchSnapshotRow[];
 }
 
 /** Every read-model row, in key order (the rebuild compares two of these). */
@@ -281,5 +283,5 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
-  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client) };
+  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client) };
 }

@@ -10,7 +10,7 @@ import { READ_MODEL_TOPICS } from './read-models.consumer';
 import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
 
 export interface SnapshotDifference {
-  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view';
+  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote';
   key: string;
   live: unknown;
   rebuilt: unknown;
@@ -34,6 +34,7 @@ export function compareSnapshots(live: ReadModelSnapshot, rebuilt: ReadModelSnap
     ...diffTable('task_view', live.tasks, rebuilt.tasks, (r) => r.taskId),
     ...diffTable('balance_view', live.balances, rebuilt.balances, (r) => r.accountId),
     ...diffTable('file_view', live.files, rebuilt.files, (r) => r.fileId),
+    ...diffTable('openai_batch, file_expansion, task_quote', live.batches, rebuilt.batches, (r) => r.key),
   ];
 }
 

@@ -1,5 +1,6 @@
 import OpenAI, { toFile } from 'openai';
 import { until } from './http';
+import { LEDGER_CHECK, REBUILD, runOperatorCommand } from './operator-commands';
 import { startEmbeddedForTest, type TestEngine } from './test-engine';
 
 jest.setTimeout(180_000);
@@ -20,9 +21,9 @@ const parseLines = (text: string) =>
 
 /**
  * The official `openai` SDK, pointed at embedded Sluice's `/v1`, as a customer moving a batch
- * workload would use it. The clock starts at 09:00 UTC and runs 600× faster: a window's small
+ * workload would use it. The clock starts at 01:00 UTC and runs 600× faster: a window's small
  * models go into a provider batch job within seconds, while gpt-4o-mini lines of a 24h window
- * wait for the off-peak window at 16:30 (45 s of real time), which leaves time to cancel them.
+ * wait for the off-peak window at 16:30 (93 s of real time), which leaves time to cancel them.
  */
 describe('OpenAI SDK: files and batches against embedded Sluice', () => {
   let engine: TestEngine;
@@ -54,7 +55,7 @@ describe('OpenAI SDK: files and batches against embedded Sluice', () => {
     engine = await startEmbeddedForTest({
       name: 'openai-batches',
       adminKey: ADMIN_KEY,
-      env: { SLUICE_TIME_SCALE: '600', SLUICE_CLOCK_ORIGIN: '2030-01-01T09:00:00.000Z' },
+      env: { SLUICE_TIME_SCALE: '600', SLUICE_CLOCK_ORIGIN: '2030-01-01T01:00:00.000Z' },
     });
     base = engine.sluice.url;
   });
@@ -173,6 +174,8 @@ describe('OpenAI SDK: files and batches against embedded Sluice', () => {
     for await (const b of client.batches.list({ limit: 1 })) all.push(b.id);
     expect(all).toEqual([...ids].reverse());
     expect(sluiceOf(first.data[0]).sla_minutes).toBe(3 * 24 * 60);
+    // Run to their end, so that the engine is idle for the replay below.
+    for (const id of ids) await until('the batch to complete', async () => ((await client.batches.retrieve(id)).status === 'completed' ? true : undefined), 60_000);
   });
 
   it('raises the SDK\'s own errors: NotFoundError, BadRequestError naming the param, AuthenticationError', async () => {
@@ -197,8 +200,16 @@ describe('OpenAI SDK: files and batches against embedded Sluice', () => {
     expect(badPurpose).toMatchObject({ param: 'purpose' });
     expect((await client.files.list({ purpose: 'batch' })).data.map((f) => f.id)).toEqual([file.id]);
 
+    expect(await client.files.delete(file.id).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 'file_deletion_unsupported' });
+
     const stranger = new OpenAI({ apiKey: 'sk_live_not_a_key', baseURL: `${base}/v1`, maxRetries: 0 });
     await expect(stranger.batches.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     await expect(stranger.files.create({ file: await toFile(Buffer.from('{}\n'), 'x.jsonl'), purpose: 'batch' })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('keeps books that balance, and read models (batches included) that a replay of the log rebuilds identically', async () => {
+    await engine.sluice.stop();
+    expect(await runOperatorCommand(LEDGER_CHECK, ['--data-dir', engine.dataDir])).toBe(0);
+    expect(await runOperatorCommand(REBUILD, ['--data-dir', engine.dataDir])).toBe(0);
   });
 });
