@@ -287,6 +287,29 @@ function addAnthropicRoutes(app: FastifyInstance, settings: MarketSettings, runt
 
 function addGeminiRoutes(app: FastifyInstance, settings: MarketSettings, runtime: ProviderRuntime): void {
   const none = geminiError(404, `Provider ${runtime.spec.id} offers no batch mode.`);
+  // An upload's bytes arrive as sent, whatever type the client names (the SDK says JSON).
+  void app.register(async (uploads) => {
+    uploads.removeAllContentTypeParsers();
+    uploads.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    uploads.post<{ Querystring: { upload_id?: string }; Body: string }>('/upload/v1beta/files', (request, reply) =>
+      withFamilyBatches(runtime.geminiBatches, reply, none, (batches) => {
+        const uploadId = request.query.upload_id;
+        if (uploadId !== undefined) return batches.finishUpload(uploadId, request.body ?? '');
+        if (request.headers['x-goog-upload-command'] !== 'start') return geminiError(400, 'X-Goog-Upload-Command must be start');
+        let metadata: unknown;
+        try {
+          metadata = JSON.parse(request.body || '{}');
+        } catch {
+          return geminiError(400, 'Invalid JSON payload received.');
+        }
+        const { id } = batches.startUpload(metadata);
+        return { statusCode: 200, body: {}, headers: { 'x-goog-upload-url': `http://${request.headers.host}/upload/v1beta/files?upload_id=${id}`, 'x-goog-upload-status': 'active' } };
+      }),
+    );
+  });
+  app.get<{ Params: { '*': string } }>('/download/v1beta/*', (request, reply) =>
+    withFamilyBatches(runtime.geminiBatches, reply, none, (b) => b.download(request.params['*'].replace(/^files\//, '').replace(/:download$/, ''))),
+  );
   app.post<{ Params: { '*': string } }>('/v1beta/models/*', (request, reply) => geminiModelCall(settings, runtime, request, reply));
   app.get<{ Params: { '*': string } }>('/v1beta/batches/*', (request, reply) =>
     withFamilyBatches(runtime.geminiBatches, reply, none, (b) => b.retrieve(request.params['*'])),

@@ -4,6 +4,8 @@ import { answerGenerateContent, geminiError } from './gemini-content';
 
 interface TimedBatch {
   readonly id: string;
+  /** Gemini Batch Mode from an uploaded JSONL file: results go to a file too. */
+  readonly fromFile?: boolean;
   readonly createdAtMs: number;
   readonly items: readonly { readonly key: string; readonly body: unknown }[];
   /** Gemini Batch Mode: the model in the path. */
@@ -153,8 +155,52 @@ export class AnthropicBatches extends TimedBatches {
 /** gRPC codes for the HTTP statuses a Gemini item can fail with. */
 const rpcCodeOf: Readonly<Record<number, number>> = { 400: 3, 403: 7, 404: 5, 429: 8, 500: 13, 503: 14 };
 
-/** Batch Mode, inline requests: POST /v1beta/models/{model}:batchGenerateContent, GET /v1beta/batches/{id}, POST …:cancel. */
+/**
+ * Batch Mode: POST /v1beta/models/{model}:batchGenerateContent with inline requests or an
+ * uploaded JSONL file (Files API, resumable upload), GET /v1beta/batches/{id}, POST …:cancel;
+ * a file batch's results are a file (GET /download/v1beta/files/{id}:download?alt=media).
+ */
 export class GeminiBatches extends TimedBatches {
+  private readonly files = new Map<string, { meta: Record<string, unknown>; content: string | null }>();
+
+  /** The resumable upload's start: the file's metadata; answers the id the bytes go to. */
+  startUpload(body: unknown): { id: string } {
+    const id = `file-${this.nextId()}`;
+    const file = (body as { file?: Record<string, unknown> } | null)?.file ?? {};
+    this.files.set(id, { meta: { ...file, name: `files/${id}` }, content: null });
+    return { id };
+  }
+
+  /** The upload's one chunk (`upload, finalize`): the stored File resource. */
+  finishUpload(id: string, content: string): WireReply {
+    const file = this.files.get(id);
+    if (!file) return geminiError(404, `upload ${id} not found`);
+    file.content = content;
+    const meta = { ...file.meta, sizeBytes: String(Buffer.byteLength(content)), state: 'ACTIVE', createTime: iso(this.options.now()) };
+    file.meta = meta;
+    return { statusCode: 200, body: { file: meta }, headers: { 'x-goog-upload-status': 'final' } };
+  }
+
+  download(id: string): WireReply {
+    const content = this.files.get(id)?.content;
+    return content == null ? geminiError(404, `File files/${id} not found.`) : { statusCode: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
+  }
+
+  private results(batch: TimedBatch, replies: readonly WireReply[]): string {
+    const id = `${batch.id}-results`;
+    if (!this.files.has(id)) {
+      const lines = replies.map((reply, i) => JSON.stringify({ key: batch.items[i].key, ...this.outcome(reply) }));
+      this.files.set(id, { meta: { name: `files/${id}`, mimeType: 'application/jsonl' }, content: `${lines.join('\n')}\n` });
+    }
+    return `files/${id}`;
+  }
+
+  private outcome(reply: WireReply): Record<string, unknown> {
+    return reply.statusCode === 200
+      ? { response: reply.body }
+      : { error: { code: rpcCodeOf[reply.statusCode] ?? 2, message: (reply.body as { error: { message: string } }).error.message } };
+  }
+
   protected answer(batch: TimedBatch, body: unknown): WireReply {
     const request = body as { model?: string } | null;
     const model = (request?.model ?? batch.model ?? '').replace(/^models\//, '');
@@ -162,16 +208,26 @@ export class GeminiBatches extends TimedBatches {
   }
 
   create(model: string, body: unknown): WireReply {
-    const batch = (body as { batch?: { displayName?: string; inputConfig?: { requests?: { requests?: unknown } } } } | null)?.batch;
-    const requests = batch?.inputConfig?.requests?.requests;
-    if (!Array.isArray(requests) || requests.length === 0) return geminiError(400, "Invalid value at 'batch.input_config': inline requests are required");
-    const record: TimedBatch = {
-      id: this.nextId(),
-      createdAtMs: this.options.now(),
-      model,
-      displayName: batch?.displayName,
-      items: requests.map((r: { request?: unknown; metadata?: { key?: string } }, i) => ({ key: r.metadata?.key ?? String(i), body: r.request })),
-    };
+    const batch = (body as { batch?: { displayName?: string; inputConfig?: { requests?: { requests?: unknown }; fileName?: string } } } | null)?.batch;
+    const fileName = batch?.inputConfig?.fileName;
+    const content = fileName ? this.files.get(fileName.replace(/^files\//, ''))?.content : undefined;
+    if (fileName && content == null) return geminiError(404, `File ${fileName} not found.`);
+    let items: TimedBatch['items'];
+    try {
+      items = content
+        ? content
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line, i) => {
+              const parsed = JSON.parse(line) as { key?: string; request?: unknown };
+              return { key: parsed.key ?? String(i), body: parsed.request };
+            })
+        : (batch?.inputConfig?.requests?.requests as { request?: unknown; metadata?: { key?: string } }[] | undefined)?.map((r, i) => ({ key: r.metadata?.key ?? String(i), body: r.request })) ?? [];
+    } catch {
+      return geminiError(400, `File ${fileName} holds a line that is not JSON.`);
+    }
+    if (items.length === 0) return geminiError(400, "Invalid value at 'batch.input_config': inline requests or a file are required");
+    const record: TimedBatch = { id: this.nextId(), createdAtMs: this.options.now(), model, displayName: batch?.displayName, items, fromFile: Boolean(fileName) };
     this.batches.set(record.id, record);
     return { statusCode: 200, body: this.view(record) };
   }
@@ -199,14 +255,13 @@ export class GeminiBatches extends TimedBatches {
           : now - batch.createdAtMs < this.options.turnaroundMs / 10
             ? 'BATCH_STATE_PENDING'
             : 'BATCH_STATE_RUNNING';
-    const inlinedResponses = replies?.map((reply, i) => ({
-      ...(reply.statusCode === 200
-        ? { response: reply.body }
-        : { error: { code: rpcCodeOf[reply.statusCode] ?? 2, message: (reply.body as { error: { message: string } }).error.message } }),
-      metadata: { key: batch.items[i].key },
-    }));
-    const failed = inlinedResponses?.filter((r) => 'error' in r).length ?? 0;
-    const output = inlinedResponses ? { inlinedResponses: { inlinedResponses } } : undefined;
+    const outcomes = replies?.map((reply) => this.outcome(reply));
+    const failed = outcomes?.filter((r) => 'error' in r).length ?? 0;
+    const output = !replies
+      ? undefined
+      : batch.fromFile
+        ? { responsesFile: this.results(batch, replies) }
+        : { inlinedResponses: { inlinedResponses: outcomes?.map((outcome, i) => ({ ...outcome, metadata: { key: batch.items[i].key } })) } };
     return {
       name: `batches/${batch.id}`,
       metadata: {
@@ -219,7 +274,7 @@ export class GeminiBatches extends TimedBatches {
         ...(this.done(batch) ? { endTime: iso(batch.cancelledAtMs ?? batch.createdAtMs + this.options.turnaroundMs) } : {}),
         batchStats: {
           requestCount: String(batch.items.length),
-          successfulRequestCount: String((inlinedResponses?.length ?? 0) - failed),
+          successfulRequestCount: String((outcomes?.length ?? 0) - failed),
           failedRequestCount: String(failed),
           pendingRequestCount: String(this.done(batch) ? 0 : batch.items.length),
         },

@@ -167,6 +167,37 @@ describe('GeminiAdapter through @google/genai against the demo market (Gemini AP
     expect(!failed.ok && failed.error).toBeInstanceOf(ProviderRejectedError);
   });
 
+  it('sends a batch past the inline limit as an uploaded JSONL file, and reads its results file', async () => {
+    clock = 3_000_000;
+    const byFile = new GeminiAdapter({ timeoutMs: 300, inlineBatchLimitBytes: 0 });
+    const items = [
+      { customId: 'f-1#1', providerModel: 'gemini-2.5-flash', input: [{ role: 'system' as const, content: 'Terse.' }, { role: 'user' as const, content: 'First?' }], maxOutputTokens: 32, params: { temperature: 0.1 } },
+      { customId: 'f-2#1', providerModel: 'gemini-2.5-flash', input: 'Too long an answer', maxOutputTokens: 9_999 },
+    ];
+    const batchId = await byFile.submitBatch(endpoint(), items);
+    expect(received.map((r) => r.url.replace(/upload_id=.*/, 'upload_id=…'))).toEqual([
+      '/upload/v1beta/files',
+      '/upload/v1beta/files?upload_id=…',
+      '/v1beta/models/gemini-2.5-flash:batchGenerateContent',
+    ]);
+    const lines = String(received[1].body).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({
+      key: 'f-1#1',
+      request: {
+        contents: [{ role: 'user', parts: [{ text: 'First?' }] }],
+        systemInstruction: { parts: [{ text: 'Terse.' }] },
+        generationConfig: { maxOutputTokens: 32, temperature: 0.1 },
+      },
+    });
+    expect(received[2].body).toMatchObject({ batch: { inputConfig: { fileName: expect.stringMatching(/^files\//) } } });
+    clock += 60_000;
+    const results = await byFile.fetchBatchResults(endpoint(), batchId);
+    expect(results.map((r) => [r.customId, r.ok])).toEqual([
+      ['f-1#1', true],
+      ['f-2#1', false],
+    ]);
+  });
+
   it('cancels a running job: cancelled, with nothing run', async () => {
     clock = 2_000_000;
     const batchId = await adapter.submitBatch(endpoint(), [{ customId: 'c#1', providerModel: 'gemini-2.5-flash', input: 'hi', maxOutputTokens: 8 }]);

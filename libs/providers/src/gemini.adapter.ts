@@ -59,6 +59,17 @@ function requestOf(providerId: string, item: Pick<BatchItem, 'providerModel' | '
   return { model: item.providerModel, contents, config };
 }
 
+/** The same request as the REST API spells it, for a Batch Mode input file (which the SDK does not translate). */
+function restRequestOf(providerId: string, item: BatchItem) {
+  const { contents, systemInstruction } = contentsOf(item.input);
+  return {
+    contents,
+    ...(systemInstruction !== undefined ? { systemInstruction: { parts: [{ text: systemInstruction }] } } : {}),
+    // generationConfig's REST names are the SDK config's for every parameter Sluice sends.
+    generationConfig: { maxOutputTokens: item.maxOutputTokens, ...geminiConfig(providerId, item.params) },
+  };
+}
+
 /** Gemini's finish reasons in the chat-completions words the rest of Sluice uses. */
 function finishReasonOf(reason: string | undefined): string {
   if (reason === 'MAX_TOKENS') return 'length';
@@ -107,6 +118,13 @@ function parsedError(err: ApiError): { status: number; message: string; provider
 /** A batch line's error is a google.rpc.Status: its gRPC code as the HTTP status the live API answers with. */
 const httpStatusOfRpcCode: Readonly<Record<number, number>> = { 3: 400, 4: 504, 5: 404, 7: 403, 8: 429, 9: 400, 11: 400, 13: 500, 14: 503, 16: 401 };
 
+/** One item's outcome, from an inline response or a line of a results file. */
+interface ResultLine {
+  readonly key?: string;
+  readonly response?: GenerateContentResponse;
+  readonly error?: { readonly code?: number; readonly message?: string };
+}
+
 const finishedStates: ReadonlySet<string> = new Set(['JOB_STATE_SUCCEEDED', 'JOB_STATE_FAILED', 'JOB_STATE_CANCELLED', 'JOB_STATE_EXPIRED']);
 
 /**
@@ -114,10 +132,17 @@ const finishedStates: ReadonlySet<string> = new Set(['JOB_STATE_SUCCEEDED', 'JOB
  * requests) through the official `@google/genai` SDK, without its retries (none configured),
  * every failure a classified ProviderError.
  */
+export interface GeminiAdapterOptions extends ProviderAdapterOptions {
+  /** A batch whose inline requests would be larger goes as an uploaded JSONL file (Gemini takes 20 MB inline). */
+  readonly inlineBatchLimitBytes?: number;
+}
+
+const INLINE_BATCH_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export class GeminiAdapter implements ProviderPort {
   private readonly clients = new Map<string, GoogleGenAI>();
 
-  constructor(private readonly options: ProviderAdapterOptions) {}
+  constructor(private readonly options: GeminiAdapterOptions) {}
 
   private client(provider: ProviderEndpoint): GoogleGenAI {
     const key = `${provider.baseUrl}\n${provider.apiKey}`;
@@ -204,15 +229,26 @@ export class GeminiAdapter implements ProviderPort {
     });
   }
 
-  /** One Batch Mode job with inline requests, each tagged with its custom id in `metadata.key`. */
+  /**
+   * One Batch Mode job: inline requests, each tagged with its custom id in `metadata.key`, or,
+   * past the inline limit, an uploaded JSONL file of `{key, request}` lines.
+   */
   async submitBatch(provider: ProviderEndpoint, items: readonly BatchItem[]): Promise<string> {
     const models = new Set(items.map((i) => i.providerModel));
     if (models.size !== 1) throw new ProviderServerError(provider.id, `a Gemini batch runs one model, not ${models.size}`);
-    const src: InlinedRequest[] = items.map((item) => {
+    const model = items[0].providerModel;
+    const inline: InlinedRequest[] = items.map((item) => {
       const { contents, config } = requestOf(provider.id, item);
       return { contents, config, metadata: { key: item.customId } };
     });
-    const job = await this.call(provider, (client) => client.batches.create({ model: items[0].providerModel, src, config: { displayName: 'sluice' } }));
+    const fits = Buffer.byteLength(JSON.stringify(inline)) <= (this.options.inlineBatchLimitBytes ?? INLINE_BATCH_LIMIT_BYTES);
+    const job = await this.call(provider, async (client) => {
+      if (fits) return client.batches.create({ model, src: inline, config: { displayName: 'sluice' } });
+      const jsonl = items.map((item) => JSON.stringify({ key: item.customId, request: restRequestOf(provider.id, item) })).join('\n');
+      const file = await client.files.upload({ file: new Blob([`${jsonl}\n`], { type: 'application/jsonl' }), config: { mimeType: 'application/jsonl', displayName: 'sluice-batch' } });
+      if (!file.name) throw new ProviderServerError(provider.id, 'file upload returned no file name');
+      return client.batches.create({ model, src: file.name, config: { displayName: 'sluice' } });
+    });
     if (!job.name) throw new ProviderServerError(provider.id, 'batch creation returned no job name');
     return job.name;
   }
@@ -237,8 +273,15 @@ export class GeminiAdapter implements ProviderPort {
   async fetchBatchResults(provider: ProviderEndpoint, batchId: string): Promise<BatchItemResult[]> {
     const job = await this.call(provider, (client) => client.batches.get({ name: batchId }));
     if (!finishedStates.has(job.state ?? '')) throw new ProviderServerError(provider.id, `batch ${batchId} is ${job.state}, not finished`);
-    return (job.dest?.inlinedResponses ?? []).flatMap((line): BatchItemResult[] => {
-      const customId = line.metadata?.key;
+    const fileName = job.dest?.fileName;
+    const lines: ResultLine[] = fileName
+      ? (await this.call(provider, () => this.download(provider, fileName)))
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as ResultLine)
+      : (job.dest?.inlinedResponses ?? []).map((r) => ({ key: r.metadata?.key, response: r.response, error: r.error }));
+    return lines.flatMap((line): BatchItemResult[] => {
+      const customId = line.key;
       if (customId === undefined) return [];
       if (line.error) {
         const status = httpStatusOfRpcCode[line.error.code ?? 13] ?? 500;
@@ -249,5 +292,16 @@ export class GeminiAdapter implements ProviderPort {
       if (!line.response || !usage) return [{ customId, ok: false, error: new ProviderServerError(provider.id, 'result carried no token usage') }];
       return [{ customId, ok: true, text: textOf(line.response), ...usage }];
     });
+  }
+
+  /** A results file's bytes, as the SDK's own download reads them (which only writes to a path). */
+  private async download(provider: ProviderEndpoint, fileName: string): Promise<string> {
+    const response = await fetch(`${provider.baseUrl}/download/v1beta/${fileName}:download?alt=media`, {
+      headers: { 'x-goog-api-key': provider.apiKey },
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    const body = await response.text();
+    if (!response.ok) throw new ApiError({ message: body, status: response.status });
+    return body;
   }
 }
