@@ -380,6 +380,7 @@ export async function startDemoMarket(
       const batchOptions = spec.batch
         ? {
             turnaroundMs: spec.batch.turnaroundSeconds * 1000 * turnaroundScale,
+            expiresAfterMs: options.batchExpiresAfterMs,
             now: settings.now,
             chatContext: (completionId: string) => ({ seed: settings.seed, catalogue, provider: spec, completionId, createdAtSeconds: Math.floor(settings.now() / 1000) }),
           }

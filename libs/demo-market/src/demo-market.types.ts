@@ -43,6 +43,11 @@ export interface DemoMarketOptions {
   readonly latencyScale?: number;
   /** Multiplies batch turnaround; defaults to latencyScale. */
   readonly turnaroundScale?: number;
+  /**
+   * Anthropic and Gemini batches still running this long after creation expire with nothing
+   * run, as the real ones do after 24 h (the default); a test sets it below a turnaround.
+   */
+  readonly batchExpiresAfterMs?: number;
   /** Bearer key each provider accepts; defaults to `demoApiKey(providerId)`. */
   readonly apiKeys?: Readonly<Record<string, string>>;
   /** Start with failures drawn from each provider's catalogue reliability (5xx), for a lifelike demo. */

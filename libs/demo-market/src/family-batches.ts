@@ -18,6 +18,8 @@ interface TimedBatch {
 
 export interface TimedBatchOptions {
   readonly turnaroundMs: number;
+  /** A batch still running this long after creation expires with nothing run (the APIs' 24 h). */
+  readonly expiresAfterMs?: number;
   readonly now: () => number;
   readonly chatContext: (completionId: string) => ChatContext;
 }
@@ -43,12 +45,25 @@ abstract class TimedBatches {
     return `${this.providerId}-${this.sequence}`;
   }
 
+  private get expiresAfterMs(): number {
+    return this.options.expiresAfterMs ?? 24 * 3600 * 1000;
+  }
+
   protected done(batch: TimedBatch): boolean {
-    return batch.cancelledAtMs !== undefined || this.options.now() - batch.createdAtMs >= this.options.turnaroundMs;
+    return batch.cancelledAtMs !== undefined || this.options.now() - batch.createdAtMs >= Math.min(this.options.turnaroundMs, this.expiresAfterMs);
+  }
+
+  /** Ended by its deadline before its turnaround: nothing in it ran. */
+  protected expired(batch: TimedBatch): boolean {
+    return batch.cancelledAtMs === undefined && this.options.turnaroundMs > this.expiresAfterMs && this.done(batch);
+  }
+
+  protected endedAtMs(batch: TimedBatch): number {
+    return batch.cancelledAtMs ?? batch.createdAtMs + Math.min(this.options.turnaroundMs, this.expiresAfterMs);
   }
 
   protected replies(batch: TimedBatch): WireReply[] | null {
-    if (batch.cancelledAtMs !== undefined || !this.done(batch)) return null;
+    if (batch.cancelledAtMs !== undefined || this.expired(batch) || !this.done(batch)) return null;
     batch.replies ??= batch.items.map((item) => this.answer(batch, item.body));
     return batch.replies;
   }
@@ -108,7 +123,7 @@ export class AnthropicBatches extends TimedBatches {
     const lines = batch.items.map((item, i) => {
       const reply = replies?.[i];
       const result = !reply
-        ? { type: 'canceled' }
+        ? { type: this.expired(batch) ? 'expired' : 'canceled' }
         : reply.statusCode === 200
           ? { type: 'succeeded', message: reply.body }
           : { type: 'errored', error: reply.body };
@@ -123,7 +138,7 @@ export class AnthropicBatches extends TimedBatches {
     const replies = this.replies(batch);
     const succeeded = replies?.filter((r) => r.statusCode === 200).length ?? 0;
     const errored = replies ? replies.length - succeeded : 0;
-    const endedAtMs = batch.cancelledAtMs ?? batch.createdAtMs + this.options.turnaroundMs;
+    const endedAtMs = this.endedAtMs(batch);
     return {
       id: batch.id,
       type: 'message_batch',
@@ -133,7 +148,7 @@ export class AnthropicBatches extends TimedBatches {
         succeeded,
         errored,
         canceled: batch.cancelledAtMs !== undefined ? batch.items.length : 0,
-        expired: 0,
+        expired: this.expired(batch) ? batch.items.length : 0,
       },
       created_at: iso(batch.createdAtMs),
       expires_at: iso(batch.createdAtMs + 24 * 3600 * 1000),
@@ -250,7 +265,9 @@ export class GeminiBatches extends TimedBatches {
     const state =
       batch.cancelledAtMs !== undefined
         ? 'BATCH_STATE_CANCELLED'
-        : replies
+        : this.expired(batch)
+          ? 'BATCH_STATE_EXPIRED'
+          : replies
           ? 'BATCH_STATE_SUCCEEDED'
           : now - batch.createdAtMs < this.options.turnaroundMs / 10
             ? 'BATCH_STATE_PENDING'
@@ -271,7 +288,7 @@ export class GeminiBatches extends TimedBatches {
         state,
         createTime: iso(batch.createdAtMs),
         updateTime: iso(now),
-        ...(this.done(batch) ? { endTime: iso(batch.cancelledAtMs ?? batch.createdAtMs + this.options.turnaroundMs) } : {}),
+        ...(this.done(batch) ? { endTime: iso(this.endedAtMs(batch)) } : {}),
         batchStats: {
           requestCount: String(batch.items.length),
           successfulRequestCount: String((outcomes?.length ?? 0) - failed),

@@ -187,4 +187,18 @@ describe('AnthropicAdapter through @anthropic-ai/sdk against the demo market (Me
     expect(await adapter.pollBatch(endpoint(), batchId)).toMatchObject({ status: 'ended', finished: true, requestCounts: { total: 1, completed: 0, failed: 0 } });
     expect(await adapter.fetchBatchResults(endpoint(), batchId)).toEqual([]);
   });
+
+  it('lets a Message Batch that outlives its deadline end with every request expired, none returned', async () => {
+    const expiring = await startDemoMarket(catalogue, { latencyScale: 0, turnaroundScale: 1, batchExpiresAfterMs: 30_000, now: () => clock });
+    try {
+      clock = 4_000_000;
+      const provider = { id: 'claude', baseUrl: expiring.providers.claude, apiKey: expiring.apiKeys.claude };
+      const batchId = await adapter.submitBatch(provider, [{ customId: 'x#1', providerModel: 'claude-haiku-4-5', input: 'hi', maxOutputTokens: 8 }]);
+      clock += 30_000;
+      expect(await adapter.pollBatch(provider, batchId)).toMatchObject({ status: 'ended', finished: true, requestCounts: { total: 1, completed: 0, failed: 0 } });
+      expect(await adapter.fetchBatchResults(provider, batchId)).toEqual([]);
+    } finally {
+      await expiring.stop();
+    }
+  });
 });

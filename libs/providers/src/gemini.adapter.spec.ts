@@ -204,4 +204,18 @@ describe('GeminiAdapter through @google/genai against the demo market (Gemini AP
     expect(await adapter.cancelBatch(endpoint(), batchId)).toMatchObject({ status: 'JOB_STATE_CANCELLED', finished: true });
     expect(await adapter.fetchBatchResults(endpoint(), batchId)).toEqual([]);
   });
+
+  it('lets a job that outlives its deadline end expired, with nothing run', async () => {
+    const expiring = await startDemoMarket(catalogue, { latencyScale: 0, turnaroundScale: 1, batchExpiresAfterMs: 30_000, now: () => clock });
+    try {
+      clock = 5_000_000;
+      const provider = { id: 'gem', baseUrl: expiring.providers.gem, apiKey: expiring.apiKeys.gem };
+      const batchId = await adapter.submitBatch(provider, [{ customId: 'x#1', providerModel: 'gemini-2.5-flash', input: 'hi', maxOutputTokens: 8 }]);
+      clock += 30_000;
+      expect(await adapter.pollBatch(provider, batchId)).toMatchObject({ status: 'JOB_STATE_EXPIRED', finished: true });
+      expect(await adapter.fetchBatchResults(provider, batchId)).toEqual([]);
+    } finally {
+      await expiring.stop();
+    }
+  });
 });
