@@ -1,4 +1,5 @@
 import { type DemoMarket, type DemoMarketCatalogue, type ReceivedRequest, startDemoMarket } from '@sluice/demo-market';
+import { APIError } from '@anthropic-ai/sdk';
 import { AnthropicAdapter, fromAnthropicCustomId, toAnthropicCustomId } from './anthropic.adapter';
 import {
   ProviderAuthError,
@@ -200,5 +201,13 @@ describe('AnthropicAdapter through @anthropic-ai/sdk against the demo market (Me
     } finally {
       await expiring.stop();
     }
+  });
+
+  it("classifies an `error` event in the middle of a stream by its type: overloaded is Anthropic's 529", () => {
+    // As the SDK's stream throws it on `event: error`.
+    const midStream = new APIError(undefined, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, undefined, new Headers(), 'overloaded_error');
+    expect(adapter.classifyError('claude', midStream)).toMatchObject({ code: 'provider_server_error', transient: true, status: 529 });
+    const refused = new APIError(undefined, { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } }, undefined, new Headers(), 'invalid_request_error');
+    expect(adapter.classifyError('claude', refused)).toMatchObject({ code: 'provider_rejected_request', transient: false, status: 400 });
   });
 });

@@ -123,9 +123,9 @@ export class AnthropicAdapter implements ProviderPort {
     if (err instanceof ProviderError) return err;
     if (err instanceof APIConnectionTimeoutError) return new ProviderTimeoutError(providerId, 'request timed out');
     if (err instanceof APIConnectionError) return new ProviderUnreachableError(providerId, `connection failed: ${err.cause instanceof Error ? err.cause.message : err.message}`);
-    if (err instanceof APIError && err.status !== undefined) {
-      // A stream's `error` event arrives with a 200 status: its type says what it was.
-      const status = err.status >= 400 ? err.status : (statusOfErrorType[err.type ?? ''] ?? 500);
+    if (err instanceof APIError) {
+      // A stream's `error` event comes without a status (the stream began with a 200): its type says what it was.
+      const status = err.status !== undefined && err.status >= 400 ? err.status : (statusOfErrorType[err.type ?? ''] ?? 500);
       return classifyHttpFailure(providerId, { status, message: err.apiMessage ?? err.message, headers: err.headers, providerCode: err.type });
     }
     throw err;
