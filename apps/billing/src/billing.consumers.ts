@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@sluice/events';
+import { Topics, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { billingDecisions, billingMicros, logger } from '@sluice/telemetry';
 import type { BillingDeps } from './ledger/billing-deps';
 import { billObjectEvents, isBilled } from './objects/object-billing.handler';
 import { creditTopUps, isTopUpRequest } from './wallet/top-up.handler';
@@ -29,12 +30,47 @@ export class BillingConsumers implements OnModuleInit, OnApplicationShutdown {
       warn: (message) => this.logger.warn(message),
     };
     this.subscriptions.push(
-      await this.store.consume({ consumer: 'billing-top-ups', topics: [Topics.billing], accepts: isTopUpRequest, handle: (tx, events) => creditTopUps(tx, events, deps) }),
-      await this.store.consume({ consumer: 'billing-objects', topics: [Topics.objects], accepts: isBilled, handle: (tx, events) => billObjectEvents(tx, events, deps) }),
+      await this.store.consume({ consumer: 'billing-top-ups', topics: [Topics.billing], accepts: isTopUpRequest, handle: (tx, events) => creditTopUps(tx, events, deps), afterCommit: countDecisions }),
+      await this.store.consume({ consumer: 'billing-objects', topics: [Topics.objects], accepts: isBilled, handle: (tx, events) => billObjectEvents(tx, events, deps), afterCommit: countDecisions }),
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.subscriptions.map((s) => s.stop()));
   }
+}
+
+const log = logger('billing', 'billing');
+
+/** Billing's decisions once committed (never twice: a redelivered event produces nothing), as money counters. */
+function countDecisions(_applied: SluiceEvent[], produced: SluiceEvent[]): void {
+  for (const event of produced) {
+    switch (event.type) {
+      case 'FundsReserved':
+        count('reserved', event.payload.amountMicros);
+        log.debug({ accountId: event.payload.accountId, objectId: event.payload.objectId, amountMicros: event.payload.amountMicros }, 'funds reserved');
+        break;
+      case 'FundsDenied':
+        billingDecisions.inc({ kind: 'denied' });
+        log.debug({ accountId: event.payload.accountId, objectId: event.payload.objectId, requiredMicros: event.payload.requiredMicros }, 'funds denied');
+        break;
+      case 'Charged':
+        count('charged', event.payload.amountMicros);
+        log.debug({ accountId: event.payload.accountId, objectId: event.payload.objectId, amountMicros: event.payload.amountMicros }, 'charged');
+        break;
+      case 'FundsReleased':
+        count('released', event.payload.amountMicros);
+        log.debug({ accountId: event.payload.accountId, objectId: event.payload.objectId, amountMicros: event.payload.amountMicros }, 'funds released');
+        break;
+      case 'WalletCredited':
+        count('credited', event.payload.amountMicros);
+        log.info({ accountId: event.payload.accountId, amountMicros: event.payload.amountMicros, reference: event.payload.reference }, 'wallet credited');
+        break;
+    }
+  }
+}
+
+function count(kind: 'reserved' | 'charged' | 'released' | 'credited', micros: number): void {
+  billingDecisions.inc({ kind });
+  billingMicros.inc({ kind }, micros);
 }

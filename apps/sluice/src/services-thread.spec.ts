@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventLog, type EventLog } from '@sluice/eventlog';
+import { captureLogs } from '@sluice/telemetry';
 import type { EmbeddedConfig } from './config';
 import { startServicesThread, type ServicesThread } from './services-thread';
 
@@ -51,12 +52,12 @@ describe('the services thread', () => {
   };
 
   it('is lost, with the error, when it throws after starting', async () => {
-    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logs = captureLogs();
     thread = await start('throws');
     const reason = await settledWithin(thread.lost, 5_000);
     expect((reason as Error).message).toBe('boom in a service');
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('the services thread failed'));
-    errors.mockRestore();
+    logs.restore();
+    expect(logs.lines()).toEqual([expect.objectContaining({ level: 'error', msg: 'the services thread failed', err: expect.objectContaining({ message: 'boom in a service' }) })]);
     await expect(settledWithin(thread.stop(), 5_000)).resolves.toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import type { ThreadClock } from '@sluice/demo-market';
 import type { ServiceName } from '@sluice/events';
 import { serveEventLog, type EventLog, type ServeOptions } from '@sluice/eventlog';
 import type { ProviderEndpoint } from '@sluice/platform';
+import { addMetricsSource, logFormatFrom, logger, type LogFormat, type MetricsSource } from '@sluice/telemetry';
 import type { EmbeddedConfig } from './config';
 
 /** What the services thread is handed: plain data, and the port its event log runs over. */
@@ -15,6 +16,18 @@ export interface ServicesThreadData {
   clock: ThreadClock;
   providerEndpoints: Record<string, ProviderEndpoint>;
   logPort: MessagePort;
+  /** Answers `{ id }` with `{ id, metrics }`: the thread's metrics as prom-client JSON, for this thread's /metrics. */
+  metricsPort: MessagePort;
+  /** The main thread's log format: the services thread has no terminal of its own to look at. */
+  logFormat: LogFormat;
+}
+
+export interface MetricsRequest {
+  id: number;
+}
+export interface MetricsReply {
+  id: number;
+  metrics: Awaited<ReturnType<MetricsSource>>;
 }
 
 export type ServicesThreadMessage = { kind: 'started' } | { kind: 'failed'; message: string } | { kind: 'stopped' };
@@ -48,6 +61,35 @@ function workerScript(): WorkerScript {
   return { file, execArgv: [...process.execArgv, '-r', join(__dirname, '..', '..', '..', 'tools', 'register.cjs')] };
 }
 
+const threadLog = logger('services-thread');
+/** A scrape waits this long for the thread's metrics, then serves the main thread's alone. */
+const METRICS_WAIT_MS = 2_000;
+
+/** Asks the services thread for its metrics over its metrics port. */
+function threadMetrics(port: MessagePort): MetricsSource {
+  let nextId = 0;
+  const waiting = new Map<number, (metrics: MetricsReply['metrics']) => void>();
+  port.on('message', (reply: MetricsReply) => {
+    waiting.get(reply.id)?.(reply.metrics);
+    waiting.delete(reply.id);
+  });
+  // A port with a listener keeps the process alive; this one must not.
+  port.unref();
+  return () =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        resolve([]);
+      }, METRICS_WAIT_MS);
+      waiting.set(id, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
+      port.postMessage({ id } satisfies MetricsRequest);
+    });
+}
+
 /**
  * Runs `services` on a worker thread of their own, on this thread's event log (served over a
  * message port) and on their own embedded databases. In one process every service otherwise
@@ -58,13 +100,19 @@ function workerScript(): WorkerScript {
  */
 export async function startServicesThread(
   log: EventLog,
-  data: Omit<ServicesThreadData, 'logPort'>,
+  data: Omit<ServicesThreadData, 'logPort' | 'metricsPort' | 'logFormat'>,
   options: ServicesThreadOptions = {},
 ): Promise<ServicesThread> {
   const { port1, port2 } = new MessageChannel();
   const served = serveEventLog(log, port1, options);
+  const metrics = new MessageChannel();
   const { file, execArgv } = options.script ?? workerScript();
-  const worker = new Worker(file, { workerData: { ...data, logPort: port2 } satisfies ServicesThreadData, transferList: [port2], execArgv });
+  const worker = new Worker(file, {
+    workerData: { ...data, logPort: port2, metricsPort: metrics.port2, logFormat: logFormatFrom(data.config as Record<string, string | undefined>) } satisfies ServicesThreadData,
+    transferList: [port2, metrics.port2],
+    execArgv,
+  });
+  const removeMetrics = addMetricsSource(threadMetrics(metrics.port1));
   // Not events.once: that would reject on the 'error' event that precedes the exit of a thread that threw.
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const failed = once(worker, 'error').then(([err]) => Promise.reject(err as Error));
@@ -72,6 +120,8 @@ export async function startServicesThread(
     const [first] = (await Promise.race([once(worker, 'message'), failed])) as [ServicesThreadMessage];
     if (first.kind !== 'started') throw new Error(`the services thread did not start: ${first.kind === 'failed' ? first.message : first.kind}`);
   } catch (err) {
+    removeMetrics();
+    metrics.port1.close();
     await worker.terminate();
     await served.close();
     throw err;
@@ -80,7 +130,7 @@ export async function startServicesThread(
   const lost = new Promise<Error>((resolve) => {
     let thrown: Error | undefined;
     worker.once('error', (err) => {
-      console.error(`[sluice] the services thread failed: ${err.stack ?? err.message}`);
+      threadLog.error({ err }, 'the services thread failed');
       thrown = err;
     });
     void exited.then((code) => stopping === undefined && resolve(thrown ?? new Error(`the services thread exited (code ${code})`)));
@@ -92,6 +142,8 @@ export async function startServicesThread(
         const stopped = once(worker, 'message');
         worker.postMessage('stop');
         await Promise.race([stopped, exited]);
+        removeMetrics();
+        metrics.port1.close();
         await worker.terminate();
         await served.close();
       })()),

@@ -6,6 +6,9 @@ import {
   type RecordBatch,
   type RetryPolicy,
 } from './event-log.port';
+import { deadLettered, logger, traceFields } from '@sluice/telemetry';
+
+const log = logger('eventlog');
 
 export interface DeliveryDeps {
   handleBatch: (batch: RecordBatch) => Promise<void>;
@@ -70,6 +73,16 @@ async function deadLetter(record: LogRecord, error: unknown, deps: DeliveryDeps)
   if (deps.isStopping()) throw new DeliveryAbortedError('consumer stopping');
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   await deps.publishDeadLetter([toDeadLetter(record, deps.groupId, reason)]);
+  reportDeadLettered(record, deps.groupId, reason);
+}
+
+/** After a record reached the dead-letter topic: counted, and one line an operator sees. */
+export function reportDeadLettered(record: LogRecord, groupId: string, reason: string): void {
+  deadLettered.inc({ group: groupId, topic: record.topic });
+  log.info(
+    { ...traceFields(record.headers.traceparent), group: groupId, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: reason.slice(0, 300) },
+    'event dead-lettered',
+  );
 }
 
 export function toDeadLetter(record: LogRecord, groupId: string, error: string): OutgoingRecord {

@@ -46,6 +46,6 @@ describe('probe server', () => {
   });
 
   it('answers 404 naming the probes for any other path', async () => {
-    expect(await get('/healthz')).toMatchObject({ status: 404, body: { probes: ['/livez', '/readyz'] } });
+    expect(await get('/healthz')).toMatchObject({ status: 404, body: { probes: ['/livez', '/readyz', '/metrics'] } });
   });
 });

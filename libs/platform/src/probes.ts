@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LogHealth } from '@sluice/eventlog';
+import { METRICS_CONTENT_TYPE, collectProcessMetrics, metricsEnabled, metricsText } from '@sluice/telemetry';
 
 export interface ProbeServer {
   readonly port: number;
@@ -26,10 +27,13 @@ export interface ProbeOptions {
  * - `GET /livez`: 200 while the process runs and its event loop answers;
  * - `GET /readyz`: 200 when the service has started and reaches its event log, 503 otherwise
  *   (`starting`, `log_unavailable`, and `stopping` from SIGTERM on).
+ * - `GET /metrics`: the process's Prometheus metrics (unless SLUICE_METRICS=false).
  * It listens before the service starts, so a slow start (migrations, topic creation) is seen.
  */
 export async function startProbeServer(options: ProbeOptions): Promise<ProbeServer> {
   let state: 'starting' | 'started' | 'stopping' = 'starting';
+  const metrics = metricsEnabled();
+  if (metrics) collectProcessMetrics();
   const identity = { service: options.service, instanceId: options.instanceId };
   const server: Server = createServer((req, res) => {
     const send = (status: number, body: object) => {
@@ -47,7 +51,17 @@ export async function startProbeServer(options: ProbeOptions): Promise<ProbeServ
       );
       return;
     }
-    send(404, { status: 'not_found', probes: ['/livez', '/readyz'] });
+    if (path === '/metrics' && metrics) {
+      metricsText().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+          res.end(text);
+        },
+        (err: Error) => send(500, { status: 'metrics_failed', detail: err.message }),
+      );
+      return;
+    }
+    send(404, { status: 'not_found', probes: ['/livez', '/readyz', ...(metrics ? ['/metrics'] : [])] });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,3 +9,4 @@ export * from './s3/s3-distribution';
 export * from './jest/test-servers';
 export * from './service-harness';
 export * from './helm/helm-binary';
+export * from './prometheus/prometheus-text';

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createEvent, TaskCompleted, Topics, type SluiceEvent, type TopicName } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
-import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
+import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { countObjectsWith, logger, objectTraceparent, traceFields } from '@sluice/telemetry';
 import { FinishedObjectsNotifier, possiblyFinishedObjectIds } from './finished-objects.notifier';
 import type { ObjectRow } from './object.projection';
 import { projectEvents } from './read-model.store';
@@ -11,6 +12,21 @@ import type { TaskRow } from './task.projection';
 
 export const READ_MODELS_CONSUMER = 'api-read-models';
 export const READ_MODEL_TOPICS: TopicName[] = [Topics.tasks, Topics.objects, Topics.billing, Topics.files];
+
+const log = logger('read-models', 'api');
+
+/** SLA misses an operator must see: one line when an object with a deadline ends after it. */
+export function logSlaMisses(applied: readonly SluiceEvent[], rows: ReadonlyMap<string, ObjectRow>): void {
+  for (const event of applied) {
+    if (event.type !== 'ObjectCompleted' && event.type !== 'ObjectAbandoned') continue;
+    const row = rows.get(event.payload.objectId);
+    if (!row?.slaMissed) continue;
+    log.info(
+      { ...traceFields(event.traceparent ?? objectTraceparent(row.objectId)), objectId: row.objectId, taskId: row.taskId, accountId: row.accountId, status: row.status, deadlineAt: row.deadlineAt, finishedAt: row.finishedAt, providerId: row.providerId },
+      'SLA missed',
+    );
+  }
+}
 
 export function taskCompletedEvents(tasks: readonly TaskRow[], now: () => Date): SluiceEvent[] {
   return tasks.map((task) =>
@@ -31,14 +47,22 @@ export function taskCompletedEvents(tasks: readonly TaskRow[], now: () => Date):
 @Injectable()
 export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
   private subscription?: Subscription;
+  private stopCounting?: () => void;
 
   constructor(
     private readonly eventStore: EventStore<RawSqlClient>,
     private readonly notifier: FinishedObjectsNotifier,
     @Inject(SERVICE_RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(SQL) private readonly sql: RawSqlClient,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // The object gauges of /metrics, read at scrape time (never on a request's path).
+    this.stopCounting = countObjectsWith(async () => {
+      const rows = await this.sql.$queryRaw<{ status: string; sla_missed: boolean; n: number }[]>`
+        SELECT status, sla_missed, count(*)::int AS n FROM object_view GROUP BY status, sla_missed`;
+      return rows.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: Number(r.n) }));
+    });
     // The rows of the transaction being applied (the event store applies one at a time), handed
     // to waiting requests once it committed so they answer without reading them back.
     let projected: ReadonlyMap<string, ObjectRow> = new Map();
@@ -56,11 +80,13 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
         const rows = projected;
         projected = new Map();
         this.notifier.notify(possiblyFinishedObjectIds(applied), rows);
+        logSlaMisses(applied, rows);
       },
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopCounting?.();
     await this.subscription?.stop();
   }
 }

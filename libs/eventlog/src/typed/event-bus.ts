@@ -9,7 +9,7 @@ import {
   type TopicName,
 } from '@sluice/events';
 import { withConsumerSpans } from '@sluice/telemetry';
-import { toDeadLetter } from '../delivery';
+import { reportDeadLettered, toDeadLetter } from '../delivery';
 import type { EventLog, LogRecord, RecordBatch, RetryPolicy, Subscription } from '../event-log.port';
 
 export interface EventBatchContext {
@@ -83,6 +83,7 @@ export class EventBus {
         Topics.deadLetter,
         unreadable.map((r, i) => toDeadLetter(r, options.groupId, reasons[i])),
       );
+      unreadable.forEach((r, i) => reportDeadLettered(r, options.groupId, reasons[i]));
     }
     if (events.length === 0) return;
     const lastOffset = batch.records[batch.records.length - 1].offset;

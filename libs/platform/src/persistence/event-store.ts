@@ -3,6 +3,7 @@ import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscri
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 import { admissionPriority } from '../admission-priority';
 import { backgroundLane } from '../background-lane';
+import { watchConsumerLag } from '@sluice/telemetry';
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
   /** The consumer's name: its group on the log and its key in `processed_event`. */
@@ -121,9 +122,9 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
    * small one per partition; when idle a batch waits two turns of the event loop for the
    * batches the other partitions deliver at the same moment.
    */
-  consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
+  async consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
     const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events), { gatherTurns: CONSUMER_GATHER_TURNS });
-    return this.bus.subscribe({
+    const subscription = await this.bus.subscribe({
       groupId: options.consumer,
       topics: options.topics,
       fromBeginning: options.fromBeginning ?? true,
@@ -131,6 +132,24 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
       retry: options.retry,
       handle: (events) => coalescer.submit(events),
     });
+    const log = this.bus.log;
+    // Asked at scrape time only: the partitions this process consumes, end offset minus committed.
+    const unwatch = watchConsumerLag(options.consumer, () =>
+      Promise.all(
+        subscription.assignments().map(async (tp) => {
+          const [end, committed] = await Promise.all([log.endOffset(tp), log.committedOffset(options.consumer, tp)]);
+          return { topic: tp.topic, partition: tp.partition, lag: Math.max(0, end - (committed ?? 0)) };
+        }),
+      ),
+    );
+    return {
+      groupId: subscription.groupId,
+      assignments: () => subscription.assignments(),
+      stop: () => {
+        unwatch();
+        return subscription.stop();
+      },
+    };
   }
 
   private async applyConsumed(options: ConsumeOptions<Tx>, delivered: SluiceEvent[]): Promise<void> {
