@@ -5,6 +5,7 @@ import { SQL } from '@sluice/platform';
 import { spendableMicros } from '../realtime/gateway-holds';
 import { z } from 'zod';
 import { parseBody } from '../errors/parse-body';
+import { isStorableText, UNSTORABLE_MESSAGE } from '../errors/storable-text';
 import { AccountsRepository, type AuthenticatedAccount } from './accounts.repository';
 import { AccountAuthGuard, AdminAuthGuard, CurrentAccount } from './auth.guards';
 
@@ -17,14 +18,14 @@ const usdAmount = (field: string) =>
     .max(MAX_CREDIT_USD, `${field} is at most ${MAX_CREDIT_USD}`)
     .refine((usd) => usd === 0 || usd >= 0.000001, `${field} is at least 0.000001 (one micro-dollar)`);
 
-const CreateAccountBody = z.strictObject({
-  name: z.string('name is required').trim().min(1, 'name is required').max(200),
+export const CreateAccountBody = z.strictObject({
+  name: z.string('name is required').trim().min(1, 'name is required').max(200).refine(isStorableText, `name ${UNSTORABLE_MESSAGE}`),
   credit_usd: usdAmount('credit_usd').default(0),
 });
 
-const CreditBody = z.strictObject({
+export const CreditBody = z.strictObject({
   amount_usd: usdAmount('amount_usd').positive('amount_usd must be more than 0'),
-  reference: z.string().trim().min(1).max(200).optional(),
+  reference: z.string().trim().min(1).max(200).refine(isStorableText, `reference ${UNSTORABLE_MESSAGE}`).optional(),
 });
 
 export const toMicros = (usd: number) => Math.round(usd * 1_000_000);

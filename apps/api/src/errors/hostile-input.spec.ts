@@ -94,6 +94,20 @@ describe('a NUL in a body id', () => {
   });
 });
 
+describe('text PostgreSQL cannot store in an admin body', () => {
+  // Found by schemathesis: both were a 500 from the database.
+  it.each([
+    ['an account name', '/v0/admin/accounts', { name: 'a\u0000b' }, 'name'],
+    ['a lone surrogate in an account name', '/v0/admin/accounts', { name: 'a\ud800b' }, 'name'],
+    ['a credit reference', 'credit', { amount_usd: 1, reference: 'ref\u0000' }, 'reference'],
+  ])('%s answers 422 naming the field', async (_, path, body, field) => {
+    const url = path === 'credit' ? `/v0/admin/accounts/${account.account_id}/credit` : path;
+    const res = await call('POST', url, TEST_ADMIN_KEY, JSON.stringify(body));
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'validation_error', fields: [{ field }] });
+  });
+});
+
 describe('amounts below one micro-dollar', () => {
   it('refuses an admin credit of 1e-9 and an account opened with credit_usd 1e-7, instead of crediting 0', async () => {
     const credit = await call('POST', `/v0/admin/accounts/${account.account_id}/credit`, TEST_ADMIN_KEY, JSON.stringify({ amount_usd: 1e-9 }));

@@ -43,7 +43,8 @@ export function generationParamsOf(body: Fields & { user?: string }): Generation
     ...(body.presence_penalty != null ? { presencePenalty: body.presence_penalty } : {}),
     ...(body.frequency_penalty != null ? { frequencyPenalty: body.frequency_penalty } : {}),
     ...(body.response_format != null ? { responseFormat: body.response_format } : {}),
-    ...(body.user !== undefined ? { user: body.user } : {}),
+    // An empty `user` names nobody (OpenAI SDKs may send one); events carry a user only when there is one.
+    ...(body.user ? { user: body.user } : {}),
   };
   return Object.keys(params).length > 0 ? params : undefined;
 }
