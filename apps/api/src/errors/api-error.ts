@@ -1,11 +1,8 @@
+import type { z } from 'zod';
+import type { ApiErrorTypeSchema } from './error-envelope';
+
 /** The `type` field of the error envelope: the kind of problem, coarser than `code`. */
-export type ApiErrorType =
-  | 'authentication_error'
-  | 'not_found_error'
-  | 'invalid_request_error'
-  | 'insufficient_funds_error'
-  | 'provider_error'
-  | 'api_error';
+export type ApiErrorType = z.infer<typeof ApiErrorTypeSchema>;
 
 export interface FieldError {
   /** Where the problem is, e.g. `items[2].model`. */

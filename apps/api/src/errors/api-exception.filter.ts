@@ -1,10 +1,9 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ValidationError, type ApiErrorType } from './api-error';
+import type { ErrorEnvelope, OpenAiErrorEnvelope } from './error-envelope';
 
-export interface ErrorEnvelope {
-  error: { type: ApiErrorType; message: string; code: string; fields?: { field: string; message: string }[] };
-}
+export type { ErrorEnvelope, OpenAiErrorEnvelope } from './error-envelope';
 
 /** Framework errors (unknown route, unreadable JSON, body too large) in the same envelope. */
 function fromHttpException(err: HttpException): { status: number; body: ErrorEnvelope } {
@@ -33,10 +32,8 @@ function isClientError(err: unknown): err is Error & { statusCode: number } {
  * SDKs parse into typed errors: `param` names the field, and a bad field is 400, not 422.
  */
 const OPENAI_ROUTES = /^\/v1\/(chat|models|files|batches)(\/|\?|$)/;
+export const isOpenAiRoute = (url: string): boolean => OPENAI_ROUTES.test(url);
 
-export interface OpenAiErrorEnvelope {
-  error: { message: string; type: ApiErrorType; param: string | null; code: string; fields?: { field: string; message: string }[] };
-}
 
 /** The same error in OpenAI's envelope (`fields` kept as an extension). */
 export function openAiFlavour(status: number, body: ErrorEnvelope): { status: number; body: OpenAiErrorEnvelope } {
@@ -50,7 +47,7 @@ export function openAiFlavour(status: number, body: ErrorEnvelope): { status: nu
 
 /** The envelope a route answers errors in: OpenAI's on the OpenAI-compatible routes, ours elsewhere. */
 export function forRoute(url: string, response: { status: number; body: ErrorEnvelope }): { status: number; body: ErrorEnvelope | OpenAiErrorEnvelope } {
-  return OPENAI_ROUTES.test(url) ? openAiFlavour(response.status, response.body) : response;
+  return isOpenAiRoute(url) ? openAiFlavour(response.status, response.body) : response;
 }
 
 /**

@@ -12,7 +12,7 @@ export const fileContentUrl = (baseUrl: string, fileId: string) => `${baseUrl}/v
 export function jsonlTaskView(task: TaskRow, output: FileRow | null, baseUrl: string) {
   const total = task.totalItems ?? 0;
   const ended = task.completedItems + task.failedItems;
-  const status = output ? (task.completedItems > 0 ? 'completed' : 'failed') : ended > 0 ? 'running' : 'submitted';
+  const status = output ? (task.completedItems > 0 ? ('completed' as const) : ('failed' as const)) : ended > 0 ? ('running' as const) : ('submitted' as const);
   return {
     status,
     task_id: task.taskId,

@@ -1,4 +1,4 @@
-import type { ObjectRow } from './object.projection';
+import type { ObjectRow, ObjectStatus } from './object.projection';
 import { summariseTask, type TaskRow } from './task.projection';
 
 export interface UsageView {
@@ -11,7 +11,7 @@ export interface ObjectView {
   object_id: string;
   /** The line's key (`key` / `custom_id`) when the object came from a file. */
   key?: string;
-  status: string;
+  status: ObjectStatus;
   usage: UsageView;
   error: { code: string; message: string } | null;
   output: { type: 'text'; text: string | null; blob_key?: string } | null;

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+
+/**
+ * What the API answers, as the OpenAPI document describes it. The views that build these
+ * answers are typed on their own; openapi.spec.ts proves at compile time that each view's
+ * return type fits its schema here, and schemathesis checks real answers against them.
+ */
+
+const id = z.string();
+const usd = z.number().describe('US dollars');
+const int = z.int().nonnegative();
+const unixSeconds = z.int().describe('Unix time in seconds');
+const isoInstant = z.string().describe('ISO 8601 instant');
+const FailureSchema = z.object({ code: z.string(), message: z.string() });
+
+const ObjectStatusSchema = z.enum(['submitted', 'queued', 'running', 'completed', 'failed']);
+const TaskStatusSchema = z.enum(['submitted', 'queued', 'running', 'completed', 'failed']);
+
+const UsageSchema = z.object({ input_tokens: int, price_factor: z.number(), output_tokens: int.optional().describe('once completed') });
+const OutputSchema = z.object({
+  type: z.literal('text'),
+  text: z.string().nullable().describe('null when the output is kept as a blob (`blob_key`)'),
+  blob_key: z.string().optional(),
+});
+
+/** `GET /v0/infer/object/{id}`. */
+export const ObjectViewSchema = z
+  .object({
+    object_id: id,
+    key: z.string().optional().describe("the file line's key, for an object that came from a file"),
+    status: ObjectStatusSchema,
+    usage: UsageSchema,
+    error: FailureSchema.nullable(),
+    output: OutputSchema.nullable(),
+    model: z.string().nullable(),
+    sla_missed: z.boolean(),
+  })
+  .meta({ title: 'InferObject' });
+
+/** An object inside a task: output only once completed, error only on failure; model and sla_missed once the read model has it. */
+const TaskObjectSchema = z.object({
+  object_id: id,
+  key: z.string().optional(),
+  status: ObjectStatusSchema,
+  usage: UsageSchema,
+  error: FailureSchema.optional(),
+  output: OutputSchema.optional(),
+  model: z.string().nullable().optional(),
+  sla_missed: z.boolean().optional(),
+});
+
+const InlineTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int, objects: z.array(TaskObjectSchema) }).meta({ title: 'Task' });
+const FileTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int }).meta({ title: 'FileTaskSubmitted' });
+const JsonlTaskSchema = z
+  .object({
+    status: TaskStatusSchema,
+    task_id: id,
+    total_items: int,
+    completed_items: int,
+    failed_items: int,
+    output_url: z.string().optional().describe('where the results file is downloaded, once written'),
+    output_file_id: z.string().optional(),
+  })
+  .meta({ title: 'JsonlTask' });
+
+/** `POST /v0/infer/` and `GET /v0/infer/task/{id}/`: the objects, or (`Output-Format: jsonl`) counts and the results file, or a file task just submitted. */
+export const TaskResponseSchema = z.union([InlineTaskSchema, JsonlTaskSchema, FileTaskSchema]);
+
+/** `PUT /v0/files/…`, `GET /v0/files/{id}`. */
+export const FileViewSchema = z
+  .object({
+    file_id: id,
+    file_name: z.string(),
+    bytes: int,
+    mime_type: z.string(),
+    sha256: z.string(),
+    items: int.describe('lines that hold a request'),
+    format: z.string().nullable().describe('the lines\' format (seed or OpenAI Batch); null for an output file'),
+    purpose: z.enum(['input', 'output', 'error']),
+    created_at: isoInstant,
+  })
+  .meta({ title: 'File' });
+
+const InferenceBillingSchema = z.object({
+  cost_usd: usd,
+  cost_display: z.string(),
+  input_tokens: int,
+  output_tokens: int,
+  total_tokens: int,
+  cost_per_million_tokens_usd: usd.optional().describe('blended rate, when tokens > 0'),
+  balance_remaining_usd: usd,
+});
+const PerformanceSchema = z.object({ latency_ms: z.number(), provider_latency_ms: z.number().optional(), estimated_latency_ms: z.number().optional() });
+
+/** `POST /v1/inference` (the real-time seed's response). */
+export const InferenceResponseSchema = z
+  .object({
+    id,
+    object: z.literal('inference'),
+    model: z.string().describe('the name asked for'),
+    output_text: z.string(),
+    status: z.literal('success'),
+    usage: z.object({ input_tokens: int, output_tokens: int, total_tokens: int }),
+    performance: PerformanceSchema,
+    billing: InferenceBillingSchema,
+  })
+  .meta({ title: 'Inference' });
+
+const CustomerFields = { customer_ref: z.string().nullable(), metadata: z.unknown().describe('the metadata sent, or null') };
+
+/** `GET /v1/inference/{id}`: the answer once charged, else where the request stands. */
+export const InferenceRecordSchema = z.union([
+  InferenceResponseSchema.extend(CustomerFields),
+  z.object({ id, object: z.literal('inference'), model: z.string(), status: z.enum(['submitted', 'queued', 'running', 'charging', 'failed']), error: FailureSchema.optional(), ...CustomerFields }),
+]);
+
+export const BalanceSchema = z.object({ object: z.literal('balance'), current_balance_usd: usd });
+
+export const ApiKeyCreatedSchema = z.object({
+  object: z.literal('api_key'),
+  id,
+  key: z.string().describe('shown only in this answer'),
+  prefix: z.string(),
+  active: z.literal(true),
+  created_at: isoInstant,
+});
+export const ApiKeyDeactivatedSchema = z.object({ object: z.literal('api_key'), id, active: z.literal(false), deactivated_at: isoInstant });
+
+export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, credit_usd: usd });
+export const CreditRequestedSchema = z.object({ account_id: id, amount_usd: usd, reference: z.string(), status: z.enum(['requested', 'already_requested']) });
+
+const PriceRange = z.object({ min: usd, max: usd });
+/** OpenAI's model object with Sluice's extension. */
+export const ModelSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.int(),
+    owned_by: z.string(),
+    sluice: z.object({
+      canonical_id: z.string(),
+      context_tokens: int,
+      max_output_tokens: int,
+      providers: int,
+      realtime_price_usd_per_million_tokens: z.object({ input: PriceRange, output: PriceRange }).nullable(),
+      sla_base_price_usd_per_million_tokens: z.object({ input: usd, output: usd }),
+    }),
+  })
+  .meta({ title: 'Model' });
+export const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(ModelSchema) });
+
+/** OpenAI's chat.completion with the billing and performance blocks of /v1/inference. */
+export const ChatCompletionSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: unixSeconds,
+    model: z.string(),
+    choices: z
+      .array(
+        z.object({
+          index: z.literal(0),
+          message: z.object({ role: z.literal('assistant'), content: z.string(), refusal: z.null() }),
+          logprobs: z.null(),
+          finish_reason: z.string(),
+        }),
+      )
+      .length(1),
+    usage: z.object({ prompt_tokens: int, completion_tokens: int, total_tokens: int }),
+    system_fingerprint: z.null(),
+    billing: InferenceBillingSchema,
+    performance: PerformanceSchema,
+  })
+  .meta({ title: 'ChatCompletion' });
+
+/** One event of a streamed chat completion (`stream: true`). */
+export const ChatCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion.chunk'),
+    created: unixSeconds,
+    model: z.string(),
+    system_fingerprint: z.null(),
+    choices: z.array(
+      z.object({
+        index: z.literal(0),
+        delta: z.object({ role: z.literal('assistant').optional(), content: z.string().optional() }),
+        logprobs: z.null(),
+        finish_reason: z.string().nullable(),
+      }),
+    ),
+    usage: ChatCompletionSchema.shape.usage.optional().describe('the last chunk, with stream_options.include_usage'),
+    billing: InferenceBillingSchema.optional(),
+    performance: PerformanceSchema.optional(),
+  })
+  .meta({ title: 'ChatCompletionChunk' });
+
+/** OpenAI's file object. */
+export const OpenAiFileSchema = z
+  .object({
+    id,
+    object: z.literal('file'),
+    bytes: int,
+    created_at: unixSeconds,
+    filename: z.string(),
+    purpose: z.enum(['batch', 'batch_output']),
+    status: z.literal('processed'),
+    expires_at: z.null(),
+    status_details: z.null(),
+  })
+  .meta({ title: 'OpenAiFile' });
+
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.object({ object: z.literal('list'), data: z.array(item).readonly(), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() });
+export const OpenAiFileListSchema = listOf(OpenAiFileSchema);
+
+const nullableTime = unixSeconds.nullable();
+/** OpenAI's batch object with Sluice's extension. */
+export const BatchSchema = z
+  .object({
+    id,
+    object: z.literal('batch'),
+    endpoint: z.string(),
+    errors: z
+      .object({ object: z.literal('list'), data: z.array(z.object({ code: z.string(), message: z.string(), param: z.string().nullable(), line: z.int().nullable() })) })
+      .nullable(),
+    input_file_id: z.string(),
+    completion_window: z.string(),
+    status: z.enum(['validating', 'failed', 'in_progress', 'finalizing', 'completed', 'expired', 'cancelling', 'cancelled']),
+    output_file_id: z.string().nullable(),
+    error_file_id: z.string().nullable(),
+    created_at: unixSeconds,
+    in_progress_at: nullableTime,
+    expires_at: unixSeconds,
+    finalizing_at: nullableTime,
+    completed_at: nullableTime,
+    failed_at: nullableTime,
+    expired_at: nullableTime,
+    cancelling_at: nullableTime,
+    cancelled_at: nullableTime,
+    request_counts: z.object({ total: int, completed: int, failed: int }),
+    metadata: z.record(z.string(), z.string()).nullable(),
+    sluice: z.object({ sla_minutes: int, price_factor: z.number().nullable(), expected_cost_usd: usd, charged_usd: usd }),
+  })
+  .meta({ title: 'Batch' });
+export const BatchListSchema = listOf(BatchSchema);
+
+const ServiceReportSchema = z.object({ status: z.enum(['up', 'down']), instances: int, lastSeenAt: z.string().nullable() });
+/** `GET /healthz`: 200 when the log and all five services are up, 503 otherwise. */
+export const HealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  log: z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() }),
+  services: z.record(z.enum(['api', 'scheduler', 'router', 'billing', 'files']), ServiceReportSchema),
+});
