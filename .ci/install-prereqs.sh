@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs on a fresh Debian machine what the integration test servers need and is missing:
 # Java 17 and Maven (the Kafka broker runs from Maven Central jars), PostgreSQL (initdb and
-# pg_ctl for a throwaway cluster). Then pre-fetches the Kafka jars and the S3 test server
-# (Adobe S3Mock's executable jar, also from Maven Central) into ~/.cache/sluice, and builds
-# helm (for the Helm chart's tests) from the Go module proxy with the machine's Go.
+# pg_ctl for a throwaway cluster), Python's venv (schemathesis, for the OpenAPI contract
+# suite). Then pre-fetches the Kafka jars and the S3 test server (Adobe S3Mock's executable
+# jar, also from Maven Central) into ~/.cache/sluice, and builds helm (for the Helm chart's
+# tests) from the Go module proxy with the machine's Go.
 # Idempotent: present tools are skipped, so a second run installs nothing. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ has_postgres() {
 }
 
 missing=()
+# Python's venv (with ensurepip) for schemathesis, which tools/schemathesis.cjs installs from PyPI.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 has_postgres || missing+=(postgresql)
@@ -33,7 +36,7 @@ if ((${#missing[@]} > 0)); then
   fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
-  echo "install-prereqs: java, mvn, initdb and pg_ctl already present"
+  echo "install-prereqs: java, mvn, initdb, pg_ctl and python3-venv already present"
 fi
 
 # Needs only Node's built-ins and @swc-node/register when present; before `npm ci` it is
