@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleIn
 import { createHash, randomUUID } from 'node:crypto';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
-import { LiveCaller, allFailedMessage, chooseRoute, quotesFor, type Quote, type TextSink } from '@sluice/routing';
+import { LiveCaller, allFailedMessage, chooseRoute, paramsRefusal, quotesFor, refusedByEvery, type Quote, type TextSink } from '@sluice/routing';
 import { traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
@@ -135,7 +135,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const deadline = Date.now() + this.options.waitMs;
     const newId = () => options.objectId ?? randomUUID();
     const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId });
-    const ranked = this.route(plan);
+    const ranked = this.accepting(this.route(plan), plan);
     for (;;) {
       if (idempotency) {
         const stored = await this.storedResponse<R>(accountId, idempotency.key, idempotency.hash, deadline);
@@ -197,6 +197,16 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
       return { result: rendered, events };
     });
     return { response, replay: false };
+  }
+
+  /**
+   * The quotes whose provider's API takes the request's parameters; none: a 422 naming them,
+   * before anything is held (a provider would refuse them anyway, and end the failover).
+   */
+  private accepting(ranked: readonly Quote[], plan: RealtimePlan): readonly Quote[] {
+    const refused = refusedByEvery(this.runtime.catalogue, ranked, plan.params);
+    if (refused) throw new RealtimeFailedError(422, 'unsupported_parameter', refused.message);
+    return ranked.filter((quote) => paramsRefusal(this.runtime.catalogue, quote.providerId, plan.params) === null);
   }
 
   /** The acceptable quotes for the plan, best first, from this replica's view of the market. */

@@ -57,7 +57,7 @@ describe('every provider family end to end on the embedded engine (demo market)'
     const { key } = await openAccountAt(base, ADMIN_KEY, 'refused', 1);
     engine.sluice.market!.resetStats();
     const refused = await callAt<{ error: { code: string; message: string } }>(base, 'POST', '/v1/inference', key, { model: 'claude-haiku', input: 'hi', max_output_tokens: 16, seed: 7 });
-    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'unsupported_parameter']);
     expect(refused.body.error.message).toMatch(/anthropic API has no seed/);
     expect(engine.sluice.market!.stats()['anthropic-direct'].chatCompletions).toBe(0);
   });
