@@ -2,7 +2,7 @@ import { configureLogging, logFormatFrom, logger, startTelemetry } from '@sluice
 import { loadEmbeddedConfig } from './config';
 import { startEmbedded } from './embedded-host';
 
-const log = logger('sluice');
+const log = logger('launcher', 'sluice');
 
 async function main(): Promise<void> {
   const config = loadEmbeddedConfig();

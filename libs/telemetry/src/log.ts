@@ -59,7 +59,7 @@ export function configureLogging(options: LoggingOptions = {}): Pino {
   const destination =
     options.destination ??
     (format === 'pretty'
-      ? (require('pino-pretty') as typeof import('pino-pretty'))({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' })
+      ? (require('pino-pretty') as typeof import('pino-pretty'))({ sync: true, colorize: true, singleLine: true, messageFormat: '{service} {msg}', ignore: 'pid,hostname,service,component', translateTime: 'SYS:HH:MM:ss.l' })
       : pino.destination({ dest: 1, sync: true }));
   root = pino(
     {
