@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttpService, type ServiceDefinition } from '@sluice/platform';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { z } from 'zod';
 import { fileView } from '../files/file.projection';
 import { jsonlTaskView } from '../infer/jsonl-task.view';
@@ -41,6 +42,7 @@ const normalise = (path: string) => path.replace(/:[^/]+|\{[^}]+\}|\*/g, '{}').r
 describe('the OpenAPI document', () => {
   let dataDir: string;
   let harness: ServiceHarness;
+  let server: FastifyInstance | undefined;
   const routes = new Set<string>();
 
   beforeAll(async () => {
@@ -52,7 +54,8 @@ describe('the OpenAPI document', () => {
         startHttpService(runtime, {
           ...apiParts,
           configureHttp: (app) => {
-            app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+            server = app.getHttpAdapter().getInstance();
+            server.addHook('onRoute', (route) => {
               for (const method of [route.method].flat()) if (method !== 'HEAD') routes.add(`${method} ${normalise(route.url)}`);
             });
             apiParts.configureHttp?.(app);
@@ -67,11 +70,21 @@ describe('the OpenAPI document', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('describes every route the API serves, and no route it does not serve', () => {
+  it('describes every route Nest serves', () => {
     const documented = new Set(Object.keys(OPERATIONS).map((key) => key.replace(/ (.*)$/, (_, path: string) => ` ${normalise(path)}`)));
     expect(routes.size).toBeGreaterThan(20);
     expect([...routes].filter((r) => !documented.has(r)).sort()).toEqual([]);
-    expect([...documented].filter((r) => !routes.has(r)).sort()).toEqual([]);
+  });
+
+  it('describes no route the server does not serve', () => {
+    // Asked of Fastify's router, which also holds the routes registered before Nest's (GET /metrics).
+    const served = (key: string) => {
+      const [method, path] = key.split(' ');
+      const pattern = path.replace(/\{([^}]+)\}/g, ':$1').replace(/(.)\/$/, '$1');
+      const wildcard = pattern.replace(/:[^/]+$/, '*');
+      return server?.hasRoute({ method: method as HTTPMethods, url: pattern }) || server?.hasRoute({ method: method as HTTPMethods, url: wildcard });
+    };
+    expect(Object.keys(OPERATIONS).filter((key) => !served(key))).toEqual([]);
   });
 
   it('links answers only to operations it describes', () => {

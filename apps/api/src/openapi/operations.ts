@@ -243,6 +243,13 @@ export const OPERATIONS: Record<string, Operation> = {
     responses: { 200: { description: 'all up', schema: R.HealthSchema }, 503: { description: 'something is down; the body says what', schema: R.HealthSchema } },
     errors: {},
   },
+  'GET /metrics': {
+    summary: "Prometheus metrics of the process (served by the platform's HTTP host; off with SLUICE_METRICS=false)",
+    tag: 'Operations',
+    auth: 'none',
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { type: 'string' } } } },
+    errors: {},
+  },
   'GET /openapi.json': {
     summary: 'This document',
     tag: 'Operations',
