@@ -12,7 +12,7 @@ import {
   type ProviderEndpoint,
   type ProviderPort,
 } from '@sluice/providers';
-import { inSpan } from '@sluice/telemetry';
+import { inSpan, logger, providerCallSeconds, providerErrors, providerFailovers, safeErrorText, traceFields } from '@sluice/telemetry';
 import type { ProviderHealthBook } from './provider-health';
 import type { Quote } from './quote';
 
@@ -46,6 +46,8 @@ export type TextSink = (text: string) => void;
 export type CallOutcome =
   | { readonly ok: true; readonly quote: Quote; readonly result: CompletionResult }
   | { readonly ok: false; readonly quote: Quote; readonly error: ProviderError };
+
+const log = logger('provider-call');
 
 export function asProviderError(providerId: string, err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
@@ -81,6 +83,7 @@ export class LiveCaller {
     // Refused by name before any call, and no mark against the provider's health.
     const unsupported = unsupportedParams(api, call.params);
     if (unsupported.length > 0) return { ok: false, quote, error: new ProviderUnsupportedParamsError(quote.providerId, api, unsupported) };
+    const started = performance.now();
     try {
       const result = await inSpan(
         `provider ${quote.providerId} ${api}`,
@@ -109,10 +112,13 @@ export class LiveCaller {
         expectedLatencyMs: expectedLatencyMs(provider, result.outputTokens),
       });
       this.deps.health.recordOutput(call.model, result.outputTokens);
+      providerCallSeconds.observe({ provider: quote.providerId, model: quote.providerModel, outcome: 'ok' }, (performance.now() - started) / 1_000);
       return { ok: true, quote, result };
     } catch (err) {
       this.deps.health.record(quote.providerId, { at: this.deps.now(), ok: false });
       const error = asProviderError(quote.providerId, err);
+      providerCallSeconds.observe({ provider: quote.providerId, model: quote.providerModel, outcome: 'error' }, (performance.now() - started) / 1_000);
+      providerErrors.inc({ provider: quote.providerId, model: quote.providerModel, code: error.code });
       if (error instanceof ProviderAuthError && !this.refusedKeys.has(quote.providerId)) {
         this.refusedKeys.add(quote.providerId);
         (this.deps.warn ?? console.warn)(`provider ${quote.providerId} refused its API key (HTTP ${error.status}): check ${provider.apiKeyEnv}; it is tried again only after healthier providers`);
@@ -137,13 +143,36 @@ export class LiveCaller {
           onText(text);
         }
       : undefined;
-    for (const quote of candidates) {
+    for (const [i, quote] of candidates.entries()) {
       const outcome = await this.call(quote, call, sink);
       if (outcome.ok) return { served: outcome, failures };
       failures.push(outcome);
-      if (outcome.error instanceof ProviderRejectedError || passedOn || Date.now() >= until) break;
+      const last = outcome.error instanceof ProviderRejectedError || passedOn || Date.now() >= until || i === candidates.length - 1;
+      this.logFailure(outcome, call, last ? undefined : candidates[i + 1]);
+      if (last) break;
     }
     return { served: null, failures };
+  }
+
+  /** One line per failed call, naming the provider tried next when there is one (a failover). */
+  private logFailure(failed: Extract<CallOutcome, { ok: false }>, call: LiveCall, next: Quote | undefined): void {
+    const { quote, error } = failed;
+    // Refused by name before any call: the request's choice, not the provider's failure.
+    const refusedHere = error instanceof ProviderUnsupportedParamsError;
+    if (next && !refusedHere) providerFailovers.inc({ provider: quote.providerId, model: quote.providerModel });
+    const level = refusedHere ? 'debug' : 'info';
+    if (!log.enabled(level)) return;
+    const fields = {
+      ...traceFields(call.traceparent),
+      provider: quote.providerId,
+      providerModel: quote.providerModel,
+      model: call.model,
+      objectId: call.objectId,
+      code: error.code,
+      error: safeErrorText(error.message, [this.deps.endpoints[quote.providerId]?.apiKey ?? '']),
+      ...(next ? { failoverTo: next.providerId } : {}),
+    };
+    log[level](fields, next ? 'provider call failed, failing over' : 'provider call failed');
   }
 }
 

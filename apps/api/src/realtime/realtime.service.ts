@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { LiveCaller, allFailedMessage, chooseRoute, paramsRefusal, quotesFor, refusedByEvery, type Quote, type TextSink } from '@sluice/routing';
-import { traceparentOf } from '@sluice/telemetry';
+import { realtimeOverheadSeconds, traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
 import type { ObjectRow } from '../read-models/object.projection';
@@ -196,6 +196,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
       }
       return { result: rendered, events };
     });
+    realtimeOverheadSeconds.observe((performance.now() - started - (outcome.result.processingMs ?? outcome.result.latencyMs)) / 1_000);
     return { response, replay: false };
   }
 
