@@ -29,12 +29,14 @@ export const GenerationFields = {
       'response_format is {"type": "text" | "json_object"} or {"type": "json_schema", "json_schema": {...}}',
     )
     .nullish(),
+  /** The customer's end user, for the provider's abuse monitoring. */
+  user: z.string('user must be a string').min(1, 'user must not be empty').max(256, 'user is at most 256 characters').refine(isStorableText, `user ${UNSTORABLE_MESSAGE}`).nullish(),
 };
 
 type Fields = { [K in keyof typeof GenerationFields]?: z.infer<(typeof GenerationFields)[K]> };
 
 /** The parameters a body sent, as events carry them; undefined when it sent none. */
-export function generationParamsOf(body: Fields & { user?: string }): GenerationParams | undefined {
+export function generationParamsOf(body: Fields): GenerationParams | undefined {
   const params: GenerationParams = {
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { topP: body.top_p } : {}),

@@ -48,7 +48,6 @@ const ChatBody = z.looseObject({
   max_tokens: z.int('max_tokens must be a whole number').positive('max_tokens must be at least 1').nullish(),
   max_completion_tokens: z.int('max_completion_tokens must be a whole number').positive('max_completion_tokens must be at least 1').nullish(),
   ...GenerationFields,
-  user: text('user').max(256, 'user is at most 256 characters').optional(),
   n: z.literal(1, 'n must be 1: Sluice returns one choice per request').nullish(),
   stream: z.boolean('stream must be true or false').nullish(),
   stream_options: z.strictObject({ include_usage: z.boolean().optional() }, 'stream_options takes include_usage only').nullish(),
