@@ -16,6 +16,25 @@ const EmbeddedEnv = z.looseObject({
   /** Demo market latency multiplier: 1 = the catalogue's figures, 0 = instant. */
   SLUICE_DEMO_LATENCY_SCALE: z.coerce.number().min(0).default(1),
   SLUICE_DEMO_SEED: z.string().default('sluice-demo'),
+  /**
+   * Transient failures the demo market injects, per provider: `swift:0.3,tidal:0.1` fails 30% of
+   * swift's calls and 10% of tidal's, half as 429s and half as 5xx, so retries can be watched.
+   */
+  SLUICE_DEMO_FAILURES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const rates: Record<string, number> = {};
+      for (const part of (value ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        const match = /^([a-z0-9][a-z0-9-]*):(0(?:\.\d+)?|1(?:\.0+)?)$/.exec(part);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not provider:rate with a rate from 0 to 1 (e.g. swift:0.3)` });
+          return z.NEVER;
+        }
+        rates[match[1]] = Number(match[2]);
+      }
+      return rates;
+    }),
   /** Run the demo market on a worker thread (default), so the simulated providers' work does not share the exchange's thread. */
   SLUICE_DEMO_MARKET_THREAD: z.stringbool().default(true),
   /**

@@ -92,6 +92,13 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   // Resolved once without a market to learn whether any demo:// provider still needs one.
   const needsMarket = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS).unreachable.some((p) => p.missing === 'demo_market');
   const market = needsMarket ? await startMarket(config, catalogue, threadClock, clock) : undefined;
+  const failing = Object.entries(config.SLUICE_DEMO_FAILURES);
+  const unknown = failing.filter(([id]) => !market || market.providers[id] === undefined).map(([id]) => id);
+  if (unknown.length > 0) {
+    await market?.stop();
+    throw new Error(`SLUICE_DEMO_FAILURES names ${unknown.join(', ')}, which the demo market does not run (it runs ${Object.keys(market?.providers ?? {}).join(', ') || 'nothing'})`);
+  }
+  for (const [id, rate] of failing) market!.setFailures(id, { rate429: rate / 2, rate5xx: rate / 2 });
   const { endpoints, unreachable } = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS, market);
   const providerEndpoints: Record<string, ProviderEndpoint> = endpoints;
   const warning = unreachableProvidersWarning(unreachable);
