@@ -45,8 +45,7 @@ export function generationParamsOf(body: Fields): GenerationParams | undefined {
     ...(body.presence_penalty != null ? { presencePenalty: body.presence_penalty } : {}),
     ...(body.frequency_penalty != null ? { frequencyPenalty: body.frequency_penalty } : {}),
     ...(body.response_format != null ? { responseFormat: body.response_format } : {}),
-    // An empty `user` names nobody (OpenAI SDKs may send one); events carry a user only when there is one.
-    ...(body.user ? { user: body.user } : {}),
+    ...(body.user != null ? { user: body.user } : {}),
   };
   return Object.keys(params).length > 0 ? params : undefined;
 }
