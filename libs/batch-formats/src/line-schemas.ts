@@ -87,7 +87,8 @@ export const openaiLineSchema = z.strictObject({
     presence_penalty: penalty,
     frequency_penalty: penalty,
     response_format: responseFormat.nullish(),
-    user: z.string().max(256).nullish(),
+    // Empty would pass here and be refused by the event's schema after the line was accepted (the task never ended).
+    user: nonEmpty.max(256).nullish(),
     n: z.literal(1).nullish(),
   }),
 });

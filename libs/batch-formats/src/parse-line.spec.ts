@@ -145,6 +145,7 @@ describe('parseLine failures name the line and the field', () => {
     ['an image part', openai({ messages: [{ role: 'user', content: [{ type: 'image_url' }] }] }), 'openai', 'invalid_line', 'c1', /^line 9: body\.messages\[0\]\.content must be a string or an array of text parts$/],
     ['no messages', openai({ messages: [] }), 'openai', 'invalid_line', 'c1', /^line 9: body\.messages must have at least 1 item$/],
     ['zero max_tokens', openai({ max_tokens: 0 }), 'openai', 'invalid_line', 'c1', /^line 9: body\.max_tokens must be greater than 0$/],
+    ['an empty user', openai({ user: '' }), 'openai', 'invalid_line', 'c1', /^line 9: body\.user must not be empty$/],
     ['no custom_id', openai({}, { custom_id: undefined }), 'openai', 'invalid_line', undefined, /^line 9: custom_id is required$/],
   ] as const)('%s', (_name, text, format, code, key, message) => {
     const parsed = parseLine(text, 9, format);
