@@ -165,11 +165,13 @@ export class NestPinoLogger implements LoggerService {
     // Nest passes the context last, and (for errors) a stack before it.
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const stack = withStack && rest.length >= 2 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    const err = rest.find((param): param is Error => param instanceof Error);
     const effective: NestLevel = level === 'info' && context !== undefined && NEST_INTERNALS.has(context) ? 'debug' : level;
     const log = rootLogger();
     if (!log.isLevelEnabled(effective)) return;
     const fields: Record<string, unknown> = context ? { component: context } : {};
     if (stack) fields.stack = stack;
+    if (err) fields.err = err;
     if (message instanceof Error) log[effective]({ ...fields, err: message }, message.message);
     else if (message !== null && typeof message === 'object') log[effective]({ ...fields, ...(message as object) });
     else log[effective](fields, String(message));

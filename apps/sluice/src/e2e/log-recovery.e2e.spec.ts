@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Topics } from '@sluice/events';
+import { captureLogs } from '@sluice/telemetry';
 import { loadEmbeddedConfig } from '../config';
 import { startEmbedded, type EmbeddedSluice } from '../embedded-host';
 import { until, waitForHealthy } from './http';
@@ -63,7 +64,7 @@ describe('embedded log recovery', () => {
     expect(cut.length).toBeGreaterThan(6);
     for (const file of cut) truncateSync(join(partitions, file), statSync(join(partitions, file)).size - 3);
 
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const logs = captureLogs();
     try {
       sluice = await start();
       await waitForHealthy(sluice.url, 20_000);
@@ -71,11 +72,12 @@ describe('embedded log recovery', () => {
       expect(after.status).toBe(200);
       expect(after.body.status).toBe('completed');
       expect(after.body.objects.every((o) => o.status === 'completed')).toBe(true);
-      const repairs = warn.mock.calls.map((args) => String(args[0])).filter((m) => m.includes("moved the group's offset back"));
+      const repairs = logs.lines().filter((line) => String(line.msg).includes("moved the group's offset back"));
       expect(repairs.length).toBeGreaterThanOrEqual(cut.length);
-      expect(repairs[0]).toMatch(new RegExp(`^\\[eventlog\\] ${Topics.objects.replace(/\./g, '\\.')}/\\d+ ends at offset \\d+ but group \\S+ had committed \\d+`));
+      expect(repairs[0]).toMatchObject({ level: 'warn', component: 'eventlog' });
+      expect(repairs[0].msg).toMatch(new RegExp(`^${Topics.objects.replace(/\./g, '\\.')}/\\d+ ends at offset \\d+ but group \\S+ had committed \\d+`));
     } finally {
-      warn.mockRestore();
+      logs.restore();
     }
   });
 });

@@ -16,6 +16,9 @@ import { EventLogClosedError, UnknownTopicError } from './errors';
 import { OffsetsStore } from './offsets-store';
 import { PartitionWorker } from './partition-worker';
 import { TopicStore, type Topic } from './topic-store';
+import { logger } from '@sluice/telemetry';
+
+const log = logger('eventlog');
 
 export interface EmbeddedEventLogOptions {
   dir: string;
@@ -59,7 +62,7 @@ export class EmbeddedEventLog implements EventLog {
       const offsets = OffsetsStore.open(dir);
       const opened = topics;
       const rewound = offsets.rewindBeyond((topic, partition) => opened.get(topic)?.partitions[partition]?.endOffset);
-      const report = options.onRepair ?? ((message) => console.warn(`[eventlog] ${message}`));
+      const report = options.onRepair ?? ((message) => log.warn({}, message));
       for (const r of rewound) {
         report(
           `${r.topic}/${r.partition} ends at offset ${r.end} but group ${r.groupId} had committed ${r.committed}: ` +
@@ -178,7 +181,7 @@ export class EmbeddedEventLog implements EventLog {
       partition: this.topicOrThrow(tp.topic).partitions[tp.partition],
       offsets: this.offsets,
       publishDeadLetter: (topic, records) => this.publish(topic, records),
-      onError: this.options.onError ?? ((err, context) => console.error(`[eventlog] ${context}:`, err)),
+      onError: this.options.onError ?? ((err, context) => log.error({ err }, context)),
       onHandlerError: this.options.onHandlerError ?? (() => undefined),
     });
   }
