@@ -48,7 +48,7 @@ fetch('openapi.json').then((r) => r.json()).then((doc) => {
       html += '</details>';
     }
   }
-  html += '<h2>Error envelopes</h2>' + json(doc.components.schemas);
+  html += '<h2>Schemas</h2>' + Object.entries(doc.components.schemas).map(([name, schema]) => '<details><summary><code>' + esc(name) + '</code></summary>' + json(schema) + '</details>').join('');
   document.getElementById('doc').innerHTML = html;
 }).catch((err) => { document.getElementById('doc').textContent = 'Could not load openapi.json: ' + err; });
 </script>

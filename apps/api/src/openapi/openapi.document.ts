@@ -1,8 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { isOpenAiRoute } from '../errors/api-exception.filter';
-import { ErrorEnvelopeSchema, OpenAiErrorEnvelopeSchema } from '../errors/error-envelope';
 import { OPERATIONS, type Auth, type Body, type Operation, type Success } from './operations';
+import { components } from './responses';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -22,6 +22,21 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output', strict =
     },
   });
   return rest;
+}
+
+const COMPONENTS = '#/components/schemas/';
+
+/** Every named schema, its references to the others by name. */
+function componentSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(components, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any', uri: (id) => `${COMPONENTS}${id}` });
+  // `$id` would make each a document of its own, against which `#/components/...` no longer resolves.
+  return mapValues(schemas, ({ $schema: _dialect, $id: _id, ...rest }) => rest);
+}
+
+/** An answer's schema: a reference when it is named, else inline. */
+function answerSchema(schema: z.ZodType): JsonSchema {
+  const named = components.get(schema);
+  return named ? { $ref: `${COMPONENTS}${named.id}` } : jsonSchemaOf(schema, 'output');
 }
 
 const SECURITY: Record<Auth, object[]> = { account: [{ apiKey: [] }], admin: [{ adminKey: [] }], none: [] };
@@ -47,7 +62,7 @@ function requestBody(body: Body): object {
  * event's. `data` is JSON text; a mid-stream error comes as OpenAI's error envelope.
  */
 function eventStream(data: z.ZodType): object {
-  const json = { anyOf: [jsonSchemaOf(data, 'output'), { $ref: '#/components/schemas/OpenAiError' }] };
+  const json = { anyOf: [answerSchema(data), { $ref: `${COMPONENTS}OpenAiError` }] };
   return {
     schema: {
       type: 'object',
@@ -62,7 +77,7 @@ function eventStream(data: z.ZodType): object {
 
 function success(s: Success): object {
   const content = {
-    ...(s.schema ? { 'application/json': { schema: jsonSchemaOf(s.schema, 'output') } } : {}),
+    ...(s.schema ? { 'application/json': { schema: answerSchema(s.schema) } } : {}),
     ...(s.events ? { 'text/event-stream': eventStream(s.events) } : {}),
     ...mapValues(s.content ?? {}, (schema) => ({ schema })),
   };
@@ -73,7 +88,7 @@ function success(s: Success): object {
 
 function operation(key: string, op: Operation): object {
   const [, path] = key.split(' ');
-  const envelope = isOpenAiRoute(path) ? '#/components/schemas/OpenAiError' : '#/components/schemas/Error';
+  const envelope = `${COMPONENTS}${isOpenAiRoute(path) ? 'OpenAiError' : 'Error'}`;
   const parameters = [
     ...Object.entries(op.params ?? {}).map(([name, description]) => ({ name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } })),
     ...Object.entries(op.query ? jsonSchemaOf(op.query, 'input').properties ?? {} : {}).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
@@ -125,7 +140,7 @@ export function buildOpenApiDocument(): object {
         apiKey: { type: 'http', scheme: 'bearer', description: "an account's key (`sk_live_…`): `Authorization: Bearer <key>`" },
         adminKey: { type: 'http', scheme: 'bearer', description: "the operator's admin key (SLUICE_ADMIN_KEY; embedded: `.sluice/admin-key`)" },
       },
-      schemas: { Error: jsonSchemaOf(ErrorEnvelopeSchema, 'output'), OpenAiError: jsonSchemaOf(OpenAiErrorEnvelopeSchema, 'output') },
+      schemas: componentSchemas(),
     },
   };
 }

@@ -1,10 +1,16 @@
 import { z } from 'zod';
+import { ErrorEnvelopeSchema, OpenAiErrorEnvelopeSchema } from '../errors/error-envelope';
 
 /**
  * What the API answers, as the OpenAPI document describes it. The views that build these
  * answers are typed on their own; openapi.spec.ts proves at compile time that each view's
  * return type fits its schema here, and schemathesis checks real answers against them.
  */
+
+/** The document's named schemas (`#/components/schemas/<id>`); an answer refers to its schema by name. */
+export const components = z.registry<{ id: string }>();
+components.add(ErrorEnvelopeSchema, { id: 'Error' });
+components.add(OpenAiErrorEnvelopeSchema, { id: 'OpenAiError' });
 
 const id = z.string();
 const usd = z.number().describe('US dollars');
@@ -35,7 +41,7 @@ export const ObjectViewSchema = z
     model: z.string().nullable(),
     sla_missed: z.boolean(),
   })
-  .meta({ title: 'InferObject' });
+  .register(components, { id: 'InferObject' });
 
 /** An object inside a task: output only once completed, error only on failure; model and sla_missed once the read model has it. */
 const TaskObjectSchema = z.object({
@@ -49,8 +55,8 @@ const TaskObjectSchema = z.object({
   sla_missed: z.boolean().optional(),
 });
 
-const InlineTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int, objects: z.array(TaskObjectSchema) }).meta({ title: 'Task' });
-const FileTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int }).meta({ title: 'FileTaskSubmitted' });
+const InlineTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int, objects: z.array(TaskObjectSchema) }).register(components, { id: 'Task' });
+const FileTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int }).register(components, { id: 'FileTaskSubmitted' });
 const JsonlTaskSchema = z
   .object({
     status: TaskStatusSchema,
@@ -61,10 +67,10 @@ const JsonlTaskSchema = z
     output_url: z.string().optional().describe('where the results file is downloaded, once written'),
     output_file_id: z.string().optional(),
   })
-  .meta({ title: 'JsonlTask' });
+  .register(components, { id: 'JsonlTask' });
 
 /** `POST /v0/infer/` and `GET /v0/infer/task/{id}/`: the objects, or (`Output-Format: jsonl`) counts and the results file, or a file task just submitted. */
-export const TaskResponseSchema = z.union([InlineTaskSchema, JsonlTaskSchema, FileTaskSchema]);
+export const TaskResponseSchema = z.union([InlineTaskSchema, JsonlTaskSchema, FileTaskSchema]).register(components, { id: 'TaskResponse' });
 
 /** `PUT /v0/files/…`, `GET /v0/files/{id}`. */
 export const FileViewSchema = z
@@ -79,7 +85,7 @@ export const FileViewSchema = z
     purpose: z.enum(['input', 'output', 'error']),
     created_at: isoInstant,
   })
-  .meta({ title: 'File' });
+  .register(components, { id: 'File' });
 
 const InferenceBillingSchema = z.object({
   cost_usd: usd,
@@ -104,7 +110,7 @@ export const InferenceResponseSchema = z
     performance: PerformanceSchema,
     billing: InferenceBillingSchema,
   })
-  .meta({ title: 'Inference' });
+  .register(components, { id: 'Inference' });
 
 const CustomerFields = { customer_ref: z.string().nullable(), metadata: z.unknown().describe('the metadata sent, or null') };
 
@@ -112,9 +118,9 @@ const CustomerFields = { customer_ref: z.string().nullable(), metadata: z.unknow
 export const InferenceRecordSchema = z.union([
   InferenceResponseSchema.extend(CustomerFields),
   z.object({ id, object: z.literal('inference'), model: z.string(), status: z.enum(['submitted', 'queued', 'running', 'charging', 'failed']), error: FailureSchema.optional(), ...CustomerFields }),
-]);
+]).register(components, { id: 'InferenceRecord' });
 
-export const BalanceSchema = z.object({ object: z.literal('balance'), current_balance_usd: usd });
+export const BalanceSchema = z.object({ object: z.literal('balance'), current_balance_usd: usd }).register(components, { id: 'Balance' });
 
 export const ApiKeyCreatedSchema = z.object({
   object: z.literal('api_key'),
@@ -123,11 +129,11 @@ export const ApiKeyCreatedSchema = z.object({
   prefix: z.string(),
   active: z.literal(true),
   created_at: isoInstant,
-});
-export const ApiKeyDeactivatedSchema = z.object({ object: z.literal('api_key'), id, active: z.literal(false), deactivated_at: isoInstant });
+}).register(components, { id: 'ApiKeyCreated' });
+export const ApiKeyDeactivatedSchema = z.object({ object: z.literal('api_key'), id, active: z.literal(false), deactivated_at: isoInstant }).register(components, { id: 'ApiKeyDeactivated' });
 
-export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, credit_usd: usd });
-export const CreditRequestedSchema = z.object({ account_id: id, amount_usd: usd, reference: z.string(), status: z.enum(['requested', 'already_requested']) });
+export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, credit_usd: usd }).register(components, { id: 'AccountCreated' });
+export const CreditRequestedSchema = z.object({ account_id: id, amount_usd: usd, reference: z.string(), status: z.enum(['requested', 'already_requested']) }).register(components, { id: 'CreditRequested' });
 
 const PriceRange = z.object({ min: usd, max: usd });
 /** OpenAI's model object with Sluice's extension. */
@@ -146,8 +152,8 @@ export const ModelSchema = z
       sla_base_price_usd_per_million_tokens: z.object({ input: usd, output: usd }),
     }),
   })
-  .meta({ title: 'Model' });
-export const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(ModelSchema) });
+  .register(components, { id: 'Model' });
+export const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(ModelSchema) }).register(components, { id: 'ModelList' });
 
 /** OpenAI's chat.completion with the billing and performance blocks of /v1/inference. */
 export const ChatCompletionSchema = z
@@ -171,7 +177,7 @@ export const ChatCompletionSchema = z
     billing: InferenceBillingSchema,
     performance: PerformanceSchema,
   })
-  .meta({ title: 'ChatCompletion' });
+  .register(components, { id: 'ChatCompletion' });
 
 /** One event of a streamed chat completion (`stream: true`). */
 export const ChatCompletionChunkSchema = z
@@ -193,7 +199,7 @@ export const ChatCompletionChunkSchema = z
     billing: InferenceBillingSchema.optional(),
     performance: PerformanceSchema.optional(),
   })
-  .meta({ title: 'ChatCompletionChunk' });
+  .register(components, { id: 'ChatCompletionChunk' });
 
 /** OpenAI's file object. */
 export const OpenAiFileSchema = z
@@ -208,11 +214,11 @@ export const OpenAiFileSchema = z
     expires_at: z.null(),
     status_details: z.null(),
   })
-  .meta({ title: 'OpenAiFile' });
+  .register(components, { id: 'OpenAiFile' });
 
 const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ object: z.literal('list'), data: z.array(item).readonly(), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() });
-export const OpenAiFileListSchema = listOf(OpenAiFileSchema);
+export const OpenAiFileListSchema = listOf(OpenAiFileSchema).register(components, { id: 'OpenAiFileList' });
 
 const nullableTime = unixSeconds.nullable();
 /** OpenAI's batch object with Sluice's extension. */
@@ -242,8 +248,8 @@ export const BatchSchema = z
     metadata: z.record(z.string(), z.string()).nullable(),
     sluice: z.object({ sla_minutes: int, price_factor: z.number().nullable(), expected_cost_usd: usd, charged_usd: usd }),
   })
-  .meta({ title: 'Batch' });
-export const BatchListSchema = listOf(BatchSchema);
+  .register(components, { id: 'Batch' });
+export const BatchListSchema = listOf(BatchSchema).register(components, { id: 'BatchList' });
 
 const ServiceReportSchema = z.object({ status: z.enum(['up', 'down']), instances: int, lastSeenAt: z.string().nullable() });
 /** `GET /healthz`: 200 when the log and all five services are up, 503 otherwise. */
@@ -251,4 +257,4 @@ export const HealthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   log: z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() }),
   services: z.record(z.enum(['api', 'scheduler', 'router', 'billing', 'files']), ServiceReportSchema),
-});
+}).register(components, { id: 'Health' });
