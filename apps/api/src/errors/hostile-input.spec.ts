@@ -149,6 +149,10 @@ describe('downloading a file whose name is not ASCII', () => {
     expect(download.status).toBe(200);
     expect(download.text).toBe(LINE);
     expect(download.headers.get('content-disposition')).toBe(disposition(name));
+    // The same file through OpenAI's Files API.
+    const openai = await call('GET', `/v1/files/${(up.body as unknown as { file_id: string }).file_id}/content`, account.api_key);
+    expect([openai.status, openai.text]).toEqual([200, LINE]);
+    expect(openai.headers.get('content-disposition')).toBe(disposition(name));
   });
 
   it('keeps a multipart filename in UTF-8, as curl -F and browsers send it', async () => {

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
 import { RequestError } from '../errors/api-error';
+import { attachmentOf } from '../files/files.controller';
 import { FilesService } from '../files/files.service';
 import { fileObject } from './openai-batch.view';
 import { OpenAiBatchesService } from './openai-batches.service';
@@ -39,7 +40,7 @@ export class OpenAiFilesController {
   @Get(':fileId/content')
   async content(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
     const { row, stream } = await this.files.content(account.accountId, fileId);
-    return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: `attachment; filename="${row.fileName.replace(/"/g, '')}"` });
+    return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: attachmentOf(row.fileName) });
   }
 
   /** Refused by name rather than with a bare 404 for the route (another account's file is still 404). */
