@@ -19,6 +19,10 @@ const quote: Quote = {
 const result = { text: 'routed answer', inputTokens: 500_000, outputTokens: 20, latencyMs: 40, finishReason: 'stop' };
 
 describe('planRealtime', () => {
+  it('refuses parameters the events could not record, before anything runs', () => {
+    expect(() => planRealtime({ ...request({}), params: { user: '' } }, ctx)).toThrow(ValidationError);
+  });
+
   it('carries the generation parameters of /v1/inference to the provider call and the event', () => {
     const plan = planRealtime(request({ temperature: 0.4, stop: ['x', 'y'], frequency_penalty: 1 }), ctx);
     expect(plan.params).toEqual({ temperature: 0.4, stop: ['x', 'y'], frequencyPenalty: 1 });

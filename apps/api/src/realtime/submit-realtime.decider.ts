@@ -1,5 +1,6 @@
 import { countPromptTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
 import {
+  GenerationParams,
   ObjectAbandoned,
   ObjectCompleted,
   ObjectFailed,
@@ -8,7 +9,6 @@ import {
   createEvent,
   type ChatMessage,
   type EventFactoryDeps,
-  type GenerationParams,
   type Pricing,
   type Routing,
   type SluiceEvent,
@@ -132,6 +132,11 @@ export function planRealtime(request: GatewayRequest, ctx: PlanContext): Realtim
     throw new ValidationError([
       { field: inputField, message: `${inputTokens} input tokens leave no room for ${maxOutputTokens} output tokens in ${model.id}'s ${model.contextTokens}-token context` },
     ]);
+  }
+  // The events record the parameters: what their schema refuses is refused here, before anything runs.
+  const params = request.params === undefined ? undefined : GenerationParams.safeParse(request.params);
+  if (params && !params.success) {
+    throw new ValidationError(params.error.issues.map((issue) => ({ field: issue.path.join('.') || 'params', message: issue.message })));
   }
   const routing: Routing = {
     profile: request.profile,
