@@ -3,7 +3,9 @@ import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscri
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 import { admissionPriority } from '../admission-priority';
 import { backgroundLane } from '../background-lane';
-import { watchConsumerLag } from '@sluice/telemetry';
+import { logger, watchConsumerLag } from '@sluice/telemetry';
+
+const log = logger('consumer');
 
 export interface ConsumeOptions<Tx extends RawSqlClient> {
   /** The consumer's name: its group on the log and its key in `processed_event`. */
@@ -132,12 +134,12 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
       retry: options.retry,
       handle: (events) => coalescer.submit(events),
     });
-    const log = this.bus.log;
+    const eventLog = this.bus.log;
     // Asked at scrape time only: the partitions this process consumes, end offset minus committed.
     const unwatch = watchConsumerLag(options.consumer, () =>
       Promise.all(
         subscription.assignments().map(async (tp) => {
-          const [end, committed] = await Promise.all([log.endOffset(tp), log.committedOffset(options.consumer, tp)]);
+          const [end, committed] = await Promise.all([eventLog.endOffset(tp), eventLog.committedOffset(options.consumer, tp)]);
           return { topic: tp.topic, partition: tp.partition, lag: Math.max(0, end - (committed ?? 0)) };
         }),
       ),
@@ -167,5 +169,6 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     const produced = outcome.result ?? [];
     if (produced.length > 0) this.relay.notify();
     if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
+    if (log.enabled('debug')) log.debug({ group: options.consumer, delivered: delivered.length, applied: outcome.applied.length, produced: produced.length }, 'batch applied');
   }
 }
