@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
 import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
-import { BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
+import { admissionPriority, BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
 import { randomUUID } from 'node:crypto';
 import { LineExpander, type LineEvent } from './expand-line.decider';
@@ -34,7 +34,16 @@ export class ExpansionWorker extends BackgroundWorker {
   protected async round(isRunning: () => boolean): Promise<void> {
     for (const job of await pendingExpansions(this.db, 10)) {
       if (!isRunning()) return;
-      await this.expand(job, isRunning);
+      // A file task is admitted once its lines are objects: as for a submission's body, this
+      // process's consumers wait meanwhile (at most AdmissionPriority's bound at a time), so
+      // the lines reach the log at the expansion's own pace rather than one chunk per
+      // consumer transaction, and are worked through afterwards.
+      const admitted = admissionPriority.enter();
+      try {
+        await this.expand(job, isRunning);
+      } finally {
+        admitted();
+      }
     }
   }
 
