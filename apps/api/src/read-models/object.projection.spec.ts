@@ -55,6 +55,11 @@ describe('object projection', () => {
     expect(liveFirst).toMatchObject({ status: 'completed', providerId: 'p', mode: 'live' });
   });
 
+  it('keeps a provider batch job running when its dispatch is seen before the plan that chose it', () => {
+    expect(fold(submitted, batch, scheduled)).toEqual(fold(submitted, scheduled, batch));
+    expect(fold(submitted, batch, scheduled)).toMatchObject({ status: 'running', mode: 'provider_batch' });
+  });
+
   it('gives the same failure whether the denial or its abandonment is folded first', () => {
     const abandonedForFunds = createEvent(E.ObjectAbandoned, { objectId: id, accountId: acct, attempts: 0, code: 'insufficient_balance', message: 'no funds' }, ctx, deps(9));
     expect(fold(submitted, denied, abandonedForFunds)).toEqual(fold(submitted, abandonedForFunds, denied));

@@ -193,7 +193,9 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
       };
     }
     case 'ObjectScheduled':
-      if (isTerminal(row.status)) return row;
+      // On the object's own partition a retry's plan follows the failure that made it queued, so
+      // a running row here was moved on by a BatchDispatched (keyed by batch) that came first.
+      if (isTerminal(row.status) || row.status === 'running') return row;
       return { ...moveTo(row, 'queued'), mode: event.payload.mode };
     case 'ObjectDispatched':
       return { ...moveTo(row, 'running'), attempts: Math.max(row.attempts, event.payload.attempt) };
