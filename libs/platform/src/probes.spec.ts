@@ -45,6 +45,14 @@ describe('probe server', () => {
     expect((await get('/livez')).status).toBe(200);
   });
 
+  it("serves the process's metrics in Prometheus text (a service without HTTP of its own)", async () => {
+    const res = await fetch(`http://127.0.0.1:${probes.port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const families = [...(await res.text()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
+    expect(families).toEqual(expect.arrayContaining(['process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'sluice_provider_call_duration_seconds', 'sluice_consumer_lag']));
+  });
+
   it('answers 404 naming the probes for any other path', async () => {
     expect(await get('/healthz')).toMatchObject({ status: 404, body: { probes: ['/livez', '/readyz', '/metrics'] } });
   });
