@@ -18,10 +18,17 @@ const usdAmount = (field: string) =>
     .max(MAX_CREDIT_USD, `${field} is at most ${MAX_CREDIT_USD}`)
     .refine((usd) => usd === 0 || usd >= 0.000001, `${field} is at least 0.000001 (one micro-dollar)`);
 
+/** A key's requests-per-minute ceiling (absent: none). */
+const RpmLimit = z.int('rpm_limit must be a whole number').min(1, 'rpm_limit must be at least 1').max(1_000_000, 'rpm_limit is at most 1000000').nullish();
+
 export const CreateAccountBody = z.strictObject({
   name: z.string('name is required').trim().min(1, 'name is required').max(200).refine(isStorableText, `name ${UNSTORABLE_MESSAGE}`),
   credit_usd: usdAmount('credit_usd').default(0),
+  /** The first key's ceiling. */
+  rpm_limit: RpmLimit,
 });
+
+export const CreateKeyBody = z.strictObject({ rpm_limit: RpmLimit }).nullish();
 
 export const CreditBody = z.strictObject({
   amount_usd: usdAmount('amount_usd').positive('amount_usd must be more than 0'),
@@ -40,9 +47,9 @@ export class AdminAccountsController {
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown) {
-    const { name, credit_usd } = parseBody(CreateAccountBody, body);
-    const { accountId, key } = await this.accounts.createAccount(name, toMicros(credit_usd));
-    return { account_id: accountId, name, api_key: key.key, api_key_id: key.id, credit_usd: toUsd(toMicros(credit_usd)) };
+    const { name, credit_usd, rpm_limit } = parseBody(CreateAccountBody, body);
+    const { accountId, key } = await this.accounts.createAccount(name, toMicros(credit_usd), rpm_limit ?? null);
+    return { account_id: accountId, name, api_key: key.key, api_key_id: key.id, rpm_limit: key.rpmLimit, credit_usd: toUsd(toMicros(credit_usd)) };
   }
 
   @Post(':accountId/credit')
@@ -67,9 +74,10 @@ export class AccountController {
   /** Another key for the caller's account; the key itself is shown only in this answer. */
   @Post('api-keys')
   @HttpCode(201)
-  async createKey(@CurrentAccount() account: AuthenticatedAccount) {
-    const key = await this.accounts.issueKey(account.accountId);
-    return { object: 'api_key', id: key.id, key: key.key, prefix: key.prefix, active: true, created_at: key.createdAt.toISOString() };
+  async createKey(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown) {
+    const requested = parseBody(CreateKeyBody, body);
+    const key = await this.accounts.issueKey(account.accountId, requested?.rpm_limit ?? null);
+    return { object: 'api_key', id: key.id, key: key.key, prefix: key.prefix, active: true, rpm_limit: key.rpmLimit, created_at: key.createdAt.toISOString() };
   }
 
   @Post('api-keys/:keyId/deactivate')

@@ -11,6 +11,8 @@ import { displayPrefix, generateApiKey, hashApiKey } from './api-key';
 export interface AuthenticatedAccount {
   accountId: string;
   apiKeyId: string;
+  /** The key's requests-per-minute ceiling, if it has one. */
+  rpmLimit: number | null;
 }
 
 export interface IssuedKey {
@@ -18,6 +20,7 @@ export interface IssuedKey {
   key: string;
   prefix: string;
   createdAt: Date;
+  rpmLimit: number | null;
 }
 
 /**
@@ -46,20 +49,20 @@ export class AccountsRepository {
     const known = this.activeKeys.get(hash);
     if (known) return known;
     // Raw SQL, which on the embedded database skips Prisma's engine.
-    const [found] = await this.sql.$queryRaw<{ id: string; account_id: string; active: boolean }[]>`
-      SELECT id::text, account_id::text, active FROM api_key WHERE key_hash = ${hash}`;
+    const [found] = await this.sql.$queryRaw<{ id: string; account_id: string; active: boolean; rpm_limit: number | null }[]>`
+      SELECT id::text, account_id::text, active, rpm_limit FROM api_key WHERE key_hash = ${hash}`;
     if (!found) throw new UnauthorizedError('unknown API key');
     if (!found.active) throw new ApiKeyInactiveError();
-    const account = { accountId: found.account_id, apiKeyId: found.id };
+    const account = { accountId: found.account_id, apiKeyId: found.id, rpmLimit: found.rpm_limit };
     this.activeKeys.set(hash, account);
     return account;
   }
 
   /** Creates the account and its first key; asks billing to credit the wallet when `creditMicros` > 0. */
-  async createAccount(name: string, creditMicros: number): Promise<{ accountId: string; key: IssuedKey }> {
+  async createAccount(name: string, creditMicros: number, rpmLimit: number | null = null): Promise<{ accountId: string; key: IssuedKey }> {
     const accountId = randomUUID();
     const now = this.runtime.clock.now();
-    const issued = this.newKey(now);
+    const issued = this.newKey(now, rpmLimit);
     const reference = `initial-credit:${accountId}`;
     const topUp = creditMicros > 0 ? [createEvent(WalletTopUpRequested, { accountId, amountMicros: creditMicros, reference }, { correlationId: accountId }, this.eventDeps())] : [];
     await this.eventStore.transact(async (tx) => {
@@ -105,8 +108,8 @@ export class AccountsRepository {
     });
   }
 
-  async issueKey(accountId: string): Promise<IssuedKey> {
-    const issued = this.newKey(this.runtime.clock.now());
+  async issueKey(accountId: string, rpmLimit: number | null = null): Promise<IssuedKey> {
+    const issued = this.newKey(this.runtime.clock.now(), rpmLimit);
     await this.insertKey(this.prisma, accountId, issued);
     return issued;
   }
@@ -128,15 +131,15 @@ export class AccountsRepository {
     return { id: keyId, deactivatedAt: now };
   }
 
-  private newKey(createdAt: Date): IssuedKey {
+  private newKey(createdAt: Date, rpmLimit: number | null): IssuedKey {
     const key = generateApiKey();
-    return { id: randomUUID(), key, prefix: displayPrefix(key), createdAt };
+    return { id: randomUUID(), key, prefix: displayPrefix(key), createdAt, rpmLimit };
   }
 
   private async insertKey(client: RawSqlClient, accountId: string, issued: IssuedKey): Promise<void> {
     await client.$executeRaw`
-      INSERT INTO api_key (id, account_id, key_hash, key_prefix, active, created_at)
-      VALUES (${issued.id}::uuid, ${accountId}::uuid, ${hashApiKey(issued.key)}, ${issued.prefix}, true, ${issued.createdAt})`;
+      INSERT INTO api_key (id, account_id, key_hash, key_prefix, active, created_at, rpm_limit)
+      VALUES (${issued.id}::uuid, ${accountId}::uuid, ${hashApiKey(issued.key)}, ${issued.prefix}, true, ${issued.createdAt}, ${issued.rpmLimit})`;
   }
 
   private eventDeps() {

@@ -5,17 +5,23 @@ import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors/api-error';
 import { AccountsRepository, type AuthenticatedAccount } from './accounts.repository';
 import { bearerKey } from './api-key';
+import { KeyRateLimits } from './key-rate-limit';
 
 type AuthenticatedRequest = FastifyRequest & { account?: AuthenticatedAccount };
 
 /** `Authorization: Bearer <account key>`; the account is then available through `@CurrentAccount()`. */
 @Injectable()
 export class AccountAuthGuard implements CanActivate {
-  constructor(private readonly accounts: AccountsRepository) {}
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly rateLimits: KeyRateLimits,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    request.account = await this.accounts.authenticate(bearerKey(request.headers.authorization));
+    const account = await this.accounts.authenticate(bearerKey(request.headers.authorization));
+    await this.rateLimits.admit(account);
+    request.account = account;
     return true;
   }
 }

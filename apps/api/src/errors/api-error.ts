@@ -77,6 +77,20 @@ export class InsufficientBalanceError extends ApiError {
   readonly code = 'insufficient_balance';
 }
 
+/** 429: the key's requests-per-minute ceiling; `Retry-After` says when the next one is allowed. */
+export class RateLimitedError extends ApiError {
+  readonly status = 429;
+  readonly type = 'rate_limit_error';
+  readonly code = 'rate_limit_exceeded';
+
+  constructor(
+    readonly rpmLimit: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`this API key may send ${rpmLimit} requests per minute; retry in ${retryAfterSeconds} s`);
+  }
+}
+
 export class IdempotencyKeyReusedError extends ApiError {
   readonly status = 422;
   readonly type = 'invalid_request_error';

@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, ValidationError, type ApiErrorType } from './api-error';
+import { ApiError, RateLimitedError, ValidationError, type ApiErrorType } from './api-error';
 import type { ErrorEnvelope, OpenAiErrorEnvelope } from './error-envelope';
 
 export type { ErrorEnvelope, OpenAiErrorEnvelope } from './error-envelope';
@@ -62,6 +62,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const { status, body } = forRoute(http.getRequest<FastifyRequest>().url, this.toResponse(err));
+    if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
     void reply.status(status).send(body);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The `type` field of the error envelope: the kind of problem, coarser than `code`. */
-export const ApiErrorTypeSchema = z.enum(['authentication_error', 'not_found_error', 'invalid_request_error', 'insufficient_funds_error', 'provider_error', 'api_error']);
+export const ApiErrorTypeSchema = z.enum(['authentication_error', 'not_found_error', 'invalid_request_error', 'insufficient_funds_error', 'rate_limit_error', 'provider_error', 'api_error']);
 
 const FieldErrors = z
   .array(z.object({ field: z.string().describe('where the problem is, e.g. `items[2].model`'), message: z.string() }))

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateAccountBody, CreditBody } from '../accounts/accounts.controller';
+import { CreateAccountBody, CreateKeyBody, CreditBody } from '../accounts/accounts.controller';
 import { FileInferRequestSchema, InferRequestSchema, OutputFormatSchema } from '../infer/infer-request';
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { CreateBatchSchema, ListBatchesQuerySchema, ListFilesQuerySchema } from '../openai-batches/openai-request';
@@ -57,7 +57,7 @@ const PATH_ID = { 400: 'invalid_request: a percent-escape in the path that is no
 /** On OpenAI's routes a bad field is 400, so a NUL in a path id is too. */
 const OPENAI_PATH_ID = { 400: 'validation_error: a path id holding a NUL or a lone surrogate; invalid_request: a percent-escape that is not UTF-8', 414: PATH_ID[414] };
 const JSON_BODY = { 400: 'invalid_request: the body is not JSON', 413: 'payload_too_large: a body over 64 MiB', 415: 'unsupported_media_type: a body that is not application/json' };
-const ACCOUNT = { 401: 'unauthorized (missing, unknown or malformed key), api_key_inactive' };
+const ACCOUNT = { 401: 'unauthorized (missing, unknown or malformed key), api_key_inactive', 429: 'rate_limit_exceeded: the key’s requests-per-minute ceiling (see Retry-After)' };
 const ADMIN = { 401: 'unauthorized: missing or unknown admin key, or no admin key configured' };
 const UPLOAD = {
   400: 'invalid_file_name, missing_file, invalid_multipart; invalid_request',
@@ -202,6 +202,7 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Another key for the caller’s account (shown once)',
     tag: 'Account',
     auth: 'account',
+    body: { kind: 'json', schema: CreateKeyBody, examples: { limited: { rpm_limit: 600 } } },
     responses: { 201: { description: 'the new key', schema: R.ApiKeyCreatedSchema, links: { deactivate: { operation: 'POST /v1/api-keys/{keyId}/deactivate', parameters: { keyId: '$response.body#/id' } } } } },
     errors: { ...ACCOUNT, ...JSON_BODY },
   },

@@ -128,11 +128,12 @@ export const ApiKeyCreatedSchema = z.object({
   key: z.string().describe('shown only in this answer'),
   prefix: z.string(),
   active: z.literal(true),
+  rpm_limit: z.int().nullable().describe('requests per minute this key may send (per API replica); null: no ceiling'),
   created_at: isoInstant,
 }).register(components, { id: 'ApiKeyCreated' });
 export const ApiKeyDeactivatedSchema = z.object({ object: z.literal('api_key'), id, active: z.literal(false), deactivated_at: isoInstant }).register(components, { id: 'ApiKeyDeactivated' });
 
-export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, credit_usd: usd }).register(components, { id: 'AccountCreated' });
+export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, rpm_limit: z.int().nullable(), credit_usd: usd }).register(components, { id: 'AccountCreated' });
 export const CreditRequestedSchema = z.object({ account_id: id, amount_usd: usd, reference: z.string(), status: z.enum(['requested', 'already_requested']) }).register(components, { id: 'CreditRequested' });
 
 const PriceRange = z.object({ min: usd, max: usd });

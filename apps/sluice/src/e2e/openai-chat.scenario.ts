@@ -139,6 +139,24 @@ export function openAiChatScenarios(start: () => Promise<OpenAiHarness>, stop: (
     expect(chatCalls()).toBe(0);
   });
 
+  it("answers 429 with Retry-After once a key's requests-per-minute ceiling is spent (RateLimitError in the SDK)", async () => {
+    const { key } = await openAccount('rate-limited', 1);
+    const limited = await callAt<{ key: string; rpm_limit: number }>(sluice.url, 'POST', '/v1/api-keys', key, { rpm_limit: 2 });
+    expect(limited.status).toBe(201);
+    expect(limited.body.rpm_limit).toBe(2);
+    const openai = clientFor(limited.body.key);
+    await openai.models.list();
+    await openai.models.list();
+    const refused = await openai.models.list().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(refused).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect(Number((refused as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const seedApi = await callAt(sluice.url, 'POST', '/v1/inference', limited.body.key, { model: 'qwen-7b', input: 'hi', max_output_tokens: 8 });
+    expect([seedApi.status, seedApi.body.error?.code]).toEqual([429, 'rate_limit_exceeded']);
+    // The account's other key has no ceiling.
+    expect((await callAt(sluice.url, 'GET', '/v1/balance', key)).status).toBe(200);
+  });
+
   it('raises the SDK error classes for 401, 402, 404 and 503', async () => {
     const { key } = await openAccount('errors', 0.000001);
     await expect(clientFor('sk_live_not_a_key').chat.completions.create({ model: 'qwen2.5-7b-instruct', messages })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
