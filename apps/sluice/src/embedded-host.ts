@@ -17,6 +17,7 @@ import {
   type ProviderEndpoint,
   type RunningService,
 } from '@sluice/platform';
+import { logger } from '@sluice/telemetry';
 import { embeddedAdminKey } from './admin-key';
 import type { EmbeddedConfig } from './config';
 import { startServices, stopServices, type ServiceHostContext } from './hosted-services';
@@ -102,7 +103,7 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   const { endpoints, unreachable } = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS, market);
   const providerEndpoints: Record<string, ProviderEndpoint> = endpoints;
   const warning = unreachableProvidersWarning(unreachable);
-  if (warning) console.warn(`[sluice] ${warning}`);
+  if (warning) logger('launcher', 'sluice').warn({ providers: unreachable.map((p) => p.id) }, warning);
 
   let log: EventLog;
   try {

@@ -4,7 +4,7 @@ import { EventBus, createEventLog } from '@sluice/eventlog';
 import { blobStoreConfigFromEnv, createBlobStore } from '@sluice/blobstore';
 import { createClock } from './clock';
 import type { DistributedServiceEnv } from './config';
-import { startTelemetry } from '@sluice/telemetry';
+import { configureLogging, logFormatFrom, logger, startTelemetry } from '@sluice/telemetry';
 import { startProbeServer } from './probes';
 import { loadCatalogueOrFail, resolveProviderEndpoints, unreachableProvidersWarning } from './providers-setup';
 import type { RunningService, ServiceDefinition, ServiceRuntime } from './service';
@@ -19,6 +19,8 @@ export async function runStandalone(
   http?: ServiceRuntime['http'],
 ): Promise<RunningService> {
   const instanceId = `${definition.name}-${randomUUID().slice(0, 8)}`;
+  configureLogging({ level: env.LOG_LEVEL as string | undefined, format: logFormatFrom(env as Record<string, string | undefined>), service: definition.name });
+  const say = logger('launcher', definition.name);
   // Spans go out over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
   const telemetry = startTelemetry({ serviceName: `sluice-${definition.name}` });
   const catalogue = loadCatalogueOrFail(env.SLUICE_CATALOGUE);
@@ -26,7 +28,7 @@ export async function runStandalone(
   const warning = unreachableProvidersWarning(unreachable);
   // Only the services that call providers care; the others would repeat it.
   if (warning && (definition.name === 'api' || definition.name === 'router')) {
-    console.warn(JSON.stringify({ level: 'warn', service: definition.name, msg: warning, providers: unreachable.map((p) => p.id) }));
+    say.warn({ providers: unreachable.map((p) => p.id) }, warning);
   }
   const clock = createClock({
     scale: env.SLUICE_TIME_SCALE,
@@ -68,7 +70,7 @@ export async function runStandalone(
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void stop().then(() => process.exit(0), () => process.exit(1)));
   }
-  console.log(JSON.stringify({ level: 'info', service: definition.name, msg: 'started', instanceId, url: running.url, probesPort: probes?.port }));
+  if (probes) say.info({ instanceId, probesPort: probes.port }, 'probes listening');
   return { url: running.url, stop };
 }
 
@@ -87,7 +89,7 @@ export function mainStandalone(
       return runStandalone(definition, config, http);
     })
     .catch((err: Error) => {
-      console.error(err.message);
+      logger('launcher', definition.name).fatal({}, `refused to start: ${err.message}`);
       process.exit(1);
     });
 }
