@@ -4,7 +4,9 @@
  * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
  * short one with --sla), over the demo models in turn.
  *
- *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline]
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0]
+ *
+ * --latency-scale 1 gives the demo providers their catalogue latency (ttft plus per output token).
  *
  * All bodies are posted at once (at most --clients in flight); the clock stops when GET
  * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     sla: { type: 'string', default: 'none' },
     'timeout-s': { type: 'string', default: '900' },
     market: { type: 'string', default: 'thread' },
+    'latency-scale': { type: 'string', default: '0' },
   },
 });
 const OBJECTS = Number(args.objects);
@@ -31,7 +34,7 @@ const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: '0', SLUICE_TIME_SCALE: '1', ...demoMarketEnv(args.market) });
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: '1', ...demoMarketEnv(args.market) });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;

@@ -2,12 +2,31 @@
 export interface RouterOptions {
   /** Per provider HTTP request (real milliseconds); a hung provider is a transient timeout after it. */
   readonly providerTimeoutMs: number;
-  /** Provider calls in flight at once per batch of dispatches. */
-  readonly concurrency: number;
+  /** Provider calls in flight at once across all providers (each provider's own limits come from the catalogue). */
+  readonly maxCallsInFlight: number;
+  /** Dispatches taken from the log and not yet recorded, at most; past it the router stops consuming until calls end. */
+  readonly maxPendingCalls: number;
+  /**
+   * Enforce the catalogue's limits on `demo://` providers too. Off by default: the demo market
+   * enforces none unless asked, and runs faster than any real provider's limits.
+   */
+  readonly limitDemoProviders: boolean;
+  /** Pauses a provider's 429s may impose on one call with no other provider to try, in total, before the 429 is its outcome. */
+  readonly rateLimitPatienceMs: number;
+  /** Provider batch jobs polled at once. */
+  readonly batchPollConcurrency: number;
   /** Simulated milliseconds between polls of a provider batch job, at least (the turnaround sets the rest). */
   readonly minBatchPollMs: number;
 }
 
 export const ROUTER_OPTIONS = Symbol('ROUTER_OPTIONS');
 
-export const defaultRouterOptions: RouterOptions = { providerTimeoutMs: 30_000, concurrency: 32, minBatchPollMs: 1_000 };
+export const defaultRouterOptions: RouterOptions = {
+  providerTimeoutMs: 30_000,
+  maxCallsInFlight: 2_000,
+  maxPendingCalls: 20_000,
+  limitDemoProviders: false,
+  rateLimitPatienceMs: 60_000,
+  batchPollConcurrency: 32,
+  minBatchPollMs: 1_000,
+};

@@ -67,7 +67,7 @@ describe('router service, live dispatch (demo market)', () => {
     });
 
   beforeAll(async () => {
-    harness = await startServiceHarness(createRouterService({ providerTimeoutMs: 1_000 }), { market: { latencyScale: 0 } });
+    harness = await startServiceHarness(createRouterService({ providerTimeoutMs: 1_000, rateLimitPatienceMs: 2_000 }), { market: { latencyScale: 0 } });
   });
   afterAll(async () => {
     await harness?.stop();
@@ -200,10 +200,74 @@ describe('router service, live dispatch (demo market)', () => {
       expect(harness.market?.stats().swift.timedOut).toBeGreaterThan(0);
     });
 
+    it('a provider that hangs holds back no object on another provider', async () => {
+      harness.market?.setFailures('swift', { rateTimeout: 1 });
+      // A provider an SLA object avoids is tried last: these go to swift, the others to bargain.
+      const stalled = Array.from({ length: 12 }, () => dispatch({ avoidProviders: ['bargain', 'midway'] }));
+      const others = Array.from({ length: 24 }, () => dispatch());
+      await harness.bus.emit([...stalled, ...others]);
+      await Promise.all(others.map((e) => harness.waitFor('ObjectCompleted', (c) => c.payload.objectId === e.payload.objectId)));
+      await Promise.all(stalled.map((e) => harness.waitFor('ObjectFailed', (f) => f.payload.objectId === e.payload.objectId)));
+      // Every object on bargain was recorded before the first call to swift gave up (its timeout).
+      const log = harness.events();
+      const ids = (list: typeof others) => new Set(list.map((e) => e.payload.objectId));
+      const [otherIds, stalledIds] = [ids(others), ids(stalled)];
+      const lastOther = Math.max(...log.flatMap((e, i) => (e.type === 'ObjectCompleted' && otherIds.has(e.payload.objectId) ? [i] : [])));
+      const firstTimeout = log.findIndex((e) => e.type === 'ObjectFailed' && stalledIds.has(e.payload.objectId));
+      expect(lastOther).toBeLessThan(firstTimeout);
+      expect(log.filter((e) => e.type === 'ObjectFailed' && stalledIds.has(e.payload.objectId)).map((e) => 'code' in e.payload && e.payload.code)).toEqual(stalled.map(() => 'provider_timeout'));
+    });
+
     it('a provider that failed the object before is tried last', async () => {
       const event = dispatch({ avoidProviders: ['bargain'] });
       await harness.bus.emit([event]);
       expect((await outcomeOf(event.payload.objectId)).accepted.payload.providerId).toBe('midway');
     });
+  });
+});
+
+describe('router service, provider limits (demo market on its own thread, limits enforced)', () => {
+  let harness: ServiceHarness;
+  const calls = (providerId: string) => harness.market?.stats()[providerId].chatCompletions ?? 0;
+  const completedAll = (events: EventOf<'ObjectDispatched'>[]) =>
+    Promise.all(events.map((e) => harness.waitFor('ObjectCompleted', (c) => c.payload.objectId === e.payload.objectId, 30_000)));
+  // An SLA object avoiding bargain runs on midway (rpm 600 in the demo catalogue).
+  const onMidway = () => dispatch({ avoidProviders: ['bargain'] });
+
+  beforeAll(async () => {
+    harness = await startServiceHarness(createRouterService({ providerTimeoutMs: 2_000, limitDemoProviders: true }), { market: { latencyScale: 0, retryAfterMs: 100 }, marketThread: true });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+  afterEach(() => harness.market?.setFailures('midway', { rate429: 0 }));
+
+  it('a provider with rpm 600 is never sent more than 10 requests in any one second', async () => {
+    expect(findProvider(harness.catalogue, 'midway').rateLimits.rpm).toBe(600);
+    const events = Array.from({ length: 35 }, onMidway);
+    // The market counts on its own thread; samples of its count every few milliseconds: any two
+    // samples less than a second apart may differ by 10 at most.
+    const samples: { at: number; count: number }[] = [];
+    const sampler = setInterval(() => samples.push({ at: performance.now(), count: calls('midway') }), 5);
+    const before = calls('midway');
+    await harness.bus.emit(events);
+    const done = await completedAll(events).finally(() => clearInterval(sampler));
+    expect(done.every((c) => c.payload.providerId === 'midway')).toBe(true);
+    expect(calls('midway')).toBe(before + 35);
+    const busiest = Math.max(...samples.map((s) => Math.max(...samples.filter((t) => t.at >= s.at && t.at - s.at < 1_000).map((t) => t.count - s.count))));
+    expect(busiest).toBeLessThanOrEqual(10);
+    // 35 calls at 10 a second, sampled throughout.
+    expect(samples.at(-1)!.at - samples[0].at).toBeGreaterThan(3_000);
+  });
+  it('a 429 storm slows the provider down without failing an object', async () => {
+    harness.market?.setFailures('midway', { rate429: 0.5 });
+    const before = harness.market?.stats().midway.rateLimited ?? 0;
+    const events = Array.from({ length: 20 }, onMidway);
+    await harness.bus.emit(events);
+    const done = await completedAll(events);
+    expect(done.every((c) => c.payload.providerId === 'midway')).toBe(true);
+    expect(harness.market?.stats().midway.rateLimited).toBeGreaterThan(before);
+    const ids = new Set(events.map((e) => e.payload.objectId));
+    expect(harness.eventsOf('ObjectFailed').filter((f) => ids.has(f.payload.objectId))).toEqual([]);
   });
 });

@@ -83,7 +83,8 @@ export const providerSpecSchema = z.strictObject({
   apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'),
   models: z.array(providerModelOfferSchema).min(1),
   latency: latencyModelSchema,
-  rateLimits: z.strictObject({ rpm: positiveInt, tpm: positiveInt }),
+  /** Requests and tokens per minute, and (optional) calls open at once; the router keeps each provider under them. */
+  rateLimits: z.strictObject({ rpm: positiveInt, tpm: positiveInt, maxConcurrent: positiveInt.optional() }),
   /** Share of calls that succeed, as observed; routing uses it, the demo market can enact it. */
   reliability: z.number().min(0).max(1),
   priceSchedule: z.array(priceWindowSchema).optional(),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBlobStore, type BlobStore } from '@sluice/blobstore';
 import { loadCatalogue, type Catalogue } from '@sluice/catalogue';
-import { startDemoMarket, type DemoMarket, type DemoMarketOptions } from '@sluice/demo-market';
+import { startDemoMarket, startDemoMarketThread, type DemoMarket, type DemoMarketOptions } from '@sluice/demo-market';
 import { Topics, TopicSpecs, type EventType, type SluiceEvent } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog, type Subscription } from '@sluice/eventlog';
 import { createClock, type Clock, type RunningService, type ServiceDefinition } from '@sluice/platform';
@@ -32,6 +32,8 @@ export interface ServiceHarnessOptions {
   dataDir?: string;
   /** Start the demo market and hand its endpoints to the service. */
   market?: DemoMarketOptions | false;
+  /** Runs the market on its own thread (as the launcher does): its timing is then not the service's. */
+  marketThread?: boolean;
   timeScale?: number;
   /** Where the service's clock starts (default: now); prices follow the time of day, so tests of a plan pin it. */
   clockOrigin?: Date;
@@ -54,7 +56,9 @@ export async function startServiceHarness(definition: ServiceDefinition, options
   const market =
     options.market === false
       ? undefined
-      : await startDemoMarket(catalogue, { latencyScale: 0, now: () => clock.now().getTime(), ...(options.market ?? {}) });
+      : options.marketThread
+        ? await startDemoMarketThread(catalogue, { latencyScale: 0, ...(options.market ?? {}) })
+        : await startDemoMarket(catalogue, { latencyScale: 0, now: () => clock.now().getTime(), ...(options.market ?? {}) });
   const log = await createEventLog({ kind: 'embedded', dir: join(dir, 'log') });
   await log.ensureTopics(TopicSpecs);
   const bus = new EventBus(log);

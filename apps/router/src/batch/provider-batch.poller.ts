@@ -52,7 +52,7 @@ export class ProviderBatchPoller extends BackgroundWorker {
   private async pollDue(): Promise<void> {
     const due = await dueBatchJobs(this.db, this.runtime.clock.now(), DUE_JOBS_PER_ROUND);
     if (due.length === 0) return;
-    const polled = await mapBounded(due, this.options.concurrency, (job) => this.poll(job));
+    const polled = await mapBounded(due, this.options.batchPollConcurrency, (job) => this.poll(job));
     const waiting = polled.filter((p) => !p.finished).map((p) => p.job);
     await reschedulePolls(
       this.db,

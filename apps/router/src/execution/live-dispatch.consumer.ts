@@ -1,72 +1,103 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Topics, type SluiceEvent } from '@sluice/events';
-import { EventBus, type Subscription } from '@sluice/eventlog';
-import { EventStore, SQL } from '@sluice/platform';
-import type { RawSqlClient } from '@sluice/persistence';
+import { BatchCoalescer, EventBus, type Subscription } from '@sluice/eventlog';
+import { EventStore, PRISMA, TRANSACTION_OPTIONS } from '@sluice/platform';
+import { applyOnce, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
+import { logger } from '@sluice/telemetry';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
-import { mapBounded } from './bounded';
 import { DispatchExecutor, type Dispatch, type DispatchOutcome } from './dispatch-execution';
+import { GateClosedError, ProviderGate } from './limited-caller';
+
+const CONSUMER = 'router.dispatch';
+const log = logger('router-dispatch');
 
 const dispatchKey = (objectId: string, attempt: number) => `${objectId}#${attempt}`;
+const keyOf = (d: Dispatch) => dispatchKey(d.payload.objectId, d.payload.attempt);
 
 /** The first of each (object, attempt) in the batch: a dispatch delivered twice in one batch runs once. */
 function firstOfEach(events: readonly SluiceEvent[]): Dispatch[] {
   const seen = new Set<string>();
   return events.filter((e): e is Dispatch => {
     if (e.type !== 'ObjectDispatched') return false;
-    const key = dispatchKey(e.payload.objectId, e.payload.attempt);
+    const key = keyOf(e);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
 }
 
-async function alreadyHandled(tx: RawSqlClient, dispatches: readonly Dispatch[]): Promise<Set<string>> {
+/** Inserts the pending calls not handled or pending already; returns the keys inserted. */
+async function insertPending(tx: RawSqlClient, dispatches: readonly Dispatch[]): Promise<Set<string>> {
+  if (dispatches.length === 0) return new Set();
   const rows = await tx.$queryRaw<{ object_id: string; attempt: number }[]>`
-    SELECT h.object_id, h.attempt FROM handled_dispatch h
-    JOIN unnest(${dispatches.map((d) => d.payload.objectId)}::text[], ${dispatches.map((d) => d.payload.attempt)}::int[]) AS d(object_id, attempt)
-      ON h.object_id = d.object_id AND h.attempt = d.attempt`;
-  return new Set(rows.map((r) => dispatchKey(r.object_id, Number(r.attempt))));
-}
-
-/** Inserts the handled rows; returns the keys actually inserted (a concurrent redelivery may have won). */
-async function recordHandled(tx: RawSqlClient, outcomes: readonly DispatchOutcome[]): Promise<Set<string>> {
-  const rows = await tx.$queryRaw<{ object_id: string; attempt: number }[]>`
-    INSERT INTO handled_dispatch (object_id, attempt, provider_id, outcome)
-    SELECT * FROM unnest(
-      ${outcomes.map((o) => o.dispatch.payload.objectId)}::text[],
-      ${outcomes.map((o) => o.dispatch.payload.attempt)}::int[],
-      ${outcomes.map((o) => o.providerId)}::text[],
-      ${outcomes.map((o) => o.outcome)}::text[])
+    INSERT INTO pending_call (object_id, attempt, dispatch)
+    SELECT d.object_id, d.attempt, d.dispatch FROM unnest(
+      ${dispatches.map((d) => d.payload.objectId)}::text[],
+      ${dispatches.map((d) => d.payload.attempt)}::int[],
+      ${dispatches.map((d) => JSON.stringify(d))}::jsonb[]) AS d(object_id, attempt, dispatch)
+    WHERE NOT EXISTS (SELECT 1 FROM handled_dispatch h WHERE h.object_id = d.object_id AND h.attempt = d.attempt)
     ON CONFLICT DO NOTHING
     RETURNING object_id, attempt`;
   return new Set(rows.map((r) => dispatchKey(r.object_id, Number(r.attempt))));
 }
 
+/** Deletes the pending rows of these outcomes and records them handled; returns the keys actually deleted (still owed). */
+async function settle(tx: RawSqlClient, outcomes: readonly DispatchOutcome[]): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<{ object_id: string; attempt: number }[]>`
+    DELETE FROM pending_call p USING unnest(
+      ${outcomes.map((o) => o.dispatch.payload.objectId)}::text[],
+      ${outcomes.map((o) => o.dispatch.payload.attempt)}::int[]) AS d(object_id, attempt)
+    WHERE p.object_id = d.object_id AND p.attempt = d.attempt
+    RETURNING p.object_id, p.attempt`;
+  const deleted = new Set(rows.map((r) => dispatchKey(r.object_id, Number(r.attempt))));
+  const settled = outcomes.filter((o) => deleted.has(keyOf(o.dispatch)));
+  if (settled.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO handled_dispatch (object_id, attempt, provider_id, outcome)
+      SELECT * FROM unnest(
+        ${settled.map((o) => o.dispatch.payload.objectId)}::text[],
+        ${settled.map((o) => o.dispatch.payload.attempt)}::int[],
+        ${settled.map((o) => o.providerId)}::text[],
+        ${settled.map((o) => o.outcome)}::text[])
+      ON CONFLICT DO NOTHING`;
+  }
+  return deleted;
+}
+
 /**
- * Executes ObjectDispatched live. Provider calls never run inside a database transaction
- * (on PGlite one transaction locks the whole database, and a provider may take seconds), so
- * this does not use EventStore.consume: it skips dispatches already handled, calls the
- * providers concurrently outside any transaction, then records the handled rows and emits
- * the events in one transaction, only for rows it actually inserted. A crash between a call
- * and its record calls that provider again on redelivery; the customer is still charged once,
- * because billing charges once per object.
+ * Executes ObjectDispatched live through an inbox, so that no call waits for another.
+ * Consuming a dispatch only inserts its pending call (with the processed id) and commits; each
+ * pending call then runs at once, waiting only for room under its provider's limits
+ * (ProviderGate), never inside a transaction (on PGlite one transaction locks the whole
+ * database, and a provider may take seconds). Its outcome commits in one transaction that
+ * deletes the pending row and appends the events (outbox), only if the row was still there:
+ * the events are exactly-once. Rows a crash left pending run again at start, so a provider
+ * may be called twice for one attempt; billing still charges once per object.
  */
 @Injectable()
 export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShutdown {
   private subscription?: Subscription;
+  /** Pending calls running in this process, by object and attempt. */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly roomWaiters: (() => void)[] = [];
+  private readonly outcomes = new BatchCoalescer<DispatchOutcome>((outcomes) => this.record(outcomes));
+  private stopping = false;
 
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
-    @Inject(SQL) private readonly db: RawSqlClient,
+    @Inject(PRISMA) private readonly db: TransactionalClient,
     private readonly executor: DispatchExecutor,
+    private readonly gate: ProviderGate,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const left = await this.db.$queryRaw<{ dispatch: Dispatch }[]>`SELECT dispatch FROM pending_call ORDER BY received_at`;
+    if (left.length > 0) log.info({ pending: left.length }, 'running the dispatches a stop left pending');
+    for (const row of left) this.run(typeof row.dispatch === 'string' ? (JSON.parse(row.dispatch) as Dispatch) : row.dispatch);
     this.subscription = await this.bus.subscribe({
-      groupId: 'router.dispatch',
+      groupId: CONSUMER,
       topics: [Topics.objects],
       fromBeginning: true,
       handle: (events) => this.handle(events),
@@ -75,19 +106,50 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.subscription?.stop();
+    this.stopping = true;
+    // Calls still waiting for room end now; their rows stay pending for the next start.
+    this.gate.close();
+    await Promise.allSettled([...this.running.values()]);
   }
 
   async handle(events: readonly SluiceEvent[]): Promise<void> {
     const dispatches = firstOfEach(events);
     if (dispatches.length === 0) return;
-    const handled = await alreadyHandled(this.db, dispatches);
-    const fresh = dispatches.filter((d) => !handled.has(dispatchKey(d.payload.objectId, d.payload.attempt)));
-    if (fresh.length === 0) return;
-    const outcomes = await mapBounded(fresh, this.options.concurrency, (d) => this.executor.execute(d).catch((err: unknown) => this.executor.internalFailure(d, err)));
+    // The only wait on the log: more pending calls in memory than the bound allows.
+    while (this.running.size >= this.options.maxPendingCalls) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    let inserted = new Set<string>();
+    await applyOnce(
+      this.db,
+      CONSUMER,
+      dispatches,
+      async (tx, fresh) => {
+        inserted = await insertPending(tx, firstOfEach(fresh));
+      },
+      TRANSACTION_OPTIONS,
+    );
+    for (const dispatch of dispatches) if (inserted.has(keyOf(dispatch))) this.run(dispatch);
+  }
+
+  private run(dispatch: Dispatch): void {
+    const key = keyOf(dispatch);
+    if (this.running.has(key)) return;
+    const done = this.executor
+      .execute(dispatch)
+      .catch((err: unknown) => (err instanceof GateClosedError ? null : this.executor.internalFailure(dispatch, err)))
+      .then((outcome) => (outcome && !this.stopping ? this.outcomes.submit([outcome]) : undefined))
+      .catch((err: unknown) => log.error({ objectId: dispatch.payload.objectId, attempt: dispatch.payload.attempt, err }, 'dispatch outcome not recorded; it runs again at the next start'))
+      .finally(() => {
+        this.running.delete(key);
+        this.roomWaiters.shift()?.();
+      });
+    this.running.set(key, done);
+  }
+
+  /** Outcomes that ended while the last ones committed share one transaction. */
+  private async record(outcomes: DispatchOutcome[]): Promise<void> {
     await this.store.transact(async (tx) => {
-      const inserted = await recordHandled(tx, outcomes);
-      const events = outcomes.filter((o) => inserted.has(dispatchKey(o.dispatch.payload.objectId, o.dispatch.payload.attempt))).flatMap((o) => o.events);
-      return { result: undefined, events };
+      const deleted = await settle(tx, outcomes);
+      return { result: undefined, events: outcomes.filter((o) => deleted.has(keyOf(o.dispatch))).flatMap((o) => o.events) };
     });
   }
 }
