@@ -2,6 +2,9 @@ import { countTokens, findProvider, providerPriceAt, tokenCostMicros } from '@sl
 import { ObjectDispatched, createEvent, type EventOf, type Pricing, type Routing } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { createRouterService } from './service';
 
@@ -269,5 +272,36 @@ describe('router service, provider limits (demo market on its own thread, limits
     expect(harness.market?.stats().midway.rateLimited).toBeGreaterThan(before);
     const ids = new Set(events.map((e) => e.payload.objectId));
     expect(harness.eventsOf('ObjectFailed').filter((f) => ids.has(f.payload.objectId))).toEqual([]);
+  });
+});
+
+describe('router service, a stop with a call open at a provider', () => {
+  it('runs the pending call again at the next start and records its outcome once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-router-restart-'));
+    try {
+      const first = await startServiceHarness(createRouterService({ providerTimeoutMs: 60_000 }), { dataDir, market: { latencyScale: 0 } });
+      first.market?.setFailures('swift', { rateTimeout: 1 });
+      const event = dispatch({ avoidProviders: ['bargain', 'midway'] });
+      await first.bus.emit([event]);
+      // The call hangs at swift: its pending row was committed before it started.
+      for (let i = 0; i < 100 && (first.market?.stats().swift.timedOut ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(first.market?.stats().swift.timedOut).toBe(1);
+      await first.stop();
+      expect(first.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === event.payload.objectId)).toEqual([]);
+
+      const second = await startServiceHarness(createRouterService({ providerTimeoutMs: 5_000 }), { dataDir, market: { latencyScale: 0 } });
+      try {
+        const done = await second.waitFor('ObjectCompleted', (e) => e.payload.objectId === event.payload.objectId);
+        expect(done.payload).toMatchObject({ providerId: 'swift', attempt: 1 });
+        await new Promise((r) => setTimeout(r, 500));
+        expect(second.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === event.payload.objectId)).toHaveLength(1);
+        expect(second.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === event.payload.objectId)).toHaveLength(1);
+        expect(second.market?.stats().swift.chatCompletions).toBe(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -81,6 +81,8 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
   private readonly running = new Map<string, Promise<void>>();
   private readonly roomWaiters: (() => void)[] = [];
   private readonly outcomes = new BatchCoalescer<DispatchOutcome>((outcomes) => this.record(outcomes));
+  /** Outcomes submitted and not yet committed: a stop waits for these, not for calls still open. */
+  private readonly recording = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -107,9 +109,10 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
   async beforeApplicationShutdown(): Promise<void> {
     await this.subscription?.stop();
     this.stopping = true;
-    // Calls still waiting for room end now; their rows stay pending for the next start.
+    // Calls waiting for room or open at a provider are not waited for: their rows stay pending
+    // and run again at the next start.
     this.gate.close();
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.recording]);
   }
 
   async handle(events: readonly SluiceEvent[]): Promise<void> {
@@ -136,13 +139,22 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
     const done = this.executor
       .execute(dispatch)
       .catch((err: unknown) => (err instanceof GateClosedError ? null : this.executor.internalFailure(dispatch, err)))
-      .then((outcome) => (outcome && !this.stopping ? this.outcomes.submit([outcome]) : undefined))
+      .then((outcome) => (outcome && !this.stopping ? this.recorded(this.outcomes.submit([outcome])) : undefined))
       .catch((err: unknown) => log.error({ objectId: dispatch.payload.objectId, attempt: dispatch.payload.attempt, err }, 'dispatch outcome not recorded; it runs again at the next start'))
       .finally(() => {
         this.running.delete(key);
         this.roomWaiters.shift()?.();
       });
     this.running.set(key, done);
+  }
+
+  private async recorded(commit: Promise<void>): Promise<void> {
+    this.recording.add(commit);
+    try {
+      await commit;
+    } finally {
+      this.recording.delete(commit);
+    }
   }
 
   /** Outcomes that ended while the last ones committed share one transaction. */
