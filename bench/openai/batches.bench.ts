@@ -12,35 +12,25 @@
  *   npm run bench:openai-batches -- [--lines 50000] [--runs 1] [--complete]
  */
 import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import OpenAI from 'openai';
 import { openAccount, prompt, round, runBenchmark, startExchange } from '../exchange/harness';
+import { writeJsonlFile } from '../files/jsonl-file';
 
 const { values: args } = parseArgs({ options: { lines: { type: 'string', default: '50000' }, runs: { type: 'string', default: '1' }, complete: { type: 'boolean', default: false } } });
 const MODELS = ['qwen-7b', 'llama-3.1-8b', 'deepseek:r1-32b', 'openai:gpt-4o-mini'];
 
 /** An OpenAI Batch file of `lines` chat requests over the demo models; returns its size. */
-async function writeOpenAiFile(path: string, lines: number): Promise<number> {
-  const out = createWriteStream(path);
-  let bytes = 0;
-  let buffer = '';
-  for (let i = 0; i < lines; i++) {
-    const body = { model: MODELS[i % MODELS.length], messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: prompt(i) }], max_tokens: 64 };
-    buffer += `${JSON.stringify({ custom_id: `request-${i}`, method: 'POST', url: '/v1/chat/completions', body })}\n`;
-    if (buffer.length > 1 << 20 || i === lines - 1) {
-      bytes += Buffer.byteLength(buffer);
-      if (!out.write(buffer)) await once(out, 'drain');
-      buffer = '';
-    }
-  }
-  out.end();
-  await once(out, 'finish');
-  return bytes;
+function writeOpenAiFile(path: string, lines: number): Promise<number> {
+  return writeJsonlFile(path, lines, (i) => ({
+    custom_id: `request-${i}`,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: MODELS[i % MODELS.length], messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: prompt(i) }], max_tokens: 64 },
+  }));
 }
 
 const seconds = (since: number) => round((performance.now() - since) / 1000, 2);
