@@ -89,7 +89,13 @@ export function mainStandalone(
       return runStandalone(definition, config, http);
     })
     .catch((err: Error) => {
-      logger('launcher', definition.name).fatal({}, `refused to start: ${err.message}`);
+      // On stderr, like the embedded launcher (supervisors and scripts read it), and as a log line.
+      console.error(err.message);
+      try {
+        logger('launcher', definition.name).fatal({ error: err.message }, 'refused to start');
+      } catch {
+        // The logger itself was misconfigured (LOG_LEVEL): stderr says so already.
+      }
       process.exit(1);
     });
 }

@@ -44,7 +44,7 @@ const SECURITY: Record<Auth, object[]> = { account: [{ apiKey: [] }], admin: [{ 
 function requestBody(body: Body): object {
   if (body.kind === 'json') {
     const examples = mapValues(body.examples, (value) => ({ value }));
-    return { required: true, content: { 'application/json': { schema: jsonSchemaOf(body.schema, 'input', body.openAiStrict), examples } } };
+    return { required: body.optional !== true, content: { 'application/json': { schema: jsonSchemaOf(body.schema, 'input', body.openAiStrict), examples } } };
   }
   const fields = Object.fromEntries(Object.entries(body.fields ?? {}).map(([name, values]) => [name, { type: 'string', enum: values }]));
   const multipart = {

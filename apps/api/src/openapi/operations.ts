@@ -10,7 +10,8 @@ import * as R from './responses';
 export type Auth = 'account' | 'admin' | 'none';
 
 export type Body =
-  | { kind: 'json'; schema: z.ZodType; openAiStrict?: boolean; examples: Record<string, unknown> }
+  /** `optional`: a request without a body is served (with the defaults). */
+  | { kind: 'json'; schema: z.ZodType; openAiStrict?: boolean; optional?: boolean; examples: Record<string, unknown> }
   /** A file: multipart (`file` part, plus these string fields), and, when `raw`, the file itself as the body. */
   | { kind: 'upload'; fields?: Record<string, readonly [string, ...string[]]>; raw?: boolean };
 
@@ -202,9 +203,9 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Another key for the caller’s account (shown once)',
     tag: 'Account',
     auth: 'account',
-    body: { kind: 'json', schema: CreateKeyBody, examples: { limited: { rpm_limit: 600 } } },
+    body: { kind: 'json', schema: CreateKeyBody, optional: true, examples: { limited: { rpm_limit: 600 } } },
     responses: { 201: { description: 'the new key', schema: R.ApiKeyCreatedSchema, links: { deactivate: { operation: 'POST /v1/api-keys/{keyId}/deactivate', parameters: { keyId: '$response.body#/id' } } } } },
-    errors: { ...ACCOUNT, ...JSON_BODY },
+    errors: { ...ACCOUNT, ...JSON_BODY, 422: 'validation_error: a body that is not an object, an unknown field, a bad rpm_limit' },
   },
   'POST /v1/api-keys/{keyId}/deactivate': {
     summary: 'Deactivate one of the account’s keys',
