@@ -8,6 +8,7 @@ import { EventBus, createEventLog, type EventLog } from '@sluice/eventlog';
 import type { ServiceDatabaseOptions } from '@sluice/persistence';
 import {
   admissionPriority,
+  continueStoredClock,
   createClock,
   demoApiKeysFrom,
   loadCatalogueOrFail,
@@ -81,14 +82,13 @@ export async function startEmbedded(config: EmbeddedConfig, engine: Engine = { k
   mkdirSync(config.SLUICE_DATA_DIR, { recursive: true });
   const catalogue = loadCatalogueOrFail(config.SLUICE_CATALOGUE);
   const adminKey = embeddedAdminKey(config.SLUICE_DATA_DIR, config.SLUICE_ADMIN_KEY);
-  // As figures, so that the market's and the services' threads run the same clock.
-  const realOriginMs = Date.now();
-  const threadClock: ThreadClock = {
+  // As figures, so that the market's and the services' threads run the same clock; continued
+  // from the data folder's, so simulated time never goes back across a restart.
+  const threadClock: ThreadClock = continueStoredClock(join(config.SLUICE_DATA_DIR, 'clock.json'), {
     scale: config.SLUICE_TIME_SCALE,
-    originMs: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN).getTime() : realOriginMs,
-    realOriginMs,
-  };
-  const clock = createClock({ scale: threadClock.scale, origin: new Date(threadClock.originMs), realOrigin: realOriginMs });
+    origin: config.SLUICE_CLOCK_ORIGIN ? new Date(config.SLUICE_CLOCK_ORIGIN) : undefined,
+  });
+  const clock = createClock({ scale: threadClock.scale, origin: new Date(threadClock.originMs), realOrigin: threadClock.realOriginMs });
   const env = config as Record<string, string | undefined>;
   // Resolved once without a market to learn whether any demo:// provider still needs one.
   const needsMarket = resolveProviderEndpoints(catalogue, env, config.SLUICE_PROVIDER_ENDPOINTS).unreachable.some((p) => p.missing === 'demo_market');

@@ -8,6 +8,7 @@ export * from './probes';
 export * from './persistence/persistence.module';
 export * from './persistence/event-store';
 export * from './clock';
+export * from './clock-origin';
 export * from './providers-setup';
 export * from './background-worker';
 export * from './admission-priority';
