@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -117,6 +117,33 @@ describe('Helm chart deploy/helm/sluice', () => {
     for (const deployment of byKind(render(), 'Deployment')) expect(envOf(container(deployment)).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     const traced = byKind(render([...REQUIRED, '--set', 'telemetry.otlpEndpoint=http://tempo.observability:4318']), 'Deployment');
     for (const deployment of traced) expect(envOf(container(deployment)).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://tempo.observability:4318');
+  });
+
+  it('provisions the Grafana dashboards of deploy/grafana as sidecar ConfigMaps only when enabled', () => {
+    const dashboards = readdirSync(join(__dirname, '..', 'grafana', 'dashboards')).filter((f) => f.endsWith('.json')).sort();
+    expect(dashboards).toEqual(['batch-sla.json', 'money.json', 'overview.json', 'providers.json', 'realtime.json']);
+    const dashboardMaps = (objects: K8sObject[]) => byKind(objects, 'ConfigMap').filter((c) => c.metadata.name.includes('-dashboard-'));
+    expect(dashboardMaps(render())).toHaveLength(0);
+
+    const maps = dashboardMaps(render([...REQUIRED, '--set', 'grafana.dashboards.enabled=true']));
+    expect(maps.map((m) => m.metadata.name)).toEqual(dashboards.map((f) => `prod-sluice-dashboard-${f.replace('.json', '')}`));
+    for (const [i, map] of maps.entries()) {
+      expect(map.metadata.labels?.grafana_dashboard).toBe('1');
+      const data = (map as unknown as { data: Record<string, string> }).data;
+      expect(Object.keys(data)).toEqual([`sluice-${dashboards[i]}`]);
+      expect(JSON.parse(data[`sluice-${dashboards[i]}`])).toEqual(JSON.parse(readFileSync(join(__dirname, '..', 'grafana', 'dashboards', dashboards[i]), 'utf8')));
+    }
+
+    const custom = dashboardMaps(
+      render([...REQUIRED, '--set', 'grafana.dashboards.enabled=true', '--set', 'grafana.dashboards.label=sluice-dash', '--set', 'grafana.dashboards.labelValue=yes', '--set', 'grafana.dashboards.namespace=monitoring', '--set', 'grafana.dashboards.annotations.grafana_folder=Sluice']),
+    );
+    expect(custom).toHaveLength(dashboards.length);
+    for (const map of custom) {
+      expect(map.metadata.labels?.['sluice-dash']).toBe('yes');
+      expect(map.metadata.labels?.grafana_dashboard).toBeUndefined();
+      expect((map.metadata as { namespace?: string }).namespace).toBe('monitoring');
+      expect(map.metadata.annotations).toEqual({ grafana_folder: 'Sluice' });
+    }
   });
 
   it('refuses values that cannot work, saying which', () => {
