@@ -10,3 +10,4 @@ export * from './jest/test-servers';
 export * from './service-harness';
 export * from './helm/helm-binary';
 export * from './prometheus/prometheus-text';
+export * from './prometheus/promql';
