@@ -32,35 +32,63 @@ const UNKNOWN = -2;
 interface BytePairCore {
   bytePairEncode(piece: string): number[];
   getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
-  /** What getBpeRankFromBytes looks up once it has decoded valid UTF-8. */
   getBpeRankFromString(text: string): number | undefined;
+  /** Each rank's text, or its bytes when they are not UTF-8. */
+  bytePairRankDecoder: readonly (string | readonly number[] | undefined)[];
+  /** The pre-tokenizer (global). */
+  tokenSplitRegex: RegExp;
 }
 
-/** The token of a byte sequence, if there is one; the same sequence as a string when it is ASCII. */
-export interface TokenRanks {
+/** A vocabulary to encode with: each rank's bytes, and the rank the package finds for a byte sequence. */
+export interface Vocabulary {
+  /** Indexed by rank: its text, or its bytes; holes for unused ranks. */
+  tokens: readonly (string | readonly number[] | undefined)[];
   ofBytes(bytes: Uint8Array): number | undefined;
-  ofAscii(text: string): number | undefined;
+  ofString(text: string): number | undefined;
 }
 
-const linear = new WeakSet<object>();
+interface LinearParts {
+  core: BytePairCore;
+  long: LongPieceEncoder;
+}
+const linear = new WeakMap<object, LinearParts>();
+
+function coreOf(encoding: GptEncoding): BytePairCore {
+  const core = (encoding as unknown as { bytePairEncodingCoreProcessor?: Partial<BytePairCore> }).bytePairEncodingCoreProcessor;
+  if (
+    !core ||
+    typeof core.bytePairEncode !== 'function' ||
+    typeof core.getBpeRankFromBytes !== 'function' ||
+    typeof core.getBpeRankFromString !== 'function' ||
+    !Array.isArray(core.bytePairRankDecoder) ||
+    !(core.tokenSplitRegex instanceof RegExp) ||
+    !core.tokenSplitRegex.global
+  ) {
+    throw new Error('gpt-tokenizer no longer has the BytePairEncodingCore internals withLinearBpe replaces (written for 4.0.0): check libs/tokenizer before upgrading it');
+  }
+  return core as BytePairCore;
+}
 
 /**
  * Makes the encoding's own encode / countTokens (and so every caller's) linear on long pieces.
  * Changes the instance in place, once; returns it.
  */
 export function withLinearBpe<T extends GptEncoding>(encoding: T): T {
-  const core = (encoding as unknown as { bytePairEncodingCoreProcessor?: Partial<BytePairCore> }).bytePairEncodingCoreProcessor;
-  if (!core || typeof core.bytePairEncode !== 'function' || typeof core.getBpeRankFromBytes !== 'function' || typeof core.getBpeRankFromString !== 'function') {
-    throw new Error('gpt-tokenizer no longer has the BytePairEncodingCore internals withLinearBpe replaces (written for 4.0.0): check libs/tokenizer before upgrading it');
-  }
+  const core = coreOf(encoding);
   if (linear.has(core)) return encoding;
   if (encoding.vocabularySize > RANK_LIMIT) throw new Error(`withLinearBpe handles ranks below ${RANK_LIMIT}; this encoding has ${encoding.vocabularySize} tokens`);
-  const ranks: TokenRanks = { ofBytes: core.getBpeRankFromBytes.bind(core), ofAscii: core.getBpeRankFromString.bind(core) };
+  const long = new LongPieceEncoder({ tokens: core.bytePairRankDecoder, ofBytes: core.getBpeRankFromBytes.bind(core), ofString: core.getBpeRankFromString.bind(core) });
   const packaged = core.bytePairEncode.bind(core);
-  const long = new LongPieceEncoder(ranks);
   core.bytePairEncode = (piece: string) => (piece.length > LONG_PIECE_CHARS ? long.encode(piece) : packaged(piece));
-  linear.add(core);
+  linear.set(core, { core, long });
   return encoding;
+}
+
+/** The encoding's core and long-piece encoder, once withLinearBpe changed it. */
+export function linearPartsOf(encoding: GptEncoding): LinearParts {
+  const parts = linear.get(coreOf(encoding));
+  if (!parts) throw new Error('count with an encoding withLinearBpe changed');
+  return parts;
 }
 
 const utf8 = new TextEncoder();
@@ -68,9 +96,9 @@ const utf8 = new TextEncoder();
 /** Merges long pieces window by window, reusing its buffers (an encoding is used by one thread). */
 export class LongPieceEncoder {
   private readonly byteRanks = new Int32Array(256);
-  // What two adjacent bytes merge into, by (first << 8 | second): most lookups are of byte pairs.
+  // What two adjacent bytes merge into, by (first << 8 | second): every window starts with them.
   private readonly bytePairRanks = new Int32Array(256 * 256).fill(UNKNOWN);
-  private readonly pairs = new PairRanks();
+  private readonly table: TokenTable;
   // Per window, indexed by a part's first byte: the next part's start, the previous part's start
   // and the part's token; the heap holds each part's pair with the next part that is a token.
   private readonly next = new Int32Array(SPAN + 1);
@@ -78,12 +106,10 @@ export class LongPieceEncoder {
   private readonly partRank = new Int32Array(SPAN);
   private readonly heap = new PairHeap(SPAN);
 
-  // The piece being encoded, when it is ASCII: its substrings are looked up (decoding bytes costs more).
-  private ascii: string | null = null;
-
-  constructor(private readonly ranks: TokenRanks) {
+  constructor(vocabulary: Vocabulary) {
+    this.table = new TokenTable(vocabulary);
     for (let byte = 0; byte < 256; byte++) {
-      const rank = ranks.ofBytes(Uint8Array.of(byte));
+      const rank = vocabulary.ofBytes(Uint8Array.of(byte));
       if (rank === undefined) throw new Error(`the encoding has no token for byte ${byte}`);
       this.byteRanks[byte] = rank;
     }
@@ -91,28 +117,40 @@ export class LongPieceEncoder {
 
   /** The piece's tokens. */
   encode(piece: string): number[] {
-    const bytes = utf8.encode(piece);
-    this.ascii = bytes.length === piece.length ? piece : null;
     const tokens: number[] = [];
+    const windows = this.windows(piece, tokens);
+    while (!windows.next().done);
+    return tokens;
+  }
+
+  /**
+   * Merges the piece a window at a time, yielding each window's number of tokens (pushed onto
+   * `tokens` when given). Each window's merge is synchronous and the buffers hold nothing between
+   * windows: a caller may yield to the event loop there, and other pieces be encoded meanwhile.
+   */
+  *windows(piece: string, tokens?: number[]): Generator<number, void, undefined> {
+    const bytes = utf8.encode(piece);
     let start = 0;
     while (start < bytes.length) {
       const end = Math.min(bytes.length, start + SPAN);
       this.merge(bytes, start, end - start);
       // The last window keeps all its parts; others those that end before the margin (at least one).
       const keepUntil = end === bytes.length ? end - start : WINDOW_BYTES;
+      let count = 0;
       let at = 0;
       do {
-        tokens.push(this.partRank[at]);
+        tokens?.push(this.partRank[at]);
+        count++;
         at = this.next[at];
       } while (at < end - start && this.next[at] <= keepUntil);
       start += at;
+      yield count;
     }
-    return tokens;
   }
 
   /** Merges bytes[offset, offset + length) into parts: next[] and partRank[] from 0. */
   private merge(bytes: Uint8Array, offset: number, length: number): void {
-    const { next, prev, partRank, heap } = this;
+    const { next, prev, partRank, heap, table } = this;
     for (let i = 0; i <= length; i++) {
       next[i] = i + 1;
       prev[i] = i - 1;
@@ -123,7 +161,7 @@ export class LongPieceEncoder {
       const pair = (bytes[offset + i] << 8) | bytes[offset + i + 1];
       let rank = this.bytePairRanks[pair];
       if (rank === UNKNOWN) {
-        rank = this.lookUp(bytes, offset + i, offset + i + 2);
+        rank = table.merged(partRank[i], partRank[i + 1]);
         this.bytePairRanks[pair] = rank;
       }
       if (rank !== NONE) heap.append(rank, i);
@@ -139,30 +177,133 @@ export class LongPieceEncoder {
       prev[end] = start;
       partRank[start] = rank;
       heap.remove(middle);
-      const right = end < length ? this.rankOfPair(bytes, offset, start, end, next[end]) : NONE;
-      heap.set(start, right);
+      heap.set(start, end < length ? table.merged(rank, partRank[end]) : NONE);
       if (start > 0) {
         const before = prev[start];
-        heap.set(before, this.rankOfPair(bytes, offset, before, start, end));
+        heap.set(before, table.merged(partRank[before], rank));
       }
     }
   }
+}
 
-  /** The token of parts [left, right) + [right, end) merged, NONE if there is none. */
-  private rankOfPair(bytes: Uint8Array, offset: number, left: number, right: number, end: number): number {
-    const a = this.partRank[left];
-    const b = this.partRank[right];
-    let rank = this.pairs.get(a, b);
-    if (rank === UNKNOWN) {
-      rank = this.lookUp(bytes, offset + left, offset + end);
-      this.pairs.set(a, b, rank);
+const RECENT = 1 << 12;
+
+// Polynomial hash of a token's bytes (mod 2^32): hash(a + b) = hash(a) * BASE^length(b) + hash(b).
+const BASE = 0x01000193;
+const mix = (hash: number, mask: number) => {
+  const h = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) & mask;
+};
+
+/**
+ * Which token, if any, two adjacent tokens' bytes make together: a hash table over every token's
+ * bytes, keyed by a hash the pair's own hashes give in O(1), the bytes then compared. It answers
+ * as the package's getBpeRankFromBytes (a token is entered only where that finds it) without
+ * building a string or an array per lookup.
+ */
+class TokenTable {
+  /** Per rank: the hash of its bytes, and where they lie in `bytes` ([offsets[r], offsets[r + 1])). */
+  private readonly hashes: Int32Array;
+  private readonly offsets: Int32Array;
+  private readonly bytes: Uint8Array;
+  /** BASE^n for n up to the longest token. */
+  private readonly powers: Int32Array;
+  /** rank + 1 of the token in each slot, 0 when empty. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor({ tokens, ofBytes, ofString }: Vocabulary) {
+    const count = tokens.length;
+    this.hashes = new Int32Array(count);
+    this.offsets = new Int32Array(count + 1);
+    let bytes = new Uint8Array(16 * count);
+    let length = 0;
+    let longest = 0;
+    const entered: number[] = [];
+    for (let rank = 0; rank < count; rank++) {
+      const token = tokens[rank];
+      this.offsets[rank] = length;
+      if (token === undefined) continue;
+      if (bytes.length - length < 4 * token.length) {
+        const grown = new Uint8Array(2 * bytes.length + 4 * token.length);
+        grown.set(bytes.subarray(0, length));
+        bytes = grown;
+      }
+      const start = length;
+      let found: number | undefined;
+      if (typeof token !== 'string') {
+        for (const byte of token) bytes[length++] = byte;
+        found = ofBytes(bytes.subarray(start, length));
+      } else {
+        let ascii = true;
+        for (let i = 0; i < token.length && ascii; i++) {
+          const code = token.charCodeAt(i);
+          ascii = code < 0x80;
+          bytes[length + i] = code;
+        }
+        if (ascii) length += token.length;
+        else length += utf8.encodeInto(token, bytes.subarray(length)).written;
+        // The package looks a sequence up by its text when it is valid UTF-8, which lone surrogates are not.
+        found = ascii || !/[\uD800-\uDFFF]/.test(token) ? ofString(token) : ofBytes(bytes.subarray(start, length));
+      }
+      if (found === rank) entered.push(rank);
+      let hash = 0;
+      for (let i = start; i < length; i++) hash = (Math.imul(hash, BASE) + bytes[i] + 1) | 0;
+      this.hashes[rank] = hash;
+      longest = Math.max(longest, length - start);
     }
+    this.offsets[count] = length;
+    this.bytes = bytes.slice(0, length);
+    this.powers = new Int32Array(longest + 1);
+    this.powers[0] = 1;
+    for (let n = 1; n <= longest; n++) this.powers[n] = Math.imul(this.powers[n - 1], BASE);
+    let capacity = 1024;
+    while (capacity < 2 * entered.length) capacity *= 2;
+    this.slots = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    for (const rank of entered) {
+      let i = mix(this.hashes[rank], this.mask);
+      while (this.slots[i] !== 0) i = (i + 1) & this.mask;
+      this.slots[i] = rank + 1;
+    }
+  }
+
+  // The last pairs looked up, direct-mapped: a run repeats few pairs (one letter repeated, a DNA sequence).
+  private readonly recentFirst = new Int32Array(RECENT).fill(-1);
+  private readonly recentSecond = new Int32Array(RECENT);
+  private readonly recentMerged = new Int32Array(RECENT);
+
+  /** The token whose bytes are token a's then token b's, NONE if there is none. */
+  merged(a: number, b: number): number {
+    const recent = (Math.imul(a, 0x9e3779b1) ^ b) & (RECENT - 1);
+    if (this.recentFirst[recent] === a && this.recentSecond[recent] === b) return this.recentMerged[recent];
+    const rank = this.lookUp(a, b);
+    this.recentFirst[recent] = a;
+    this.recentSecond[recent] = b;
+    this.recentMerged[recent] = rank;
     return rank;
   }
 
-  private lookUp(bytes: Uint8Array, start: number, end: number): number {
-    const rank = this.ascii === null ? this.ranks.ofBytes(bytes.subarray(start, end)) : this.ranks.ofAscii(this.ascii.substring(start, end));
-    return rank ?? NONE;
+  private lookUp(a: number, b: number): number {
+    const { offsets, hashes, bytes, slots, mask } = this;
+    const aStart = offsets[a];
+    const aLength = offsets[a + 1] - aStart;
+    const bStart = offsets[b];
+    const bLength = offsets[b + 1] - bStart;
+    if (aLength + bLength >= this.powers.length) return NONE;
+    const hash = (Math.imul(hashes[a], this.powers[bLength]) + hashes[b]) | 0;
+    for (let i = mix(hash, mask); ; i = (i + 1) & mask) {
+      const entry = slots[i];
+      if (entry === 0) return NONE;
+      const rank = entry - 1;
+      if (hashes[rank] !== hash) continue;
+      const start = offsets[rank];
+      if (offsets[rank + 1] - start !== aLength + bLength) continue;
+      let same = true;
+      for (let k = 0; k < aLength && same; k++) same = bytes[start + k] === bytes[aStart + k];
+      for (let k = 0; k < bLength && same; k++) same = bytes[start + aLength + k] === bytes[bStart + k];
+      if (same) return rank;
+    }
   }
 }
 
@@ -256,61 +397,3 @@ class PairHeap {
     at[key & POSITION_MASK] = i;
   }
 }
-
-// 2^17 pairs in 2^18 slots: 3 MB at most. Random letters meet ~300k distinct pairs per MB; the
-// most frequent ones come first, so a full table keeps what it has rather than starting over.
-const MAX_PAIRS = 1 << 17;
-
-/**
- * What two adjacent tokens merge into (a token, or NONE), remembered by their ranks: the bytes
- * are the same whatever their position, so each pair is looked up in the package's tables once.
- * Open addressing over typed arrays; once full it takes no more (it is only a cache).
- */
-class PairRanks {
-  private first = new Int32Array(0);
-  private second = new Int32Array(0);
-  private merged = new Int32Array(0);
-  private mask = 0;
-  private size = 0;
-
-  constructor() {
-    this.reset(1 << 12);
-  }
-
-  get(a: number, b: number): number {
-    for (let i = slot(a, b, this.mask); ; i = (i + 1) & this.mask) {
-      const key = this.first[i];
-      if (key === NONE) return UNKNOWN;
-      if (key === a && this.second[i] === b) return this.merged[i];
-    }
-  }
-
-  set(a: number, b: number, rank: number): void {
-    if (2 * (this.size + 1) > this.mask + 1) {
-      if (this.size >= MAX_PAIRS) return;
-      this.grow();
-    }
-    let i = slot(a, b, this.mask);
-    while (this.first[i] !== NONE) i = (i + 1) & this.mask;
-    this.first[i] = a;
-    this.second[i] = b;
-    this.merged[i] = rank;
-    this.size++;
-  }
-
-  private reset(capacity: number): void {
-    this.first = new Int32Array(capacity).fill(NONE);
-    this.second = new Int32Array(capacity);
-    this.merged = new Int32Array(capacity);
-    this.mask = capacity - 1;
-    this.size = 0;
-  }
-
-  private grow(): void {
-    const { first, second, merged } = this;
-    this.reset(first.length * 2);
-    for (let i = 0; i < first.length; i++) if (first[i] !== NONE) this.set(first[i], second[i], merged[i]);
-  }
-}
-
-const slot = (a: number, b: number, mask: number) => (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca6b)) & mask;
