@@ -1,3 +1,5 @@
+import { createEvent, encodeEvent, ObjectDispatched } from '@sluice/events';
+import { captureLogs, deadLettered } from '@sluice/telemetry';
 import { DeliveryAbortedError, deliverBatch, type DeliveryDeps } from './delivery';
 import type { LogRecord, OutgoingRecord, RecordBatch } from './event-log.port';
 
@@ -67,5 +69,50 @@ describe('deliverBatch', () => {
     );
     await expect(deliverBatch(batchOf(0), deps)).rejects.toBeInstanceOf(DeliveryAbortedError);
     expect(dead).toEqual([]);
+  });
+
+  it('when it dead-letters an event, logs one line at error in its trace (group, topic, type, object, reason) and counts it by group, topic and type', async () => {
+    const event = createEvent(
+      ObjectDispatched,
+      {
+        objectId: 'obj-7',
+        accountId: 'acct-1',
+        attempt: 1,
+        work: { model: 'qwen-7b', input: { text: 'hi' }, maxOutputTokens: 10 },
+        deadlineAt: '2030-01-01T00:00:00.000Z',
+        pricing: { kind: 'sla', basePrice: { inputMicrosPerMillion: 1, outputMicrosPerMillion: 1 }, priceFactor: 1 },
+        avoidProviders: [],
+        escalated: false,
+      },
+      { correlationId: 'task-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    );
+    const encoded = encodeEvent(event);
+    const record: LogRecord = { topic: 'sluice.objects.v1', partition: 3, offset: 41, key: encoded.key, value: encoded.value, headers: encoded.headers, timestamp: 0 };
+    const labels = { group: 'router.dispatch', topic: 'sluice.objects.v1', type: 'ObjectDispatched' };
+    const counted = async () => (await deadLettered.get()).values.find((v) => v.labels.group === labels.group && v.labels.type === labels.type)?.value ?? 0;
+    const before = await counted();
+    const logs = captureLogs('info');
+    try {
+      const { deps } = setup(async () => {
+        throw new Error('handler bug');
+      });
+      await deliverBatch({ topic: record.topic, partition: 3, records: [record] }, { ...deps, groupId: 'router.dispatch' });
+      const lines = logs.lines().filter((l) => l.msg === 'event dead-lettered');
+      expect(lines).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          trace_id: '0af7651916cd43dd8448eb211c80319c',
+          group: 'router.dispatch',
+          topic: 'sluice.objects.v1',
+          eventType: 'ObjectDispatched',
+          eventId: event.eventId,
+          objectId: 'obj-7',
+          reason: 'Error: handler bug',
+        }),
+      ]);
+    } finally {
+      logs.restore();
+    }
+    expect(await counted()).toBe(before + 1);
   });
 });

@@ -6,7 +6,8 @@ import {
   type RecordBatch,
   type RetryPolicy,
 } from './event-log.port';
-import { deadLettered, logger, traceFields } from '@sluice/telemetry';
+import { deadLettered, logger } from '@sluice/telemetry';
+import { deadLetterLogFields } from './dead-letter';
 
 const log = logger('eventlog');
 
@@ -76,13 +77,15 @@ async function deadLetter(record: LogRecord, error: unknown, deps: DeliveryDeps)
   reportDeadLettered(record, deps.groupId, reason);
 }
 
-/** After a record reached the dead-letter topic: counted, and one line an operator sees. */
+/**
+ * After a record reached the dead-letter topic: counted, and one line at error in the event's
+ * trace, since a poison event stops that consumer's work on it for good (the scheduler then
+ * ends the object it concerns, see DeadLetterConsumer).
+ */
 export function reportDeadLettered(record: LogRecord, groupId: string, reason: string): void {
-  deadLettered.inc({ group: groupId, topic: record.topic });
-  log.info(
-    { ...traceFields(record.headers.traceparent), group: groupId, topic: record.topic, partition: record.partition, offset: record.offset, key: record.key, error: reason.slice(0, 300) },
-    'event dead-lettered',
-  );
+  const fields = deadLetterLogFields(record, groupId, reason);
+  deadLettered.inc({ group: groupId, topic: record.topic, type: fields.eventType ?? 'unknown' });
+  log.error(fields, 'event dead-lettered');
 }
 
 export function toDeadLetter(record: LogRecord, groupId: string, error: string): OutgoingRecord {

@@ -121,3 +121,22 @@ function envelopeOf<D extends Defs>(def: D, parsed: PayloadOf<D>, ctx: EventCont
 export function servedByGateway(event: SluiceEvent): boolean {
   return 'gateway' in event.payload && event.payload.gateway === true;
 }
+
+/** An object an event concerns, with its account. */
+export interface ObjectRef {
+  objectId: string;
+  accountId: string;
+}
+
+/**
+ * The objects an event is about: its `objectId`, or each item of a provider batch. Events about
+ * a task, a file, a wallet or a service concern none.
+ */
+export function objectsOf(event: SluiceEvent): ObjectRef[] {
+  const payload: object = event.payload;
+  if (event.type === 'BatchDispatched') return event.payload.items.map((i) => ({ objectId: i.objectId, accountId: i.accountId }));
+  if ('objectId' in payload && 'accountId' in payload && typeof payload.objectId === 'string' && typeof payload.accountId === 'string') {
+    return [{ objectId: payload.objectId, accountId: payload.accountId }];
+  }
+  return [];
+}

@@ -9,7 +9,8 @@ export interface EncodedEvent {
   headers: Record<string, string>;
 }
 
-const H = {
+/** The Kafka headers that carry an event's metadata (the value is the payload's JSON). */
+export const EventHeaders = {
   eventId: 'sluice-event-id',
   type: 'sluice-event-type',
   version: 'sluice-event-version',
@@ -18,6 +19,7 @@ const H = {
   causationId: 'sluice-causation-id',
   traceparent: 'traceparent',
 } as const;
+const H = EventHeaders;
 
 /** An event that cannot be read: it goes to the dead-letter topic, never into a handler. */
 export class UndecodableEventError extends Error {
@@ -35,6 +37,35 @@ export function encodeEvent(event: SluiceEvent): EncodedEvent {
   if (event.causationId) headers[H.causationId] = event.causationId;
   if (event.traceparent) headers[H.traceparent] = event.traceparent;
   return { key: event.key, value: Buffer.from(JSON.stringify(event.payload)), headers };
+}
+
+/** What a record says about itself, read without validating it. */
+export interface RecordFacts {
+  type?: string;
+  eventId?: string;
+  traceparent?: string;
+  /** The `objectId` of its payload, or of each item of a batch. */
+  objectIds: string[];
+}
+
+/**
+ * The facts of a record for a line about it (one that was dead-lettered may not decode): its
+ * headers, and the object ids its payload names, if it is JSON.
+ */
+export function recordFacts(record: { value: Buffer | null; headers: Record<string, string | undefined> }): RecordFacts {
+  const h = record.headers;
+  const facts: RecordFacts = { type: h[H.type], eventId: h[H.eventId], traceparent: h[H.traceparent], objectIds: [] };
+  let payload: unknown;
+  try {
+    payload = JSON.parse((record.value ?? Buffer.alloc(0)).toString('utf8'));
+  } catch {
+    return facts;
+  }
+  if (typeof payload !== 'object' || payload === null) return facts;
+  const { objectId, items } = payload as { objectId?: unknown; items?: unknown };
+  if (typeof objectId === 'string') facts.objectIds.push(objectId);
+  if (Array.isArray(items)) for (const item of items) if (typeof (item as { objectId?: unknown })?.objectId === 'string') facts.objectIds.push((item as { objectId: string }).objectId);
+  return facts;
 }
 
 /** Parses and validates an event read from the log, upcasting old versions to the current one. */

@@ -4,6 +4,7 @@ export * from './define-event';
 export * from './upcast';
 export * from './catalogue';
 export * from './codec';
+export * from './failure-codes';
 export * from './storable-text';
 export * from './catalogue/common';
 export * from './catalogue/task.events';

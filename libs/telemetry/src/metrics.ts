@@ -51,8 +51,8 @@ export const providerFailovers = new Counter({
 
 export const deadLettered = new Counter({
   name: 'sluice_dead_lettered_total',
-  help: 'Events a consumer group could not handle after its retries and sent to the dead-letter topic',
-  labelNames: ['group', 'topic'] as const,
+  help: 'Events a consumer group could not handle after its retries and sent to the dead-letter topic, by group, source topic and event type',
+  labelNames: ['group', 'topic', 'type'] as const,
   registers,
 });
 

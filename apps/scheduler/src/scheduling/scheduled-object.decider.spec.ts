@@ -1,6 +1,6 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { createEvent, ObjectCompleted, ObjectFailed, ObjectSubmitted, QuoteRejected, type EventFactoryDeps } from '@sluice/events';
-import { cancelObject, decide, dispatchDue, MAX_ATTEMPTS, type DecideContext, type ScheduledObject } from './scheduled-object.decider';
+import { cancelObject, decide, dispatchDue, endDeadLettered, MAX_ATTEMPTS, type DecideContext, type ScheduledObject } from './scheduled-object.decider';
 
 const now = new Date('2026-03-04T10:00:00.000Z');
 const at = (ms: number) => new Date(now.getTime() + ms);
@@ -182,5 +182,29 @@ describe('scheduler decider: a cancelled task', () => {
     const { states, events } = dispatchDue([given({ status: 'scheduled', attempt: 0, dueAt: at(-1) })], cancelled, 10);
     expect(events.map((e) => e.type)).toEqual(['ObjectAbandoned']);
     expect(states[0].status).toBe('abandoned');
+  });
+});
+
+describe('scheduler decider: a consumer gave up on one of its events (dead-lettered)', () => {
+  const letter = { group: 'router.dispatch', eventType: 'ObjectDispatched', reason: 'Error: boom' };
+
+  it.each(['awaiting_funds', 'scheduled', 'dispatched'] as const)('given an object %s, then it ends as dead_lettered, naming the consumer, the event and the error', (status) => {
+    const { state, events } = endDeadLettered(given({ status }), letter, ctx);
+    expect(state).toMatchObject({ status: 'abandoned', dueAt: null, escalateAt: null });
+    expect(events).toEqual([expect.objectContaining({ type: 'ObjectAbandoned', payload: expect.objectContaining({ objectId: 'obj-1', accountId: 'acct-1', code: 'dead_lettered' }) })]);
+    const message = (events[0].payload as { message: string }).message;
+    expect(message).toContain('router.dispatch');
+    expect(message).toContain('ObjectDispatched');
+    expect(message).toContain('Error: boom');
+  });
+
+  it.each(['completed', 'abandoned'] as const)('given an object %s already, then it is left as it ended', (status) => {
+    expect(endDeadLettered(given({ status }), letter, ctx)).toEqual({ state: given({ status }), events: [] });
+  });
+
+  it('given an object ended as dead_lettered, when its late events arrive, then nothing more happens', () => {
+    const ended = endDeadLettered(given(), letter, ctx).state as ScheduledObject;
+    expect(decide(ended, failure(1, true), ctx).events).toEqual([]);
+    expect(decide(ended, failure(1, false), ctx).events).toEqual([]);
   });
 });

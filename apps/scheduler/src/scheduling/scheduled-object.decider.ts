@@ -2,6 +2,7 @@ import type { Catalogue } from '@sluice/catalogue';
 import {
   BatchDispatched,
   createEvent,
+  FailureCodes,
   ObjectAbandoned,
   ObjectDispatched,
   ObjectScheduled,
@@ -58,7 +59,7 @@ export interface DecideContext {
   cancelledTasks?: ReadonlySet<string>;
 }
 
-export const CANCELLED_CODE = 'batch_cancelled';
+export const CANCELLED_CODE = FailureCodes.batchCancelled;
 const CANCELLED_MESSAGE = 'the batch was cancelled before this request started';
 
 /** An SLA object's events are correlated by its task (the API's submission and the files service's expansion say so). */
@@ -195,7 +196,7 @@ export function decide(current: ScheduledObject | null, event: SchedulerInput, c
     }
     case 'FundsDenied': {
       if (isOver(o) || o.status === 'scheduled' || o.status === 'dispatched') return { state: current, events: [] };
-      return abandon(o, 'insufficient_balance', 'the wallet cannot cover this object', ctx);
+      return abandon(o, FailureCodes.insufficientBalance, 'the wallet cannot cover this object', ctx);
     }
     case 'ObjectCompleted': {
       // Unknown: an object this scheduler never dispatched (the real-time gateway served it).
@@ -273,6 +274,18 @@ function retry(o: ScheduledObject, code: string, message: string, ctx: DecideCon
 export function cancelObject(o: ScheduledObject, ctx: DecideContext): Decision {
   if (isOver(o) || o.status === 'dispatched') return { state: o, events: [] };
   return abandon(o, CANCELLED_CODE, CANCELLED_MESSAGE, ctx);
+}
+
+/**
+ * A consumer gave up on one of the object's events (it went to the dead-letter topic): the
+ * object would wait forever for what that consumer never did, so it ends now with
+ * `dead_lettered`, naming the consumer and its error, and billing releases its reservation.
+ * An object over already is left as it ended.
+ */
+export function endDeadLettered(o: ScheduledObject, deadLetter: { group: string; eventType: string; reason: string }, ctx: DecideContext): Decision {
+  if (isOver(o)) return { state: o, events: [] };
+  const message = `internal error: ${deadLetter.group} could not handle ${deadLetter.eventType} after its retries (${deadLetter.reason.slice(0, 300)}); nothing is charged`;
+  return abandon(o, FailureCodes.deadLettered, message, ctx);
 }
 
 function dispatchLive(o: ScheduledObject, escalated: boolean, ctx: DecideContext): Decision {
