@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBlobStore } from '@sluice/blobstore';
 import { loadCatalogue } from '@sluice/catalogue';
-import { createEvent, FileStored, TaskSubmitted, Topics, TopicSpecs, type EventOf } from '@sluice/events';
+import { createEvent, declareConsumer, FileStored, TaskSubmitted, Topics, TopicSpecs, type EventOf } from '@sluice/events';
 import { EventBus, createEventLog } from '@sluice/eventlog';
 import { createClock } from '@sluice/platform';
 import { filesService } from '../../apps/files/src/service';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const blobKey = `files/${accountId}/${fileId}`;
   const stored = await blobs.put(blobKey, createReadStream(file));
   const expanded = new Promise<EventOf<'FileExpanded'>>((resolve) => {
-    void bus.subscribe({ groupId: 'bench-watch', topics: [Topics.files], handle: async (events) => events.forEach((e) => e.type === 'FileExpanded' && resolve(e)) });
+    void bus.subscribe({ consumer: declareConsumer({ name: 'bench-watch', handles: ['FileExpanded'] }), handle: async (events) => events.forEach(resolve) });
   });
   let peakHeapMb = 0;
   const sampler = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, Math.round(process.memoryUsage().heapUsed / 1e6))), 200);

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { billingDecisions, billingMicros, logger } from '@sluice/telemetry';
 import type { BillingDeps } from './ledger/billing-deps';
-import { billObjectEvents, isBilled } from './objects/object-billing.handler';
-import { creditTopUps, isTopUpRequest } from './wallet/top-up.handler';
+import { billObjectEvents } from './objects/object-billing.handler';
+import { creditTopUps } from './wallet/top-up.handler';
+
+export const TOP_UPS_CONSUMER = declareConsumer({ name: 'billing-top-ups', handles: ['WalletTopUpRequested'], description: 'Credits the wallet, once per reference.' });
+export const OBJECT_BILLING_CONSUMER = declareConsumer({
+  name: 'billing-objects',
+  handles: ['ObjectSubmitted', 'ObjectCompleted', 'ObjectAbandoned'],
+  description: "Reserves an object's bound on submission, charges actual usage on completion, releases on abandonment; a failure changes nothing.",
+});
 
 /**
  * Billing's two consumers: top-ups from the billing topic, and the objects topic, where one
@@ -30,8 +37,8 @@ export class BillingConsumers implements OnModuleInit, OnApplicationShutdown {
       warn: (message) => this.logger.warn(message),
     };
     this.subscriptions.push(
-      await this.store.consume({ consumer: 'billing-top-ups', topics: [Topics.billing], accepts: isTopUpRequest, handle: (tx, events) => creditTopUps(tx, events, deps), afterCommit: countDecisions }),
-      await this.store.consume({ consumer: 'billing-objects', topics: [Topics.objects], accepts: isBilled, handle: (tx, events) => billObjectEvents(tx, events, deps), afterCommit: countDecisions }),
+      await this.store.consume({ consumer: TOP_UPS_CONSUMER, handle: (tx, events) => creditTopUps(tx, events, deps), afterCommit: countDecisions }),
+      await this.store.consume({ consumer: OBJECT_BILLING_CONSUMER, handle: (tx, events) => billObjectEvents(tx, events, deps), afterCommit: countDecisions }),
     );
   }
 

@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './define-event';
 export * from './upcast';
 export * from './catalogue';
+export * from './consumers';
 export * from './codec';
 export * from './failure-codes';
 export * from './storable-text';

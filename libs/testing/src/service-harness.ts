@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createBlobStore, type BlobStore } from '@sluice/blobstore';
 import { loadCatalogue, type Catalogue } from '@sluice/catalogue';
 import { startDemoMarket, startDemoMarketThread, type DemoMarket, type DemoMarketOptions } from '@sluice/demo-market';
-import { Topics, TopicSpecs, type EventType, type SluiceEvent } from '@sluice/events';
+import { EventTypes, TopicSpecs, declareConsumer, type EventType, type SluiceEvent } from '@sluice/events';
 import { EventBus, createEventLog, type EventLog, type Subscription } from '@sluice/eventlog';
 import { createClock, type Clock, type RunningService, type ServiceDefinition } from '@sluice/platform';
 
@@ -42,6 +42,9 @@ export interface ServiceHarnessOptions {
   adminKey?: string;
 }
 
+/** The harness records every event but the heartbeats. */
+const RECORDER = declareConsumer({ name: 'harness-recorder', handles: EventTypes.filter((type) => type !== 'ServiceHeartbeat') });
+
 export const TEST_ADMIN_KEY = 'sk_admin_test_0123456789';
 
 /**
@@ -66,8 +69,8 @@ export async function startServiceHarness(definition: ServiceDefinition, options
   const seen: SluiceEvent[] = [];
   const listeners = new Set<() => void>();
   const recorder: Subscription = await bus.subscribe({
+    consumer: RECORDER,
     groupId: `harness-${randomUUID()}`,
-    topics: Object.values(Topics).filter((t) => t !== Topics.deadLetter && t !== Topics.heartbeats),
     handle: async (events) => {
       seen.push(...events);
       listeners.forEach((l) => l());

@@ -1,8 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics } from '@sluice/events';
+import { declareConsumer } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { evolveServiceHealth, type ServiceHealthState } from './service-health.projection';
+
+export const SERVICE_HEALTH_CONSUMER = declareConsumer({
+  name: 'api-health',
+  handles: ['ServiceHeartbeat'],
+  description: "Keeps each service instance's latest heartbeat for /healthz (a group per API instance, from the end of the topic).",
+});
 
 /**
  * Keeps the latest heartbeat of every service instance in memory. Health is about now, so
@@ -20,13 +26,11 @@ export class ServiceHealthConsumer implements OnModuleInit, OnApplicationShutdow
 
   async onModuleInit(): Promise<void> {
     this.subscription = await this.bus.subscribe({
+      consumer: SERVICE_HEALTH_CONSUMER,
       groupId: `api-health-${this.runtime.instanceId}`,
-      topics: [Topics.heartbeats],
       fromBeginning: false,
       handle: async (events) => {
-        for (const event of events) {
-          if (event.type === 'ServiceHeartbeat') this.state = evolveServiceHealth(this.state, event);
-        }
+        for (const event of events) this.state = evolveServiceHealth(this.state, event);
       },
     });
   }

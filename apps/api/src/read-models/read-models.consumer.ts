@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { createEvent, TaskCompleted, Topics, type SluiceEvent, type TopicName } from '@sluice/events';
+import { createEvent, declareConsumer, TaskCompleted, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
@@ -10,8 +10,33 @@ import type { ObjectRow } from './object.projection';
 import { projectEvents } from './read-model.store';
 import type { TaskRow } from './task.projection';
 
-export const READ_MODELS_CONSUMER = 'api-read-models';
-export const READ_MODEL_TOPICS: TopicName[] = [Topics.tasks, Topics.objects, Topics.billing, Topics.files];
+export const READ_MODELS_CONSUMER = declareConsumer({
+  name: 'api-read-models',
+  description: "Projects the task, object, balance, file and OpenAI batch views behind the GETs; produces TaskCompleted when a task's last item is final.",
+  handles: [
+    'TaskSubmitted',
+    'TaskCancelRequested',
+    'TaskCompleted',
+    'ObjectSubmitted',
+    'ObjectRejected',
+    'ObjectScheduled',
+    'ObjectDispatched',
+    'BatchDispatched',
+    'QuoteAccepted',
+    'QuoteRejected',
+    'ObjectCompleted',
+    'ObjectFailed',
+    'ObjectAbandoned',
+    'FundsReserved',
+    'FundsDenied',
+    'FundsReleased',
+    'Charged',
+    'WalletCredited',
+    'FileStored',
+    'FileExpanded',
+    'TaskOutputReady',
+  ],
+});
 
 const log = logger('read-models', 'api');
 
@@ -68,7 +93,6 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
     let projected: ReadonlyMap<string, ObjectRow> = new Map();
     this.subscription = await this.eventStore.consume({
       consumer: READ_MODELS_CONSUMER,
-      topics: READ_MODEL_TOPICS,
       maxBatchSize: 2_000,
       foreground: true,
       handle: async (tx, events) => {

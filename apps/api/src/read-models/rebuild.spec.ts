@@ -7,7 +7,7 @@ import { EventBus, createEventLog, type EventLog, type Subscription } from '@slu
 import { OutboxRelay, openServiceDatabase, type ServiceDatabase } from '@sluice/persistence';
 import { EventStore } from '@sluice/platform';
 import { PrismaClient } from '../generated/prisma/client';
-import { READ_MODEL_TOPICS } from './read-models.consumer';
+import { READ_MODELS_CONSUMER } from './read-models.consumer';
 import { projectEvents, snapshotReadModels } from './read-model.store';
 import { rebuildReadModels } from './rebuild';
 
@@ -41,8 +41,7 @@ describe('rebuild', () => {
     const bus = new EventBus(log);
     relay = new OutboxRelay({ client: live, log });
     subscription = await new EventStore(live, bus, relay).consume({
-      consumer: 'api-read-models',
-      topics: READ_MODEL_TOPICS,
+      consumer: READ_MODELS_CONSUMER,
       handle: async (tx, events) => {
         await projectEvents(tx, events);
         return [];

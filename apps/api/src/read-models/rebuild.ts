@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TopicSpecs } from '@sluice/events';
+import { TopicSpecs, topicsOf } from '@sluice/events';
 import { EventBus, type EventLog } from '@sluice/eventlog';
 import { applyOnce, openServiceDatabase, type RawSqlClient } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
-import { READ_MODEL_TOPICS } from './read-models.consumer';
+import { READ_MODELS_CONSUMER } from './read-models.consumer';
 import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
 
 export interface SnapshotDifference {
@@ -49,7 +49,8 @@ export interface RebuildReport {
 
 async function endOffsets(log: EventLog): Promise<Map<string, number>> {
   const ends = new Map<string, number>();
-  for (const spec of TopicSpecs.filter((t) => READ_MODEL_TOPICS.includes(t.name))) {
+  const topics = topicsOf(READ_MODELS_CONSUMER.handles);
+  for (const spec of TopicSpecs.filter((t) => topics.includes(t.name))) {
     for (let partition = 0; partition < spec.partitions; partition++) {
       const end = await log.endOffset({ topic: spec.name, partition });
       if (end > 0) ends.set(`${spec.name}/${partition}`, end);
@@ -78,13 +79,16 @@ export async function rebuildReadModels(options: { log: EventLog; live: RawSqlCl
       if ([...ends].every(([tp, end]) => (progress.get(tp) ?? 0) >= end)) caughtUp();
     };
     const subscription = await new EventBus(options.log).subscribe({
+      consumer: READ_MODELS_CONSUMER,
       groupId: `api-rebuild-${randomUUID()}`,
-      topics: READ_MODEL_TOPICS,
       fromBeginning: true,
       maxBatchSize: 2_000,
-      handle: async (events, ctx) => {
+      handle: async (events) => {
         const outcome = await applyOnce(scratch, 'api-rebuild', events, (tx, fresh) => projectEvents(tx, fresh));
         replayed += outcome.applied.length;
+      },
+      // Every batch read counts, those of events the read models do not handle too.
+      progress: (ctx) => {
         progress.set(`${ctx.topic}/${ctx.partition}`, ctx.lastOffset + 1);
         check();
       },

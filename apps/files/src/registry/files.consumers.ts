@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, type EventOf, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
@@ -8,6 +8,18 @@ import { ExpansionWorker } from '../expansion/expansion.worker';
 import { collectOutputs, collectResults } from '../output/output-collector';
 import { recordOutputTask } from '../output/output.repository';
 import { OutputAssembler } from '../output/output-assembler.worker';
+
+export const FILES_REGISTRY_CONSUMER = declareConsumer({ name: 'files-registry', handles: ['FileStored'], description: 'Records each uploaded file for the expansion worker.' });
+export const FILES_TASKS_CONSUMER = declareConsumer({
+  name: 'files-tasks',
+  handles: ['TaskSubmitted'],
+  description: 'Records the tasks over a file (to expand) or wanting a JSONL output (to assemble); skips the others.',
+});
+export const FILES_OUTPUTS_CONSUMER = declareConsumer({
+  name: 'files-outputs',
+  description: "Keeps the items and results of tasks that want a JSONL file (idempotent by itself, no processed ids); skips the gateway's objects.",
+  handles: ['ObjectSubmitted', 'ObjectRejected', 'ObjectCompleted', 'ObjectAbandoned'],
+});
 
 async function recordFiles(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
   for (const e of events) {
@@ -18,7 +30,7 @@ async function recordFiles(tx: RawSqlClient, events: readonly SluiceEvent[]): Pr
   return [];
 }
 
-const concernsFiles = (e: SluiceEvent) => e.type === 'TaskSubmitted' && (e.payload.fileId != null || e.payload.outputFormat === 'jsonl');
+const concernsFiles = (e: EventOf<'TaskSubmitted'>) => e.payload.fileId != null || e.payload.outputFormat === 'jsonl';
 
 async function recordTasks(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
   for (const e of events) {
@@ -53,20 +65,17 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     this.subscriptions.push(
       await this.store.consume({
-        consumer: 'files-registry',
-        topics: [Topics.files],
-        accepts: (e) => e.type === 'FileStored',
+        consumer: FILES_REGISTRY_CONSUMER,
         handle: recordFiles,
         afterCommit: () => this.expansion.wake(),
       }),
       // Only tasks over a file or wanting a JSONL file concern this service; the others (every
       // real-time request is a task) open no transaction and wake no worker.
-      await this.store.consume({ consumer: 'files-tasks', topics: [Topics.tasks], accepts: concernsFiles, handle: recordTasks, afterCommit: () => (this.expansion.wake(), this.assembler.wake()) }),
+      await this.store.consume({ consumer: FILES_TASKS_CONSUMER, accepts: concernsFiles, handle: recordTasks, afterCommit: () => (this.expansion.wake(), this.assembler.wake()) }),
       // Idempotent by itself (inserts skip known objects, an end applies only to a pending item and
       // only a changed row counts), so it needs no processed-ids bookkeeping for every object event.
       await this.runtime.bus.subscribe({
-        groupId: 'files-outputs',
-        topics: [Topics.objects],
+        consumer: FILES_OUTPUTS_CONSUMER,
         fromBeginning: true,
         maxBatchSize: 2_000,
         handle: async (events) => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFor, providerApi, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
-import { ObjectFailed, QuoteAccepted, Topics, causedBy, createEvent, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
+import { ObjectFailed, QuoteAccepted, causedBy, createEvent, declareConsumer, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
@@ -18,6 +18,12 @@ interface Submission {
   readonly job: NewBatchJob;
   readonly events: SluiceEvent[];
 }
+
+export const PROVIDER_BATCH_CONSUMER = declareConsumer({
+  name: 'router.batch',
+  handles: ['BatchDispatched'],
+  description: "Submits each batch job to its provider's batch API and records it with a QuoteAccepted per item.",
+});
 
 class BatchUnavailableError extends Error {
   readonly code = 'provider_batch_unavailable';
@@ -46,8 +52,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
 
   async onModuleInit(): Promise<void> {
     this.subscription = await this.bus.subscribe({
-      groupId: 'router.batch',
-      topics: [Topics.objects],
+      consumer: PROVIDER_BATCH_CONSUMER,
       fromBeginning: true,
       handle: (events) => this.handle(events),
     });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, type SluiceEvent } from '@sluice/events';
 import { BatchCoalescer, EventBus, type Subscription } from '@sluice/eventlog';
 import { EventStore, PRISMA, TRANSACTION_OPTIONS } from '@sluice/platform';
 import { applyOnce, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
@@ -8,7 +8,11 @@ import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { DispatchExecutor, type Dispatch, type DispatchOutcome } from './dispatch-execution';
 import { GateClosedError, ProviderGate } from './limited-caller';
 
-const CONSUMER = 'router.dispatch';
+const CONSUMER = declareConsumer({
+  name: 'router.dispatch',
+  handles: ['ObjectDispatched'],
+  description: 'Takes each dispatched attempt into its inbox of pending calls and runs it live (quote, provider call, outcome).',
+});
 const log = logger('router-dispatch');
 
 const dispatchKey = (objectId: string, attempt: number) => `${objectId}#${attempt}`;
@@ -99,8 +103,7 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
     if (left.length > 0) log.info({ pending: left.length }, 'running the dispatches a stop left pending');
     for (const row of left) this.run(typeof row.dispatch === 'string' ? (JSON.parse(row.dispatch) as Dispatch) : row.dispatch);
     this.subscription = await this.bus.subscribe({
-      groupId: CONSUMER,
-      topics: [Topics.objects],
+      consumer: CONSUMER,
       fromBeginning: true,
       handle: (events) => this.handle(events),
     });
@@ -123,7 +126,7 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
     let inserted = new Set<string>();
     await applyOnce(
       this.db,
-      CONSUMER,
+      CONSUMER.name,
       dispatches,
       async (tx, fresh) => {
         inserted = await insertPending(tx, firstOfEach(fresh));

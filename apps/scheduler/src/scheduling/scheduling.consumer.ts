@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, servedByGateway, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, servedByGateway, type EventOf, type SluiceEvent } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
@@ -8,10 +8,15 @@ import { cancelObject, decide, dispatchDue, taskOf, type SchedulerInput, type Sc
 import { DispatchLoop } from './dispatch-loop';
 import { loadCancelledTasks, loadObjects, loadUndispatchedOfTasks, recordCancelledTasks, saveObjects } from './scheduled-object.store';
 
-const INPUT_TYPES = new Set<SluiceEvent['type']>(['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted']);
-const isInput = (e: SluiceEvent): e is SchedulerInput => INPUT_TYPES.has(e.type) && !servedByGateway(e);
-type Cancellation = Extract<SluiceEvent, { type: 'TaskCancelRequested' }>;
-const isCancellation = (e: SluiceEvent): e is Cancellation => e.type === 'TaskCancelRequested';
+export const SCHEDULING_CONSUMER = declareConsumer({
+  name: 'scheduler-scheduling',
+  description: "Plans an object once its funds are reserved, retries or closes it after an attempt, ends a cancelled task's undispatched objects; skips the gateway's objects.",
+  handles: ['ObjectSubmitted', 'FundsReserved', 'FundsDenied', 'ObjectFailed', 'QuoteRejected', 'ObjectCompleted', 'TaskCancelRequested'],
+});
+type Handled = EventOf<(typeof SCHEDULING_CONSUMER.handles)[number]>;
+const isInput = (e: Handled): e is SchedulerInput => e.type !== 'TaskCancelRequested' && !servedByGateway(e);
+type Cancellation = EventOf<'TaskCancelRequested'>;
+const isCancellation = (e: Handled): e is Cancellation => e.type === 'TaskCancelRequested';
 
 /** Planned to run live now: dispatched in the planning transaction rather than by the next dispatch pass. */
 const isLiveAndDue = (o: ScheduledObject, now: Date) =>
@@ -42,8 +47,8 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     this.subscription = await this.store.consume({
-      consumer: 'scheduler-scheduling',
-      topics: [Topics.objects, Topics.billing, Topics.tasks],
+      consumer: SCHEDULING_CONSUMER,
+      // The objects the real-time gateway served are not the scheduler's to plan.
       accepts: (e) => isInput(e) || isCancellation(e),
       handle: (tx, events) => this.apply(tx, events),
       // Work due now was dispatched in the same transaction; the loop is woken for what is left.
@@ -57,7 +62,7 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     await this.subscription?.stop().catch((err: Error) => this.logger.warn(`stop: ${err.message}`));
   }
 
-  private async apply(tx: Parameters<typeof loadObjects>[0], events: SluiceEvent[]): Promise<SluiceEvent[]> {
+  private async apply(tx: Parameters<typeof loadObjects>[0], events: Handled[]): Promise<SluiceEvent[]> {
     const inputs = events.filter(isInput);
     const cancellations = events.filter(isCancellation);
     if (inputs.length === 0 && cancellations.length === 0) return [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Topics, type EventOf } from '@sluice/events';
+import { declareConsumer, type EventOf } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { ApiReplica } from '../embedded-host';
 import { until, type HealthBody } from './http';
@@ -31,12 +31,10 @@ describe('POST /v1/inference at two API replicas on real Kafka and PostgreSQL', 
     replica = await engine.sluice.startApiReplica!();
     urls = [engine.sluice.url, replica.url];
     recorder = await new EventBus(engine.sluice.log).subscribe({
+      consumer: declareConsumer({ name: 'test-realtime-replicas', handles: ['Charged'] }),
       groupId: `test-realtime-replicas-${randomUUID()}`,
-      topics: [Topics.billing],
       fromBeginning: true,
-      handle: async (events) => {
-        for (const event of events) if (event.type === 'Charged') charged.push(event);
-      },
+      handle: async (events) => void charged.push(...events),
     });
   });
   afterAll(async () => {

@@ -4,6 +4,11 @@ import {
   decodeEvent,
   definitionOf,
   encodeEvent,
+  handledBy,
+  topicsOf,
+  type ConsumerDeclaration,
+  type EventOf,
+  type EventType,
   type SluiceEvent,
   type TopicEventMap,
   type TopicName,
@@ -19,14 +24,18 @@ export interface EventBatchContext {
   lastOffset: number;
 }
 
-export interface EventSubscribeOptions {
-  groupId: string;
-  topics: TopicName[];
+export interface EventSubscribeOptions<T extends EventType = EventType> {
+  /** What the consumer handles: it reads the topics of those events and receives only those. */
+  consumer: ConsumerDeclaration<T>;
+  /** Its group on the log when that is not the consumer's name (one group per instance, a replay's fresh group). */
+  groupId?: string;
   fromBeginning?: boolean;
   maxBatchSize?: number;
   retry?: Partial<RetryPolicy>;
-  /** Parsed, validated, upcast events of one partition in log order. */
-  handle: (events: SluiceEvent[], ctx: EventBatchContext) => Promise<void>;
+  /** Parsed, validated, upcast events of one partition in log order, of the handled types only (never an empty list). */
+  handle: (events: EventOf<T>[], ctx: EventBatchContext) => Promise<void>;
+  /** After each batch read, handled or not (a replay that counts offsets to know it caught up). */
+  progress?: (ctx: EventBatchContext) => void;
 }
 
 /**
@@ -53,25 +62,37 @@ export class EventBus {
     await Promise.all([...byTopic].map(([topic, list]) => this.log.publish(topic, list.map(encodeEvent))));
   }
 
-  subscribe(options: EventSubscribeOptions): Promise<Subscription> {
+  /** Subscribes a declared consumer to the topics of the events it handles; it is given those events only. */
+  subscribe<T extends EventType>(options: EventSubscribeOptions<T>): Promise<Subscription> {
+    const groupId = options.groupId ?? options.consumer.name;
+    const handled = handledBy(options.consumer);
     return this.log.subscribe({
-      groupId: options.groupId,
-      topics: options.topics,
+      groupId,
+      topics: topicsOf(options.consumer.handles),
       fromBeginning: options.fromBeginning,
       maxBatchSize: options.maxBatchSize,
       retry: options.retry,
       deadLetterTopic: Topics.deadLetter,
-      handleBatch: (batch) => this.handleBatch(batch, options),
+      handleBatch: async (batch) => {
+        await this.handleBatch(batch, groupId, handled, options);
+        const last = batch.records[batch.records.length - 1];
+        if (last) options.progress?.({ topic: batch.topic, partition: batch.partition, lastOffset: last.offset });
+      },
     });
   }
 
-  private async handleBatch(batch: RecordBatch, options: EventSubscribeOptions): Promise<void> {
-    const events: SluiceEvent[] = [];
+  private async handleBatch<T extends EventType>(
+    batch: RecordBatch,
+    groupId: string,
+    handled: (event: SluiceEvent) => event is EventOf<T>,
+    options: EventSubscribeOptions<T>,
+  ): Promise<void> {
+    const decoded: SluiceEvent[] = [];
     const unreadable: LogRecord[] = [];
     const reasons: string[] = [];
     for (const record of batch.records) {
       try {
-        events.push(decodeEvent(record));
+        decoded.push(decodeEvent(record));
       } catch (err) {
         if (!(err instanceof UndecodableEventError)) throw err;
         unreadable.push(record);
@@ -81,14 +102,16 @@ export class EventBus {
     if (unreadable.length > 0) {
       await this.log.publish(
         Topics.deadLetter,
-        unreadable.map((r, i) => toDeadLetter(r, options.groupId, reasons[i])),
+        unreadable.map((r, i) => toDeadLetter(r, groupId, reasons[i])),
       );
-      unreadable.forEach((r, i) => reportDeadLettered(r, options.groupId, reasons[i]));
+      unreadable.forEach((r, i) => reportDeadLettered(r, groupId, reasons[i]));
     }
+    // Events of other types on the same topics are not this consumer's: they never reach it.
+    const events = decoded.filter(handled);
     if (events.length === 0) return;
     const lastOffset = batch.records[batch.records.length - 1].offset;
     // One span per event in its object's trace (a no-op unless telemetry is on).
-    await withConsumerSpans(options.groupId, events, () => options.handle(events, { topic: batch.topic, partition: batch.partition, lastOffset }));
+    await withConsumerSpans(groupId, events, () => options.handle(events, { topic: batch.topic, partition: batch.partition, lastOffset }));
   }
 }
 

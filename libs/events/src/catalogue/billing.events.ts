@@ -11,6 +11,8 @@ export const FundsReserved = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['billing'],
+  description: "Billing held the object's bound on the wallet.",
   schema: z.object({
     accountId: Id,
     objectId: Id,
@@ -26,6 +28,8 @@ export const FundsDenied = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['billing'],
+  description: "The wallet cannot cover the object's bound: it will not run.",
   schema: z.object({ accountId: Id, objectId: Id, requiredMicros: Micros, availableMicros: Micros }),
 });
 
@@ -34,6 +38,8 @@ export const FundsReleased = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['billing'],
+  description: "An abandoned object's reservation went back to the wallet.",
   schema: z.object({ accountId: Id, objectId: Id, amountMicros: Micros, availableMicros: Micros }),
 });
 
@@ -42,6 +48,8 @@ export const WalletCredited = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['billing'],
+  description: 'Billing credited a wallet (a top-up).',
   schema: z.object({ accountId: Id, amountMicros: Micros, reference: z.string().min(1), availableMicros: Micros }),
 });
 
@@ -51,6 +59,8 @@ export const WalletTopUpRequested = defineEvent({
   version: 1,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['api'],
+  description: 'An operator (or a payment hook) asks billing to credit a wallet.',
   schema: z.object({ accountId: Id, amountMicros: Micros.positive(), reference: z.string().min(1) }),
 });
 
@@ -65,6 +75,8 @@ export const Charged = defineEvent({
   version: 2,
   topic: Topics.billing,
   key: accountKey,
+  producedBy: ['billing'],
+  description: 'The object was charged on its actual usage; the rest of its reservation went back.',
   schema: z.object({
     accountId: Id,
     objectId: Id,

@@ -13,6 +13,8 @@ export const FileStored = defineEvent({
   version: 1,
   topic: Topics.files,
   key: fileKey,
+  producedBy: ['api'],
+  description: 'An uploaded file is stored: its blob, lines and detected line format.',
   schema: z.object({
     fileId: Id,
     accountId: Id,
@@ -34,6 +36,8 @@ export const FileExpanded = defineEvent({
   version: 1,
   topic: Topics.files,
   key: fileKey,
+  producedBy: ['files'],
+  description: 'Every line of a file task became ObjectSubmitted or ObjectRejected.',
   schema: z.object({
     fileId: Id,
     taskId: Id,
@@ -62,6 +66,8 @@ export const TaskOutputReady = defineEvent({
   version: 1,
   topic: Topics.files,
   key: fileKey,
+  producedBy: ['files'],
+  description: "A task's results are stored as a JSONL file (for an OpenAI batch, its output and error files).",
   schema: z.object({
     ...StoredOutput,
     taskId: Id,

@@ -19,6 +19,8 @@ export const ObjectSubmitted = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['api', 'files'],
+  description: 'One object to run: an inline item, a line of a file, or a real-time request the gateway already served.',
   schema: z.object({
     objectId: Id,
     taskId: Id,
@@ -63,6 +65,8 @@ export const ObjectRejected = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['files'],
+  description: 'A line of an uploaded file that cannot run: the object failed from the start.',
   schema: z.object({
     objectId: Id,
     taskId: Id,
@@ -82,6 +86,8 @@ export const ObjectScheduled = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['scheduler'],
+  description: 'The scheduler planned when and how the object runs (live, a cheap window, a provider batch job).',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -99,6 +105,8 @@ export const ObjectDispatched = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['scheduler'],
+  description: 'One attempt of the object is due: the router runs it live.',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -120,6 +128,8 @@ export const BatchDispatched = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: (p) => p.batchId,
+  producedBy: ['scheduler'],
+  description: 'Objects grouped into one provider batch job for the router to submit.',
   schema: z.object({
     batchId: Id,
     providerId: Id,
@@ -135,6 +145,8 @@ export const QuoteAccepted = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['api', 'router'],
+  description: 'A provider was chosen for the attempt at a quoted cost, price and latency.',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -153,6 +165,8 @@ export const QuoteRejected = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['router'],
+  description: 'No acceptable provider for the attempt (price or latency cap, none available).',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -168,6 +182,8 @@ export const ObjectCompleted = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['api', 'router'],
+  description: 'The provider answered: the output and the tokens used.',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -190,6 +206,8 @@ export const ObjectFailed = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['api', 'router'],
+  description: 'The attempt failed; transient failures are retried by the scheduler.',
   schema: z.object({
     objectId: Id,
     accountId: Id,
@@ -211,6 +229,8 @@ export const ObjectAbandoned = defineEvent({
   version: 1,
   topic: Topics.objects,
   key: objectKey,
+  producedBy: ['api', 'scheduler'],
+  description: 'The end of an object that will not run again; nothing is charged.',
   schema: z.object({
     objectId: Id,
     accountId: Id,

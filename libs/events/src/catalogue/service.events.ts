@@ -9,6 +9,8 @@ export const ServiceHeartbeat = defineEvent({
   version: 1,
   topic: Topics.heartbeats,
   key: (p) => p.service,
+  producedBy: ['api', 'scheduler', 'router', 'billing', 'files'],
+  description: "A service instance announces it is up; the API's /healthz reads these.",
   schema: z.object({
     service: ServiceName,
     instanceId: z.string().min(1),

@@ -8,6 +8,8 @@ export const TaskSubmitted = defineEvent({
   version: 1,
   topic: Topics.tasks,
   key: (p) => p.taskId,
+  producedBy: ['api'],
+  description: 'A customer submitted a task: inline items, a file task, or an OpenAI batch over a file.',
   schema: z.object({
     taskId: Id,
     accountId: Id,
@@ -42,6 +44,8 @@ export const TaskCancelRequested = defineEvent({
   version: 1,
   topic: Topics.tasks,
   key: (p) => p.taskId,
+  producedBy: ['api'],
+  description: 'The customer cancelled the task; its objects not dispatched yet are abandoned.',
   schema: z.object({ taskId: Id, accountId: Id }),
 });
 
@@ -50,6 +54,8 @@ export const TaskCompleted = defineEvent({
   version: 1,
   topic: Topics.tasks,
   key: (p) => p.taskId,
+  producedBy: ['api'],
+  description: "The task's last item became final (completed or failed).",
   schema: z.object({
     taskId: Id,
     accountId: Id,

@@ -1,4 +1,4 @@
-import type { SluiceEvent, TopicName } from '@sluice/events';
+import type { ConsumerDeclaration, EventOf, EventType, SluiceEvent } from '@sluice/events';
 import { BatchCoalescer, type EventBus, type EventSubscribeOptions, type Subscription } from '@sluice/eventlog';
 import { appendToOutbox, applyOnce, type OutboxRelay, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 import { admissionPriority } from '../admission-priority';
@@ -7,25 +7,29 @@ import { logger, watchConsumerLag } from '@sluice/telemetry';
 
 const log = logger('consumer');
 
-export interface ConsumeOptions<Tx extends RawSqlClient> {
-  /** The consumer's name: its group on the log and its key in `processed_event`. */
-  consumer: string;
-  topics: TopicName[];
+export interface ConsumeOptions<Tx extends RawSqlClient, T extends EventType = EventType> {
+  /**
+   * The consumer: its name is its group on the log and its key in `processed_event`; it reads
+   * the topics of the events it handles, and the others never reach it (no processed id, no
+   * transaction).
+   */
+  consumer: ConsumerDeclaration<T>;
   fromBeginning?: boolean;
   maxBatchSize?: number;
   retry?: EventSubscribeOptions['retry'];
   /**
-   * The events the handler acts on (default: all). Others are left out before the
-   * transaction: they record no processed id, and a batch of only those opens no transaction.
+   * Of the handled events, those the handler acts on, by their payload (default: all). Others
+   * are left out before the transaction: they record no processed id, and a batch of only
+   * those opens no transaction.
    */
-  accepts?: (event: SluiceEvent) => boolean;
+  accepts?: (event: EventOf<T>) => boolean;
   /**
    * Applies the events not seen before, on `tx`; returns the events the change produces.
    * Effect, processed ids and produced events commit together.
    */
-  handle: (tx: Tx, events: SluiceEvent[]) => Promise<SluiceEvent[]>;
+  handle: (tx: Tx, events: EventOf<T>[]) => Promise<SluiceEvent[]>;
   /** Runs after the commit (e.g. to wake a waiter); never for redelivered events. */
-  afterCommit?: (applied: SluiceEvent[], produced: SluiceEvent[]) => void;
+  afterCommit?: (applied: EventOf<T>[], produced: SluiceEvent[]) => void;
   /**
    * Readers wait on this consumer (read models behind GETs and waiting requests): its batches
    * run at once, never on the background lane (see EventStoreOptions.backgroundLane).
@@ -124,11 +128,11 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
    * small one per partition; when idle a batch waits two turns of the event loop for the
    * batches the other partitions deliver at the same moment.
    */
-  async consume(options: ConsumeOptions<Tx>): Promise<Subscription> {
-    const coalescer = new BatchCoalescer<SluiceEvent>((events) => this.applyConsumed(options, events), { gatherTurns: CONSUMER_GATHER_TURNS });
+  async consume<T extends EventType>(options: ConsumeOptions<Tx, T>): Promise<Subscription> {
+    const coalescer = new BatchCoalescer<EventOf<T>>((events) => this.applyConsumed(options, events), { gatherTurns: CONSUMER_GATHER_TURNS });
+    const group = options.consumer.name;
     const subscription = await this.bus.subscribe({
-      groupId: options.consumer,
-      topics: options.topics,
+      consumer: options.consumer,
       fromBeginning: options.fromBeginning ?? true,
       maxBatchSize: options.maxBatchSize,
       retry: options.retry,
@@ -136,10 +140,10 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     });
     const eventLog = this.bus.log;
     // Asked at scrape time only: the partitions this process consumes, end offset minus committed.
-    const unwatch = watchConsumerLag(options.consumer, () =>
+    const unwatch = watchConsumerLag(group, () =>
       Promise.all(
         subscription.assignments().map(async (tp) => {
-          const [end, committed] = await Promise.all([eventLog.endOffset(tp), eventLog.committedOffset(options.consumer, tp)]);
+          const [end, committed] = await Promise.all([eventLog.endOffset(tp), eventLog.committedOffset(group, tp)]);
           return { topic: tp.topic, partition: tp.partition, lag: Math.max(0, end - (committed ?? 0)) };
         }),
       ),
@@ -154,21 +158,22 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
     };
   }
 
-  private async applyConsumed(options: ConsumeOptions<Tx>, delivered: SluiceEvent[]): Promise<void> {
+  private async applyConsumed<T extends EventType>(options: ConsumeOptions<Tx, T>, delivered: EventOf<T>[]): Promise<void> {
     const events = options.accepts ? delivered.filter(options.accepts) : delivered;
     if (events.length === 0) return;
     // Submissions being admitted go first (see AdmissionPriority).
     await admissionPriority.backgroundTurn();
     const apply = () =>
-      applyOnce(this.client, options.consumer, events, async (tx, fresh) => {
-        const produced = await options.handle(tx, fresh);
+      applyOnce(this.client, options.consumer.name, events, async (tx, fresh) => {
+        // `fresh` holds events of `delivered` only (applyOnce drops the ids seen before).
+        const produced = await options.handle(tx, fresh as EventOf<T>[]);
         await appendToOutbox(tx, produced);
         return produced;
       }, TRANSACTION_OPTIONS);
     const outcome = options.foreground ? await apply() : await this.inBackground(apply);
     const produced = outcome.result ?? [];
     if (produced.length > 0) this.relay.notify();
-    if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied, produced);
-    if (log.enabled('debug')) log.debug({ group: options.consumer, delivered: delivered.length, applied: outcome.applied.length, produced: produced.length }, 'batch applied');
+    if (outcome.applied.length > 0) options.afterCommit?.(outcome.applied as EventOf<T>[], produced);
+    if (log.enabled('debug')) log.debug({ group: options.consumer.name, delivered: delivered.length, applied: outcome.applied.length, produced: produced.length }, 'batch applied');
   }
 }
