@@ -5,7 +5,7 @@ import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { TokenizerEncoding } from './catalogue.schema';
 
-export type Encoding = Pick<GptEncoding, 'countTokens'>;
+export type Encoding = GptEncoding;
 
 /**
  * Where the rank tables are found as JSON: beside this module, in `npm run build`'s output

@@ -1,6 +1,6 @@
 import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
-import { countTokens, countTokensWith } from './token-count';
+import { COUNT_AT_ONCE_CHARS, countPromptTokensInSlices, countPromptTokensWith, countTokens, countTokensInSlices, countTokensWith } from './token-count';
 import { loadCatalogue } from './load-catalogue';
 
 const catalogue = loadCatalogue();
@@ -36,5 +36,25 @@ describe('countTokens', () => {
     }
     // gpt-tokenizer alone is quadratic on one piece: hours for this; "xxxxxxxx" is one token.
     expect(countTokens(catalogue, 'gpt-4o', 'x'.repeat(1_000_000))).toBe(125_000);
+  });
+});
+
+describe('countTokensInSlices', () => {
+  const long = `${'Sluice counts what a request sends. '.repeat(600)}${'abcdefghijklmnopqrstuvwxyz'.repeat(2_000)} <|endoftext|>`;
+
+  it('counts what countTokensWith counts, long texts and short, prompts and conversations', async () => {
+    expect(long.length).toBeGreaterThan(COUNT_AT_ONCE_CHARS);
+    for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+      for (const text of [long, 'hello world', '']) expect(await countTokensInSlices(encoding, text)).toBe(countTokensWith(encoding, text));
+      const conversation = [{ content: 'You are terse.' }, { content: long }];
+      expect(await countPromptTokensInSlices(encoding, conversation)).toBe(countPromptTokensWith(encoding, conversation));
+    }
+  });
+
+  it('counts a short text without waiting for a turn of the event loop', async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    expect(await countTokensInSlices('o200k_base', 'Summarize inference routing in two sentences.')).toBe(9);
+    expect(turned).toBe(false);
   });
 });

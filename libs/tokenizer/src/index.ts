@@ -1,1 +1,2 @@
 export * from './linear-bpe';
+export * from './plain-count';

@@ -13,7 +13,7 @@ import { summariseTask } from '../read-models/task.projection';
 import { taskObjectView, taskView } from '../read-models/views';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 import { jsonlTaskView } from './jsonl-task.view';
-import { submitFileTask, submitTask } from './submit-task.decider';
+import { countInputTokens, submitFileTask, submitTask } from './submit-task.decider';
 
 /** How long (real time) POST /v0/infer/ waits for its no-SLA items before answering without them. */
 export const NO_SLA_WAIT_MS = 30_000;
@@ -46,8 +46,10 @@ export class InferService {
    */
   async submit(accountId: string, items: readonly InferItem[], options: SubmitOptions = {}) {
     const waitMs = options.waitMs ?? NO_SLA_WAIT_MS;
+    const inputTokens = await countInputTokens(this.runtime.catalogue, items);
     const task = submitTask(items, {
       catalogue: this.runtime.catalogue,
+      inputTokens,
       accountId,
       now: this.runtime.clock.now(),
       newId: randomUUID,

@@ -1,4 +1,4 @@
-import { countTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
+import { countTokensInSlices, countTokensWith, findModel, Slices, type Catalogue, type ModelSpec } from '@sluice/catalogue';
 import { createEvent, createParsedEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
 import { NotFoundError, RequestError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
@@ -18,6 +18,8 @@ export interface SubmitTaskContext {
   priceFactor: PriceFactorFn;
   /** `jsonl`: the results become a file (the files service collects them). */
   outputFormat?: 'json' | 'jsonl';
+  /** Each item's input tokens, counted beforehand (countInputTokens); counted here when absent. */
+  inputTokens?: readonly (number | undefined)[];
 }
 
 export interface SubmittedObject {
@@ -47,6 +49,20 @@ function resolveModels(catalogue: Catalogue, items: readonly InferItem[]): Model
 }
 
 /**
+ * Each item's input tokens as submitTask counts them, in slices of the event loop so a large
+ * input does not hold other requests (undefined for an unknown model: submitTask refuses it).
+ */
+export async function countInputTokens(catalogue: Catalogue, items: readonly InferItem[]): Promise<(number | undefined)[]> {
+  const slices = new Slices();
+  const counts: (number | undefined)[] = [];
+  for (const item of items) {
+    const model = findModel(catalogue, item.model);
+    counts.push(model ? await countTokensInSlices(model.tokenizer, item.input, slices) : undefined);
+  }
+  return counts;
+}
+
+/**
  * Turns validated items into a task (pure; clock and ids come in): resolves models, counts
  * input tokens with each model's tokenizer, quotes a price factor per item and builds the
  * events. Throws UnknownModelError or a ValidationError naming every input too long for its
@@ -57,7 +73,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const problems: FieldError[] = [];
   const sized = items.map((item, i) => {
     const model = models[i];
-    const inputTokens = countTokensWith(model.tokenizer, item.input);
+    const inputTokens = ctx.inputTokens?.[i] ?? countTokensWith(model.tokenizer, item.input);
     if (item.max_output_tokens != null && item.max_output_tokens > model.maxOutputTokens) {
       problems.push({ field: `items[${i}].max_output_tokens`, message: `${model.id} produces at most ${model.maxOutputTokens} output tokens` });
     }

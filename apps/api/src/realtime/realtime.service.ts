@@ -12,7 +12,7 @@ import { Admissions, dropHolds, expireHolds, settleHold, spendableMicros } from 
 import { CHAT_ID_PREFIX } from '../openai/chat.view';
 import { RealtimeRequestSchema } from './realtime-request';
 import { inferenceRecord, inferenceResponse, microsToUsd, type Answer, type InferenceResponse } from './realtime.view';
-import { DEFAULT_MARKUP_BPS, fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, type GatewayRequest, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
+import { countRealtimeInput, DEFAULT_MARKUP_BPS, fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, type GatewayRequest, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
 
 /** How long (real time) POST /v1/inference tries providers, and waits for a concurrent retry's answer. */
 export const REALTIME_WAIT_MS = 60_000;
@@ -134,7 +134,8 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const { idempotency, render } = options;
     const deadline = Date.now() + this.options.waitMs;
     const newId = () => options.objectId ?? randomUUID();
-    const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId });
+    const inputTokens = await countRealtimeInput(request, this.runtime.catalogue);
+    const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId, inputTokens });
     const ranked = this.accepting(this.route(plan), plan);
     for (;;) {
       if (idempotency) {

@@ -1,4 +1,4 @@
-import { countPromptTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokensInSlices, countPromptTokensWith, findModel, type Catalogue } from '@sluice/catalogue';
 import {
   GenerationParams,
   ObjectAbandoned,
@@ -88,6 +88,8 @@ export interface PlanContext {
   accountId: string;
   markupBps: number;
   newId: () => string;
+  /** The prompt's tokens, counted beforehand (countRealtimeInput); counted here when absent. */
+  inputTokens?: number;
 }
 
 /** One real-time request, resolved and bounded, before anything runs. */
@@ -113,6 +115,12 @@ export function usdToMicros(usd: number): number {
   return Math.floor(Math.round(usd * 1e9) / 1e3);
 }
 
+/** The prompt's tokens as planRealtime counts them, in slices of the event loop (undefined for an unknown model). */
+export async function countRealtimeInput(request: GatewayRequest, catalogue: Catalogue): Promise<number | undefined> {
+  const model = findModel(catalogue, request.model);
+  return model ? countPromptTokensInSlices(model.tokenizer, request.prompt) : undefined;
+}
+
 /**
  * Turns a validated real-time request into a plan (pure; ids come in): resolves the alias,
  * counts the input, bounds max_output_tokens by the model's cap and context, and prices the
@@ -121,7 +129,7 @@ export function usdToMicros(usd: number): number {
 export function planRealtime(request: GatewayRequest, ctx: PlanContext): RealtimePlan {
   const model = findModel(ctx.catalogue, request.model);
   if (!model) throw new UnknownModelError(request.model, 'model');
-  const inputTokens = countPromptTokensWith(model.tokenizer, request.prompt);
+  const inputTokens = ctx.inputTokens ?? countPromptTokensWith(model.tokenizer, request.prompt);
   const field = request.maxOutputTokensField;
   const maxOutputTokens = request.maxOutputTokens ?? Math.max(1, Math.min(model.maxOutputTokens, model.contextTokens - inputTokens));
   if (maxOutputTokens > model.maxOutputTokens) {
