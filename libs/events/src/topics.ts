@@ -13,6 +13,12 @@ export const Topics = {
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
+/**
+ * The topics integrations may read: docs/asyncapi.yaml describes these. Heartbeats and dead
+ * letters are the platform's own.
+ */
+export const PublicTopics: readonly TopicName[] = [Topics.tasks, Topics.objects, Topics.billing, Topics.files];
+
 export interface TopicSpec {
   name: TopicName;
   partitions: number;
