@@ -1,6 +1,6 @@
 import { Charged, ObjectSubmitted, ServiceHeartbeat } from './index';
-import { createEvent, type EventOf } from './catalogue';
-import { UndecodableEventError, decodeEvent, encodeEvent } from './codec';
+import { createEvent, objectsOf, type EventOf } from './catalogue';
+import { UndecodableEventError, decodeEvent, encodeEvent, recordFacts } from './codec';
 import { Topics, type TopicName } from './topics';
 import type { TopicEventMap } from './catalogue';
 
@@ -81,5 +81,22 @@ describe('topics table', () => {
     expect(publish(Topics.objects, [submitted()])).toEqual({ topic: Topics.objects, count: 1 });
     // @ts-expect-error ObjectSubmitted belongs on the objects topic, not billing
     publish(Topics.billing, [submitted()]);
+  });
+});
+
+describe('recordFacts: what a record says about itself, for the line about one that failed', () => {
+  it('reads type, id, trace and object from a record that decodes, and from one that does not', () => {
+    const encoded = encodeEvent(submitted());
+    const objectId = submitted().payload.objectId;
+    expect(recordFacts(encoded)).toEqual({ type: 'ObjectSubmitted', eventId: deps.newId(), traceparent: ctx.traceparent, objectIds: [objectId] });
+    const unknown = { ...encoded, headers: { ...encoded.headers, 'sluice-event-type': 'ObjectTeleported' } };
+    expect(() => decodeEvent(unknown)).toThrow(UndecodableEventError);
+    expect(recordFacts(unknown)).toMatchObject({ type: 'ObjectTeleported', objectIds: [objectId] });
+    expect(recordFacts({ ...encoded, value: Buffer.from('{not json') })).toMatchObject({ type: 'ObjectSubmitted', objectIds: [] });
+  });
+
+  it('names the objects of an event: its own, or every item of a provider batch', () => {
+    expect(objectsOf(submitted())).toEqual([{ objectId: submitted().payload.objectId, accountId: submitted().payload.accountId }]);
+    expect(objectsOf(createEvent(ServiceHeartbeat, { service: 'api', instanceId: 'i', startedAt: deps.now().toISOString(), status: 'up' }, ctx, deps))).toEqual([]);
   });
 });
