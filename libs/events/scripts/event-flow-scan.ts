@@ -83,19 +83,27 @@ function stringProperty(object: ts.ObjectLiteralExpression, key: string): ts.Exp
 
 interface FileFacts {
   created: { name: string | undefined; line: number }[];
+  /** Lines of raw log subscriptions to a topic of catalogue events (not through a declaration). */
+  undeclared: number[];
   declared: { name: string | undefined; handles: string[] | undefined; description: string | undefined | null; line: number }[];
 }
 
 function scanFile(path: string): FileFacts {
   const text = readFileSync(path, 'utf8');
-  const facts: FileFacts = { created: [], declared: [] };
-  if (!text.includes('createEvent') && !text.includes('createParsedEvent') && !text.includes('declareConsumer')) return facts;
+  const facts: FileFacts = { created: [], undeclared: [], declared: [] };
+  if (!['createEvent', 'createParsedEvent', 'declareConsumer', 'subscribe('].some((word) => text.includes(word))) return facts;
   const source = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
       const callee = calleeName(node);
       if (callee && CREATORS.has(callee)) facts.created.push({ name: definitionName(node.arguments[0]), line: lineOf(node) });
+      const arg = node.arguments[0];
+      const topics = callee === 'subscribe' && arg && ts.isObjectLiteralExpression(arg) ? stringProperty(arg, 'topics') : undefined;
+      // Only dead letters (records, not catalogue events) are read without a declaration.
+      if (topics && !(ts.isArrayLiteralExpression(topics) && topics.elements.every((e) => e.getText(source) === 'Topics.deadLetter'))) {
+        facts.undeclared.push(lineOf(node));
+      }
       if (callee === 'declareConsumer') {
         const arg = node.arguments[0];
         const object = arg && ts.isObjectLiteralExpression(arg) ? arg : undefined;
@@ -142,6 +150,10 @@ export function scanCode(root: string): CodeFlow {
         } else {
           for (const service of services) produced(created.name, service, where);
         }
+      }
+      for (const line of facts.undeclared) {
+        if (!inApp) continue;
+        flow.problems.push(`${file}:${line}: subscribe to catalogue events with a declared consumer (EventBus.subscribe or EventStore.consume with consumer: declareConsumer({ name, handles })), not on the raw log, so the flow shows it`);
       }
       for (const declared of facts.declared) {
         const where = `${file}:${declared.line}`;

@@ -69,15 +69,17 @@ describe('event flow: what a drift looks like', () => {
     expect(drift).toEqual([expect.stringMatching(/^FileExpanded names 'files' in producedBy, but apps\/files\/src never calls createEvent\(FileExpanded, …\): remove 'files'/)]);
   });
 
-  it('refuses a consumer whose handles it cannot read, a producer it cannot name, and a consumer name used twice', () => {
+  it('refuses a consumer whose handles it cannot read, a raw subscription to events, a producer it cannot name, and a consumer name used twice', () => {
     write('apps/router/src/a.consumer.ts', "const HANDLED = ['ObjectDispatched'] as const;\nexport const A = declareConsumer({ name: 'router.a', handles: HANDLED });");
     write('apps/router/src/b.ts', 'createEvent(pickDefinition(), payload, ctx);');
     write('apps/files/src/c.consumer.ts', "declareConsumer({ name: 'twice', handles: ['FileStored'] });");
     write('apps/api/src/d.consumer.ts', "declareConsumer({ name: 'twice', handles: ['FileStored'] });");
+    write('apps/billing/src/raw.consumer.ts', 'log.subscribe({ groupId: "raw", topics: [Topics.objects], handleBatch });\nlog.subscribe({ groupId: "dead", topics: [Topics.deadLetter], handleBatch });');
     const scanned = scanCode(root);
     expect(scanned.problems).toEqual([
       expect.stringMatching(/^apps\/router\/src\/a\.consumer\.ts:2: write declareConsumer\(\{ name: '<consumer>', handles: \['<Event>', …\]/),
       expect.stringMatching(/^apps\/router\/src\/b\.ts:1: pass the catalogue definition itself/),
+      expect.stringMatching(/^apps\/billing\/src\/raw\.consumer\.ts:1: subscribe to catalogue events with a declared consumer/),
     ]);
     expect(duplicateConsumers(scanned.consumers)).toEqual([expect.stringMatching(/^twice is declared by apps\/api\/src\/d\.consumer\.ts and apps\/files\/src\/c\.consumer\.ts/)]);
   });
