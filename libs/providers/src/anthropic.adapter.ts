@@ -10,6 +10,7 @@ import {
   withoutKey,
 } from './provider-errors';
 import {
+  UNREPORTED_USAGE,
   splitInstructions,
   unsupportedParams,
   type BatchItem,
@@ -148,11 +149,9 @@ export class AnthropicAdapter implements ProviderPort {
     const params = messageParams(request.provider.id, request);
     const started = performance.now();
     const message = await this.call(request.provider, (client) => client.messages.create(params));
-    if (!message.usage) throw new ProviderServerError(request.provider.id, 'response carried no token usage');
     return {
       text: message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join(''),
-      inputTokens: inputTokensOf(message.usage),
-      outputTokens: message.usage.output_tokens,
+      ...(message.usage ? { inputTokens: inputTokensOf(message.usage), outputTokens: message.usage.output_tokens } : UNREPORTED_USAGE),
       latencyMs: Math.round(performance.now() - started),
       finishReason: finishReasonOf(message.stop_reason),
     };
@@ -181,11 +180,10 @@ export class AnthropicAdapter implements ProviderPort {
           usage = { ...usage, ...delta };
         }
       }
-      if (usage?.output_tokens === undefined || usage.output_tokens === null) throw new ProviderServerError(request.provider.id, 'stream carried no token usage');
+      const reported = usage?.output_tokens === undefined || usage.output_tokens === null ? null : { inputTokens: inputTokensOf(usage), outputTokens: usage.output_tokens };
       return {
         text,
-        inputTokens: inputTokensOf(usage),
-        outputTokens: usage.output_tokens,
+        ...(reported ?? UNREPORTED_USAGE),
         latencyMs: Math.round(performance.now() - started),
         ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
         finishReason: finishReasonOf(stopReason),

@@ -10,6 +10,7 @@ import {
   withoutKey,
 } from './provider-errors';
 import {
+  UNREPORTED_USAGE,
   splitInstructions,
   unsupportedParams,
   type BatchItem,
@@ -189,11 +190,9 @@ export class GeminiAdapter implements ProviderPort {
     const body = requestOf(request.provider.id, request);
     const started = performance.now();
     const response = await this.call(request.provider, (client) => client.models.generateContent(body));
-    const usage = usageOf(response);
-    if (!usage) throw new ProviderServerError(request.provider.id, 'response carried no token usage');
     return {
       text: textOf(response),
-      ...usage,
+      ...(usageOf(response) ?? UNREPORTED_USAGE),
       latencyMs: Math.round(performance.now() - started),
       finishReason: finishReasonOf(response.candidates?.[0]?.finishReason),
     };
@@ -218,10 +217,9 @@ export class GeminiAdapter implements ProviderPort {
         finishReason = chunk.candidates?.[0]?.finishReason ?? finishReason;
         usage = usageOf(chunk) ?? usage;
       }
-      if (!usage) throw new ProviderServerError(request.provider.id, 'stream carried no token usage');
       return {
         text,
-        ...usage,
+        ...(usage ?? UNREPORTED_USAGE),
         latencyMs: Math.round(performance.now() - started),
         ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
         finishReason: finishReasonOf(finishReason),
@@ -288,9 +286,8 @@ export class GeminiAdapter implements ProviderPort {
         const error = classifyHttpFailure(provider.id, { status, message: line.error.message ?? 'request failed', providerCode: null });
         return [{ customId, ok: false, error: withoutKey(error, provider.apiKey) }];
       }
-      const usage = line.response ? usageOf(line.response) : null;
-      if (!line.response || !usage) return [{ customId, ok: false, error: new ProviderServerError(provider.id, 'result carried no token usage') }];
-      return [{ customId, ok: true, text: textOf(line.response), ...usage }];
+      if (!line.response) return [{ customId, ok: false, error: new ProviderServerError(provider.id, 'result carried no response') }];
+      return [{ customId, ok: true, text: textOf(line.response), ...(usageOf(line.response) ?? UNREPORTED_USAGE) }];
     });
   }
 

@@ -233,6 +233,24 @@ describe('OpenAiCompatibleAdapter: what the provider is sent, streamed calls', (
     }
   });
 
+  it('says so when the provider reports no usage, rather than failing a served call', async () => {
+    const server = (await import('node:http')).createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const result = await adapter.complete({ provider: { id: 'quiet', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: 'k' }, providerModel: 'm', input: 'hi', maxOutputTokens: 5 });
+      expect(result).toMatchObject({ text: 'ok', usageUnreported: true, inputTokens: 0, outputTokens: 0 });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('streams the same text and usage a plain call returns, piece by piece', async () => {
     const request = { provider: endpoint('live'), providerModel: 'llama3.1-8b', input: 'Explain provider failover briefly.', maxOutputTokens: 64 };
     const plain = await adapter.complete(request);

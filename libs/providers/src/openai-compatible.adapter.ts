@@ -12,6 +12,7 @@ import type {
   ProviderEndpoint,
   ProviderPort,
 } from './provider-port';
+import { UNREPORTED_USAGE } from './provider-port';
 
 function messagesOf(prompt: Prompt): OpenAI.Chat.ChatCompletionMessageParam[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((m) => ({ role: m.role, content: m.content }));
@@ -97,12 +98,10 @@ export class OpenAiCompatibleAdapter implements ProviderPort {
     );
     const latencyMs = Math.round(performance.now() - started);
     const processingMs = Number(response.headers.get('openai-processing-ms') ?? Number.NaN);
-    if (!completion.usage) throw new ProviderServerError(request.provider.id, 'response carried no token usage');
     const choice = completion.choices[0];
     return {
       text: choice?.message.content ?? '',
-      inputTokens: completion.usage.prompt_tokens,
-      outputTokens: completion.usage.completion_tokens,
+      ...(completion.usage ? { inputTokens: completion.usage.prompt_tokens, outputTokens: completion.usage.completion_tokens } : UNREPORTED_USAGE),
       latencyMs,
       ...(Number.isFinite(processingMs) && processingMs >= 0 ? { processingMs } : {}),
       finishReason: choice?.finish_reason ?? 'stop',
@@ -144,11 +143,9 @@ export class OpenAiCompatibleAdapter implements ProviderPort {
         if (choice?.finish_reason) finishReason = choice.finish_reason;
         if (chunk.usage) usage = chunk.usage;
       }
-      if (!usage) throw new ProviderServerError(request.provider.id, 'stream carried no token usage');
       return {
         text,
-        inputTokens: usage.prompt_tokens,
-        outputTokens: usage.completion_tokens,
+        ...(usage ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } : UNREPORTED_USAGE),
         latencyMs: Math.round(performance.now() - started),
         ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
         finishReason,
@@ -216,13 +213,11 @@ function toItemResult(providerId: string, line: BatchOutputLine): BatchItemResul
   const response = line.response;
   if (response && response.status_code === 200) {
     const body = response.body as OpenAI.Chat.Completions.ChatCompletion;
-    if (!body.usage) return { customId, ok: false, error: new ProviderServerError(providerId, 'result carried no token usage') };
     return {
       customId,
       ok: true,
       text: body.choices[0]?.message.content ?? '',
-      inputTokens: body.usage.prompt_tokens,
-      outputTokens: body.usage.completion_tokens,
+      ...(body.usage ? { inputTokens: body.usage.prompt_tokens, outputTokens: body.usage.completion_tokens } : UNREPORTED_USAGE),
     };
   }
   if (response) {

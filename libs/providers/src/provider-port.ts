@@ -33,9 +33,11 @@ export interface CompletionRequest {
 
 export interface CompletionResult {
   readonly text: string;
-  /** As the provider reported them (cached input and reasoning tokens included). */
+  /** As the provider reported them (cached input and reasoning tokens included); 0 when `usageUnreported`. */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** The provider reported no token usage: the caller counts the tokens itself and says so. */
+  readonly usageUnreported?: true;
   /** Wall clock of the call as this process saw it (its own event loop included). */
   readonly latencyMs: number;
   /**
@@ -67,8 +69,11 @@ export interface BatchProgress {
   readonly requestCounts: { readonly total: number; readonly completed: number; readonly failed: number };
 }
 
+/** What an adapter returns for usage a provider did not report (see CompletionResult.usageUnreported). */
+export const UNREPORTED_USAGE = { inputTokens: 0, outputTokens: 0, usageUnreported: true } as const;
+
 export type BatchItemResult =
-  | { readonly customId: string; readonly ok: true; readonly text: string; readonly inputTokens: number; readonly outputTokens: number }
+  | { readonly customId: string; readonly ok: true; readonly text: string; readonly inputTokens: number; readonly outputTokens: number; readonly usageUnreported?: true }
   | { readonly customId: string; readonly ok: false; readonly error: ProviderError };
 
 /**

@@ -1,4 +1,4 @@
-import { expectedLatencyMs, findProvider, providerApi, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
+import { countPromptTokens, countTokens, expectedLatencyMs, findProvider, providerApi, tokenCostMicros, type Catalogue } from '@sluice/catalogue';
 import type { GenerationParams } from '@sluice/events';
 import {
   ProviderAuthError,
@@ -60,6 +60,7 @@ export function asProviderError(providerId: string, err: unknown): ProviderError
  */
 export class LiveCaller {
   private readonly refusedKeys = new Set<string>();
+  private readonly unreportedUsage = new Set<string>();
 
   constructor(private readonly deps: LiveCallerDeps) {}
 
@@ -99,8 +100,9 @@ export class LiveCaller {
           };
           const { stream } = this.deps.adapter;
           if (onText && !stream) throw new Error('this caller was built without a streaming adapter');
-          const done = onText && stream ? await stream.call(this.deps.adapter, request, onText) : await this.deps.adapter.complete(request);
-          span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens });
+          const answered = onText && stream ? await stream.call(this.deps.adapter, request, onText) : await this.deps.adapter.complete(request);
+          const done = answered.usageUnreported ? this.countedUsage(answered, quote, call) : answered;
+          span?.setAttributes({ 'gen_ai.usage.input_tokens': done.inputTokens, 'gen_ai.usage.output_tokens': done.outputTokens, ...(done.usageUnreported ? { 'sluice.usage.counted': true } : {}) });
           return done;
         },
       );
@@ -125,6 +127,18 @@ export class LiveCaller {
       }
       return { ok: false, quote, error };
     }
+  }
+
+  /**
+   * A provider that reported no usage is billed on Sluice's own count of what was sent and
+   * what came back (the model's tokenizer), and the operator is told, once per provider.
+   */
+  private countedUsage(result: CompletionResult, quote: Quote, call: LiveCall): CompletionResult {
+    if (!this.unreportedUsage.has(quote.providerId)) {
+      this.unreportedUsage.add(quote.providerId);
+      log.warn({ provider: quote.providerId, providerModel: quote.providerModel, model: call.model }, "provider reported no token usage: billed on Sluice's own count");
+    }
+    return { ...result, ...countedUsage(this.deps.catalogue, call.model, call.input, result.text) };
   }
 
   /**
@@ -180,6 +194,11 @@ export interface FailoverOutcome {
   readonly served: Extract<CallOutcome, { ok: true }> | null;
   /** In the order tried; the last one ended the failover when nothing was served. */
   readonly failures: readonly Extract<CallOutcome, { ok: false }>[];
+}
+
+/** Token counts by the model's tokenizer, for a provider that reported none (`usageUnreported` stays set). */
+export function countedUsage(catalogue: Catalogue, model: string, input: Prompt, output: string) {
+  return { inputTokens: countPromptTokens(catalogue, model, input), outputTokens: countTokens(catalogue, model, output), usageUnreported: true as const };
 }
 
 /**

@@ -1,13 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
+import { promptOf } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { ProviderAdapters, type BatchItemResult, type ProviderError } from '@sluice/providers';
+import { countedUsage } from '@sluice/routing';
 import { randomUUID } from 'node:crypto';
 import { mapBounded } from '../execution/bounded';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { completeBatchJob, dueBatchJobs, nextPollAt, reschedulePolls } from './batch-job.repository';
-import { batchOutcomeEvents, type BatchJob } from './batch-outcome';
+import { batchCustomId, batchOutcomeEvents, type BatchJob } from './batch-outcome';
 
 /** With no open job, look again this often (simulated) in case another instance recorded one. */
 const IDLE_POLL_MS = 300_000;
@@ -80,13 +82,24 @@ export class ProviderBatchPoller extends BackgroundWorker {
     }
   }
 
+  /** Items whose usage the provider did not report are billed on Sluice's own count, and the operator is told. */
+  private withUsage(job: BatchJob, results: BatchItemResult[]): BatchItemResult[] {
+    const items = new Map(job.items.map((item) => [batchCustomId(item), item]));
+    const unreported = results.filter((r) => r.ok && r.usageUnreported).length;
+    if (unreported > 0) this.logger.warn(`batch ${job.batchId} (${job.providerId} ${job.providerBatchId}): ${unreported} results carried no token usage; billed on Sluice's own count`);
+    return results.map((r) => {
+      const item = items.get(r.customId);
+      return r.ok && r.usageUnreported && item ? { ...r, ...countedUsage(this.runtime.catalogue, job.model, promptOf(item.work.input) ?? '', r.text) } : r;
+    });
+  }
+
   private async record(job: BatchJob, status: string, results: BatchItemResult[]): Promise<void> {
     const provider = findProvider(this.runtime.catalogue, job.providerId);
     const price = providerBatchPrice(provider, job.model) ?? { inputMicrosPerMillion: 0, outputMicrosPerMillion: 0 };
     const deps = { now: () => this.runtime.clock.now(), newId: randomUUID };
     await this.store.transact(async (tx) => {
       const done = await completeBatchJob(tx, job.batchId, status, this.runtime.clock.now());
-      return { result: undefined, events: done ? batchOutcomeEvents(job, price, results, deps) : [] };
+      return { result: undefined, events: done ? batchOutcomeEvents(job, price, this.withUsage(job, results), deps) : [] };
     });
   }
 }
