@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
 import type { LogRecord, Subscription } from '@sluice/eventlog';
+import { configureLogging } from '@sluice/telemetry';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded, type EmbeddedSluice } from '../../apps/sluice/src/embedded-host';
 
@@ -20,15 +21,23 @@ export interface Exchange {
   stop(): Promise<void>;
 }
 
+const PASSED_THROUGH = ['SLUICE_SERVICE_THREAD', 'LOG_LEVEL'] as const;
+
 /**
- * Starts Sluice with the given settings (SLUICE_TIME_SCALE, SLUICE_DEMO_LATENCY_SCALE, ...).
- * SLUICE_SERVICE_THREAD=false in the bench's environment runs all five services on one thread.
+ * The settings a bench takes from its own environment: SLUICE_SERVICE_THREAD=false runs all
+ * five services on one thread; LOG_LEVEL (silent, to measure what logging costs) also sets this
+ * thread's logger. SLUICE_METRICS=false is read from the environment where it applies.
  */
+export function benchEnvironment(): Record<string, string> {
+  if (process.env.LOG_LEVEL) configureLogging({ level: process.env.LOG_LEVEL });
+  return Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
+/** Starts Sluice with the given settings (SLUICE_TIME_SCALE, SLUICE_DEMO_LATENCY_SCALE, ...) and benchEnvironment()'s. */
 export async function startExchange(env: Record<string, string> = {}): Promise<Exchange> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-exchange-'));
-  const fromEnvironment = process.env.SLUICE_SERVICE_THREAD ? { SLUICE_SERVICE_THREAD: process.env.SLUICE_SERVICE_THREAD } : {};
   const sluice = await startEmbedded(
-    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', ...fromEnvironment, ...env }),
+    loadEmbeddedConfig({ SLUICE_DATA_DIR: dataDir, PORT: '0', SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', ...benchEnvironment(), ...env }),
   );
   return {
     sluice,

@@ -10,6 +10,7 @@
  *                             [--endpoint inference|chat] [--stream]
  *
  * `kafka` starts a real Kafka broker and PostgreSQL server (as the integration suites do).
+ * LOG_LEVEL=silent and SLUICE_METRICS=false in the environment measure what logs and metrics cost.
  * Prints one JSON line per rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import { Topics, decodeEvent } from '@sluice/events';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded } from '../../apps/sluice/src/embedded-host';
-import { latencySummary, round } from '../exchange/harness';
+import { benchEnvironment, latencySummary, round } from '../exchange/harness';
 import { startBenchEngine } from './bench-engine';
 import type { OverheadClientResults, OverheadClientSettings } from './overhead.client';
 
@@ -73,7 +74,7 @@ async function main() {
       HEARTBEAT_INTERVAL_MS: '5000',
       SLUICE_TIME_SCALE: '1',
       SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'],
-      ...(process.env.SLUICE_SERVICE_THREAD ? { SLUICE_SERVICE_THREAD: process.env.SLUICE_SERVICE_THREAD } : {}),
+      ...benchEnvironment(),
     }),
     engine,
   );

@@ -1,3 +1,4 @@
+import { LOG_LEVELS } from '@sluice/telemetry';
 import { z } from 'zod';
 
 /** A bad or missing setting; the message names every variable at fault and what it must be. */
@@ -42,7 +43,7 @@ export const DistributedServiceEnv = z.looseObject({
   ...ClockEnv,
   /** Apply pending migrations at start (development); deployments run the migrate job instead. */
   MIGRATE_ON_START: z.stringbool().default(false),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** Serves this process's Kubernetes probes (`/livez`, `/readyz`) on this port (all interfaces); none when unset. */
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
 });

@@ -18,7 +18,9 @@ export interface LoggingOptions {
   destination?: DestinationStream;
 }
 
-const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** LOG_LEVEL's words (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LEVELS: readonly string[] = LOG_LEVELS;
 
 let root: Pino | undefined;
 // Not an AsyncLocalStorage per service: on Node 20 one would slow every promise of the process.
