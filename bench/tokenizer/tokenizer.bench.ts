@@ -3,17 +3,20 @@
  * without whitespace, with gpt-tokenizer alone ("before": its merge is quadratic in the length of
  * a piece, and text without whitespace is one piece) and as Sluice counts (`countTokensWith`,
  * gpt-tokenizer made linear on long pieces by @sluice/tokenizer: "after"). Prints one JSON line
- * per text and size; counts are checked equal wherever both ran.
+ * per text and size; counts are checked equal wherever both ran. See README.md for figures.
  *
  *   npm run bench:tokenizer -- [--encoding o200k_base|cl100k_base] [--runs 3] [--before-max-kb 100]
  *
- * Times are the median of --runs counts (prose: after one untimed count each way). Without
- * whitespace the package alone takes seconds at 100 KB and hours at 1 MB, so it is timed once and
- * only up to --before-max-kb; beyond, `beforeEstimateMs` extrapolates quadratically from the
+ * Times are the median of --runs counts (prose: after one untimed count each way): `afterMs` wall
+ * time, `afterCpuMs` the process's CPU time (steadier on a shared machine). `slicedMs` is the
+ * API's count (`countTokensInSlices`: in slices that give the event loop back) and `longestTurnMs`
+ * the longest the loop went without a turn meanwhile (a timer probe). Without whitespace the
+ * package alone takes seconds at 100 KB and hours at 1 MB, so it is timed once and only up to
+ * --before-max-kb (0: not at all); beyond, `beforeEstimateMs` extrapolates quadratically from the
  * largest size it ran.
  */
 import { parseArgs } from 'node:util';
-import { countTokensWith, type TokenizerEncoding } from '@sluice/catalogue';
+import { countTokensInSlices, countTokensWith, type TokenizerEncoding } from '@sluice/catalogue';
 import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 
@@ -88,21 +91,50 @@ const TEXTS: Record<string, { make: (bytes: number) => string; quadratic: boolea
   'no-whitespace-x': { make: (bytes) => 'x'.repeat(bytes), quadratic: true },
 };
 
-/** Median of `runs` timed counts, after one untimed count when `warm` (the package's cache of words, as in a running service). */
-function time(count: () => number, runs: number, warm: boolean): { ms: number; tokens: number } {
+const median = (samples: number[]) => Math.round([...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)] * 10) / 10;
+
+/** Median wall and CPU ms of `runs` timed counts, after one untimed count when `warm` (the package's cache of words, as in a running service). */
+function time(count: () => number, runs: number, warm: boolean): { ms: number; cpuMs: number; tokens: number } {
   if (warm) count();
-  const samples: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   let tokens = 0;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const used = process.cpuUsage();
     tokens = count();
-    samples.push(performance.now() - started);
+    const { user, system } = process.cpuUsage(used);
+    wall.push(performance.now() - started);
+    cpu.push((user + system) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  return { ms: Math.round(samples[Math.floor(samples.length / 2)] * 10) / 10, tokens };
+  return { ms: median(wall), cpuMs: median(cpu), tokens };
 }
 
-function main() {
+/** Median ms of `runs` counts in slices, and the longest the event loop went without a turn during them. */
+async function timeSliced(count: () => Promise<number>, runs: number): Promise<{ ms: number; longestTurnMs: number; tokens: number }> {
+  const wall: number[] = [];
+  let longestTurn = 0;
+  let tokens = 0;
+  for (let i = 0; i < runs; i++) {
+    let last = performance.now();
+    let probing = true;
+    const probe = () => {
+      const now = performance.now();
+      longestTurn = Math.max(longestTurn, now - last);
+      last = now;
+      if (probing) setTimeout(probe, 0);
+    };
+    setTimeout(probe, 0);
+    const started = performance.now();
+    tokens = await count();
+    wall.push(performance.now() - started);
+    probing = false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { ms: median(wall), longestTurnMs: Math.round(longestTurn * 10) / 10, tokens };
+}
+
+async function main() {
   const ranks = (require(`gpt-tokenizer/cjs/bpeRanks/${ENCODING}`) as { default: RawBytePairRanks }).default;
   const packaged = GptEncoding.getEncodingApi(ENCODING, () => ranks);
   // Warm both paths (tables loaded, code compiled) before any timing.
@@ -114,6 +146,8 @@ function main() {
       const input = make(bytes);
       // Without whitespace the first count is timed too: it is the one that meets every pair of tokens first.
       const after = time(() => countTokensWith(ENCODING, input), RUNS, !quadratic);
+      const sliced = await timeSliced(() => countTokensInSlices(ENCODING, input), RUNS);
+      if (sliced.tokens !== after.tokens) throw new Error(`${text} ${bytes} B: ${after.tokens} tokens at once, ${sliced.tokens} in slices`);
       let before: { ms: number; tokens: number } | undefined;
       if (!quadratic || bytes <= BEFORE_MAX_BYTES) {
         before = time(() => packaged.countTokens(input, plain), quadratic ? 1 : RUNS, !quadratic);
@@ -130,10 +164,13 @@ function main() {
           beforeMs: before?.ms ?? null,
           ...(estimate !== undefined ? { beforeEstimateMs: estimate } : {}),
           afterMs: after.ms,
+          afterCpuMs: after.cpuMs,
+          slicedMs: sliced.ms,
+          longestTurnMs: sliced.longestTurnMs,
         }),
       );
     }
   }
 }
 
-main();
+void main();

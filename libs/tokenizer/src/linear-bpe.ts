@@ -186,8 +186,6 @@ export class LongPieceEncoder {
   }
 }
 
-const RECENT = 1 << 12;
-
 // Polynomial hash of a token's bytes (mod 2^32): hash(a + b) = hash(a) * BASE^length(b) + hash(b).
 const BASE = 0x01000193;
 const mix = (hash: number, mask: number) => {
@@ -268,19 +266,16 @@ class TokenTable {
     }
   }
 
-  // The last pairs looked up, direct-mapped: a run repeats few pairs (one letter repeated, a DNA sequence).
-  private readonly recentFirst = new Int32Array(RECENT).fill(-1);
-  private readonly recentSecond = new Int32Array(RECENT);
-  private readonly recentMerged = new Int32Array(RECENT);
+  // The pairs already looked up: a run meets the same pairs again and again, and a small table is faster to read.
+  private readonly known = new PairRanks();
 
   /** The token whose bytes are token a's then token b's, NONE if there is none. */
   merged(a: number, b: number): number {
-    const recent = (Math.imul(a, 0x9e3779b1) ^ b) & (RECENT - 1);
-    if (this.recentFirst[recent] === a && this.recentSecond[recent] === b) return this.recentMerged[recent];
-    const rank = this.lookUp(a, b);
-    this.recentFirst[recent] = a;
-    this.recentSecond[recent] = b;
-    this.recentMerged[recent] = rank;
+    let rank = this.known.get(a, b);
+    if (rank === UNKNOWN) {
+      rank = this.lookUp(a, b);
+      this.known.set(a, b, rank);
+    }
     return rank;
   }
 
@@ -397,3 +392,61 @@ class PairHeap {
     at[key & POSITION_MASK] = i;
   }
 }
+
+// 2^17 pairs in 2^18 slots: 3 MB at most. Random letters meet ~300k distinct pairs per MB; the
+// most frequent ones come first, so a full table keeps what it has rather than starting over.
+const MAX_PAIRS = 1 << 17;
+
+/**
+ * What two adjacent tokens merge into (a token, or NONE), remembered by their ranks: the bytes
+ * are the same whatever their position, so each pair is looked up in the TokenTable once.
+ * Open addressing over typed arrays; once full it takes no more (it is only a cache).
+ */
+class PairRanks {
+  private first = new Int32Array(0);
+  private second = new Int32Array(0);
+  private merged = new Int32Array(0);
+  private mask = 0;
+  private size = 0;
+
+  constructor() {
+    this.reset(1 << 12);
+  }
+
+  get(a: number, b: number): number {
+    for (let i = slot(a, b, this.mask); ; i = (i + 1) & this.mask) {
+      const key = this.first[i];
+      if (key === NONE) return UNKNOWN;
+      if (key === a && this.second[i] === b) return this.merged[i];
+    }
+  }
+
+  set(a: number, b: number, rank: number): void {
+    if (2 * (this.size + 1) > this.mask + 1) {
+      if (this.size >= MAX_PAIRS) return;
+      this.grow();
+    }
+    let i = slot(a, b, this.mask);
+    while (this.first[i] !== NONE) i = (i + 1) & this.mask;
+    this.first[i] = a;
+    this.second[i] = b;
+    this.merged[i] = rank;
+    this.size++;
+  }
+
+  private reset(capacity: number): void {
+    this.first = new Int32Array(capacity).fill(NONE);
+    this.second = new Int32Array(capacity);
+    this.merged = new Int32Array(capacity);
+    this.mask = capacity - 1;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const { first, second, merged } = this;
+    this.reset(first.length * 2);
+    for (let i = 0; i < first.length; i++) if (first[i] !== NONE) this.set(first[i], second[i], merged[i]);
+  }
+}
+
+const slot = (a: number, b: number, mask: number) => (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca6b)) & mask;
