@@ -1,9 +1,12 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { tracer, tracingEnabled } from './telemetry';
+import { heartbeatsTraced, tracer, tracingEnabled } from './telemetry';
 
 const TRACE = Symbol('sluice.trace');
 type Traced = FastifyRequest & { [TRACE]?: { span: Span; ctx: Context } };
+
+/** Probes and scrapes: asked every few seconds, about nothing a trace follows (see heartbeatsTraced). */
+const PROBES = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
 
 /**
  * A SERVER span per HTTP request (continuing the caller's `traceparent` header when it sends
@@ -12,7 +15,9 @@ type Traced = FastifyRequest & { [TRACE]?: { span: Span; ctx: Context } };
  */
 export function traceHttpRequests(app: FastifyInstance): void {
   if (!tracingEnabled()) return;
+  const probesTraced = heartbeatsTraced();
   app.addHook('onRequest', (request: Traced, _reply, done) => {
+    if (!probesTraced && PROBES.has(request.url.split('?')[0].replace(/\/+$/, ''))) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const span = tracer().startSpan(
       `${request.method}`,

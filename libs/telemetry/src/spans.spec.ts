@@ -1,6 +1,6 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { objectTraceparent, traceparentOfEvent, withConsumerSpans } from './spans';
+import { batchJobTraceparent, inSpan, objectTraceparent, recordObjectRoots, recordSpans, traceparentOfEvent, withConsumerSpans } from './spans';
 import { startTelemetry, type Telemetry } from './telemetry';
 
 const event = (type: string, payload: object, traceparent?: string) => ({ type, eventId: `${type}-1`, correlationId: 'task-1', payload, ...(traceparent ? { traceparent } : {}) });
@@ -40,5 +40,40 @@ describe('consumer spans', () => {
     const [span] = exporter.getFinishedSpans();
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'database gone' });
     expect(span.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('exports the root of an object\'s derived trace, with the span id its other spans name as parent', async () => {
+    recordObjectRoots(['obj-4']);
+    await withConsumerSpans('billing-objects', [event('ObjectSubmitted', { objectId: 'obj-4' })], async () => undefined);
+    const [root, consumer] = exporter.getFinishedSpans();
+    const [, traceId, spanId] = objectTraceparent('obj-4').split('-');
+    expect(root.name).toBe('object submitted');
+    expect(root.spanContext()).toMatchObject({ traceId, spanId });
+    expect(root.parentSpanContext).toBeUndefined();
+    expect(root.attributes['sluice.object.id']).toBe('obj-4');
+    expect(consumer.parentSpanContext?.spanId).toBe(spanId);
+  });
+
+  it('gives a provider batch job a trace of its own, rooted at its submit span, linked to and from its items', async () => {
+    const job = batchJobTraceparent('batch-1');
+    await inSpan('provider batch submit p', job, {}, async (span) => recordSpans('provider batch sent', [{ traceparent: objectTraceparent('obj-5'), attributes: {} }], span), { asRoot: true, links: [objectTraceparent('obj-5')] });
+    await inSpan('provider batch poll p', job, {}, async () => undefined);
+    const [sent, submit, poll] = exporter.getFinishedSpans();
+    expect(submit.spanContext().spanId).toBe(job.split('-')[2]);
+    expect(submit.parentSpanContext).toBeUndefined();
+    expect(submit.links.map((l) => l.context.traceId)).toEqual([objectTraceparent('obj-5').split('-')[1]]);
+    expect(poll.parentSpanContext?.spanId).toBe(submit.spanContext().spanId);
+    expect(sent.spanContext().traceId).toBe(objectTraceparent('obj-5').split('-')[1]);
+    expect(sent.parentSpanContext?.spanId).toBe(objectTraceparent('obj-5').split('-')[2]);
+    expect(sent.links.map((l) => l.context.spanId)).toEqual([submit.spanContext().spanId]);
+  });
+
+  it('opens no span for a heartbeat (OTEL_TRACE_HEARTBEATS is not set)', async () => {
+    let handled = false;
+    await withConsumerSpans('api-health', [event('ServiceHeartbeat', { service: 'router' })], async () => {
+      handled = true;
+    });
+    expect(handled).toBe(true);
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 });

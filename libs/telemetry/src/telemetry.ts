@@ -1,5 +1,5 @@
-import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { ROOT_CONTEXT, context, propagation, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import type { IdGenerator, SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 // The SDK is loaded only when a process traces: a service without an exporter carries just the
 // API (a few hundred kB), not the SDK and the OTLP exporter.
@@ -26,7 +26,40 @@ export interface Telemetry {
 }
 
 let enabled = false;
+let traceHeartbeats = false;
 const TRACER = 'sluice';
+
+/**
+ * Ids the next span takes instead of random ones: a derived trace (an object's, a provider
+ * batch job's) is named before any span of it exists, and its root must be exported with exactly
+ * the span id its children name as their parent. Set and cleared around one synchronous
+ * `startSpan` (see startSpanAs).
+ */
+let pinned: { traceId: string; spanId: string } | null = null;
+
+function pinnableIds(random: IdGenerator): IdGenerator {
+  return {
+    generateTraceId: () => pinned?.traceId ?? random.generateTraceId(),
+    generateSpanId: () => pinned?.spanId ?? random.generateSpanId(),
+  };
+}
+
+/** Starts the span a W3C traceparent names (its trace id and span id), as a root: the exported root of a derived trace. */
+export function startSpanAs(traceparent: string, name: string, options: SpanOptions = {}): Span {
+  const [, traceId, spanId] = traceparent.split('-');
+  pinned = { traceId, spanId };
+  try {
+    return tracer().startSpan(name, { ...options, root: true }, ROOT_CONTEXT);
+  } finally {
+    pinned = null;
+  }
+}
+
+/**
+ * Whether heartbeats and probes (ServiceHeartbeat, GET /healthz, /readyz, /livez, /metrics) get
+ * spans: off unless OTEL_TRACE_HEARTBEATS=true, as they would outnumber every other span.
+ */
+export const heartbeatsTraced = (): boolean => traceHeartbeats;
 
 /** Whether spans are recorded in this process (else every helper here is a no-op costing nothing). */
 export const tracingEnabled = (): boolean => enabled;
@@ -48,21 +81,25 @@ function exporterFromEnv(env: Record<string, string | undefined>): SpanExporter 
 export function startTelemetry(options: TelemetryOptions): Telemetry | null {
   // Several services in one process (the embedded engine, tests) share the first provider.
   if (enabled) return null;
-  const exporter = options.exporter ?? exporterFromEnv(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const exporter = options.exporter ?? exporterFromEnv(env);
   if (!exporter) return null;
-  const { AsyncLocalStorageContextManager, BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, W3CTraceContextPropagator, resourceFromAttributes } = sdk();
+  const { AsyncLocalStorageContextManager, BasicTracerProvider, BatchSpanProcessor, RandomIdGenerator, SimpleSpanProcessor, W3CTraceContextPropagator, resourceFromAttributes } = sdk();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    idGenerator: pinnableIds(new RandomIdGenerator()),
     spanProcessors: [options.simple ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   enabled = true;
+  traceHeartbeats = env.OTEL_TRACE_HEARTBEATS === 'true';
   return {
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       enabled = false;
+      traceHeartbeats = false;
       await provider.shutdown();
       trace.disable();
       context.disable();
