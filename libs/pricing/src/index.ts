@@ -2,3 +2,4 @@ export * from './cheapest-option';
 export * from './price-factor';
 export * from './submission';
 export * from './customer-price';
+export * from './money';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
 import type { RawSqlClient } from '@sluice/persistence';
 import { SQL } from '@sluice/platform';
+import { toMicros, toUsd } from '@sluice/pricing';
 import { spendableMicros } from '../realtime/gateway-holds';
 import { z } from 'zod';
 import { parseBody } from '../errors/parse-body';
@@ -34,9 +35,6 @@ export const CreditBody = z.strictObject({
   amount_usd: usdAmount('amount_usd').positive('amount_usd must be more than 0'),
   reference: z.string().trim().min(1).max(200).refine(isStorableText, `reference ${UNSTORABLE_MESSAGE}`).optional(),
 });
-
-export const toMicros = (usd: number) => Math.round(usd * 1_000_000);
-export const toUsd = (micros: number) => micros / 1_000_000;
 
 /** The operator's endpoints (admin key): accounts and wallet credits; the `sluice accounts` CLI calls them. */
 @Controller('v0/admin/accounts')
