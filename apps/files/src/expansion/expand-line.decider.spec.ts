@@ -1,4 +1,4 @@
-import { loadCatalogue, countPromptTokensWith, findModel } from '@sluice/catalogue';
+import { loadCatalogue, countPromptTokensWith, findModel, Slices } from '@sluice/catalogue';
 import { parseLine } from '@sluice/batch-formats';
 import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
@@ -81,5 +81,26 @@ describe('LineExpander: a file line becomes an object, or a rejection naming its
     expect(again.payload).toEqual(first.payload);
     expect(new LineExpander({ ...task, taskId: 'task-2' }, deps).expand(line, 6).eventId).not.toBe(first.eventId);
     expect(new LineExpander(task, deps).expand(line, 7).payload.objectId).not.toBe(first.payload.objectId);
+  });
+});
+
+describe('LineExpander.countInput', () => {
+  it('counts, in slices, the tokens expand would count, for text and conversations, long or short', async () => {
+    const expander = new LineExpander(task, deps);
+    const long = 'glued'.repeat(10_000);
+    const conversation = JSON.stringify({ custom_id: 'c', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: long }] } });
+    const lines = [parseLine(seed('t', long, 'qwen-7b'), 1, 'sluice'), parseLine(seed('s', 'Hi there.', 'gpt-4o'), 2, 'sluice'), parseLine(conversation, 3, 'openai')];
+    for (const [i, line] of lines.entries()) {
+      const counted = await expander.countInput(line, new Slices());
+      const event = expander.expand(line, i);
+      expect(event.type).toBe('ObjectSubmitted');
+      if (event.type === 'ObjectSubmitted') expect(counted).toBe(event.payload.inputTokens);
+    }
+  });
+
+  it('counts nothing for a line expand refuses before counting', async () => {
+    const expander = new LineExpander(task, deps);
+    expect(await expander.countInput(parseLine(seed('u', 'Hi', 'no-such-model'), 1, 'sluice'), new Slices())).toBeUndefined();
+    expect(await expander.countInput(parseLine('{not json', 2, 'sluice'), new Slices())).toBeUndefined();
   });
 });

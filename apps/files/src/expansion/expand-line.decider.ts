@@ -1,4 +1,4 @@
-import { countPromptTokensWith, findModel, type Catalogue, type ModelSpec } from '@sluice/catalogue';
+import { countPromptTokensInSlices, countPromptTokensWith, findModel, type Catalogue, type ModelSpec, type Slices } from '@sluice/catalogue';
 import type { ParsedLine } from '@sluice/batch-formats';
 import { createEvent, createParsedEvent, ObjectRejected, ObjectSubmitted, type EventOf } from '@sluice/events';
 import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
@@ -48,7 +48,20 @@ export class LineExpander {
     this.deadlineAt = deadlineOf(task.submittedAt, task.slaMinutes);
   }
 
-  expand(line: ParsedLine, index: number): LineEvent {
+  /**
+   * The line's input tokens as expand counts them, in slices of the event loop (a line may hold
+   * megabytes); undefined when expand refuses the line before counting.
+   */
+  async countInput(line: ParsedLine, slices: Slices): Promise<number | undefined> {
+    if (!line.ok) return undefined;
+    const model = this.model(line.request.model);
+    if (!model) return undefined;
+    const { input } = line.request;
+    return countPromptTokensInSlices(model.tokenizer, 'text' in input ? input.text : input.messages, slices);
+  }
+
+  /** `counted`: the line's input tokens from countInput; counted here when absent. */
+  expand(line: ParsedLine, index: number, counted?: number): LineEvent {
     const { task } = this;
     const [objectId, eventId] = fileIds(task.taskId, index);
     const eventDeps = { now: this.deps.now, newId: () => eventId };
@@ -66,7 +79,7 @@ export class LineExpander {
     const model = this.model(request.model);
     if (!model) return reject('unknown_model', `line ${line.lineNo}: unknown model '${request.model}'`, request.key);
     const prompt = 'text' in request.input ? request.input.text : request.input.messages;
-    const inputTokens = countPromptTokensWith(model.tokenizer, prompt);
+    const inputTokens = counted ?? countPromptTokensWith(model.tokenizer, prompt);
     const maxOutputTokens = outputTokenBudget(model, request.maxOutputTokens);
     if (inputTokens + maxOutputTokens > model.contextTokens) {
       return reject(

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
+import { Slices } from '@sluice/catalogue';
 import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { admissionPriority, BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
@@ -63,8 +64,11 @@ export class ExpansionWorker extends BackgroundWorker {
       chunk = [];
     };
     try {
+      // A line may hold megabytes: counted in slices, so the service's loop keeps its turns.
+      const slices = new Slices();
       for await (const line of readLines(source, { startLineNo: job.nextLineNo, startOffset: job.nextOffset })) {
-        const event = expander.expand(parseReadLine(line, format), at.nextIndex);
+        const parsed = parseReadLine(line, format);
+        const event = expander.expand(parsed, at.nextIndex, await expander.countInput(parsed, slices));
         chunk.push(event);
         if (event.type === 'ObjectSubmitted') at.submitted += 1;
         else at.rejected += 1;
