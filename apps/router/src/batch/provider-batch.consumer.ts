@@ -7,6 +7,7 @@ import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/p
 import { ProviderAdapters, ProviderError, ProviderServerError, ProviderUnsupportedParamsError, unsupportedParams, type Prompt } from '@sluice/providers';
 import { randomUUID } from 'node:crypto';
 import { customerPriceMicros } from '@sluice/routing';
+import { batchJobTraceparent, inSpan, objectTraceparent, recordSpans } from '@sluice/telemetry';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { insertBatchJobs, knownBatchIds, type NewBatchJob } from './batch-job.repository';
 import { batchCustomId, type BatchDispatchItem } from './batch-outcome';
@@ -132,9 +133,22 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
       const endpoint = this.runtime.providerEndpoints[providerId];
       if (!price || !endpoint) throw new BatchUnavailableError(`${providerId} has no reachable batch API`);
       const providerModel = offerFor(provider, model).providerModel;
-      const providerBatchId = await this.adapter.submitBatch(
-        { id: providerId, ...endpoint },
-        runnable.map((i) => ({ customId: batchCustomId(i), providerModel, input: textOf(i), maxOutputTokens: i.work.maxOutputTokens, params: i.work.params })),
+      // The job's own trace (derived from its batch id) starts here; polls and results join it,
+      // and each item's trace gets a span saying it was sent, linked to this one.
+      const providerBatchId = await inSpan(
+        `provider batch submit ${providerId}`,
+        batchJobTraceparent(batchId),
+        { 'gen_ai.system': providerId, 'gen_ai.request.model': providerModel, 'sluice.batch.id': batchId, 'sluice.batch.items': runnable.length },
+        async (span) => {
+          const id = await this.adapter.submitBatch(
+            { id: providerId, ...endpoint },
+            runnable.map((i) => ({ customId: batchCustomId(i), providerModel, input: textOf(i), maxOutputTokens: i.work.maxOutputTokens, params: i.work.params })),
+          );
+          span?.setAttribute('sluice.provider_batch.id', id);
+          if (span) recordSpans('provider batch sent', runnable.map((i) => ({ traceparent: objectTraceparent(i.objectId), attributes: { 'sluice.object.id': i.objectId, 'sluice.batch.id': batchId, 'sluice.provider_batch.id': id, 'gen_ai.system': providerId } })), span);
+          return id;
+        },
+        { asRoot: true, links: runnable.map((i) => objectTraceparent(i.objectId)) },
       );
       const accepted = runnable.map((i) => this.quoteAccepted(dispatched, i, provider, providerModel, price));
       return { job: job(providerBatchId, 'submitted', false, runnable, provider), events: [...refused, ...accepted] };

@@ -6,6 +6,7 @@ import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime
 import { ProviderAdapters, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { countedUsage } from '@sluice/routing';
 import { randomUUID } from 'node:crypto';
+import { batchJobTraceparent, inSpan, objectTraceparent, recordSpans } from '@sluice/telemetry';
 import { mapBounded } from '../execution/bounded';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { completeBatchJob, dueBatchJobs, nextPollAt, reschedulePolls } from './batch-job.repository';
@@ -72,10 +73,40 @@ export class ProviderBatchPoller extends BackgroundWorker {
     const endpoint = this.runtime.providerEndpoints[job.providerId];
     if (!endpoint) return { job, finished: false };
     const provider = { id: job.providerId, ...endpoint };
+    // Spans in the job's trace, under its submit span (see ProviderBatchConsumer.submit).
+    const trace = batchJobTraceparent(job.batchId);
+    const attributes = { 'gen_ai.system': job.providerId, 'sluice.batch.id': job.batchId, 'sluice.provider_batch.id': job.providerBatchId };
     try {
-      const progress = await this.adapter.pollBatch(provider, job.providerBatchId);
+      const progress = await inSpan(`provider batch poll ${job.providerId}`, trace, attributes, async (span) => {
+        const polled = await this.adapter.pollBatch(provider, job.providerBatchId);
+        span?.setAttributes({ 'sluice.provider_batch.status': polled.status, 'sluice.provider_batch.finished': polled.finished });
+        return polled;
+      });
       if (!progress.finished) return { job, finished: false };
-      return { job, finished: true, status: progress.status, results: await this.adapter.fetchBatchResults(provider, job.providerBatchId) };
+      const results = await inSpan(
+        `provider batch results ${job.providerId}`,
+        trace,
+        { ...attributes, 'sluice.batch.items': job.items.length },
+        async (span) => {
+          const fetched = await this.adapter.fetchBatchResults(provider, job.providerBatchId);
+          const byCustomId = new Map(fetched.map((r) => [r.customId, r]));
+          // Each item's trace shows what came back for it, linked to this span.
+          if (span) recordSpans(
+            'provider batch result',
+            job.items.map((item) => {
+              const result = byCustomId.get(batchCustomId(item));
+              return {
+                traceparent: objectTraceparent(item.objectId),
+                attributes: { ...attributes, 'sluice.object.id': item.objectId, 'sluice.provider_batch.item': !result ? 'not_run' : result.ok ? 'ok' : result.error.code },
+              };
+            }),
+            span,
+          );
+          return fetched;
+        },
+        { links: job.items.map((item) => objectTraceparent(item.objectId)) },
+      );
+      return { job, finished: true, status: progress.status, results };
     } catch (err) {
       this.logger.warn(`batch ${job.batchId} (${job.providerId} ${job.providerBatchId}): ${(err as ProviderError).message}; will poll again`);
       return { job, finished: false };
