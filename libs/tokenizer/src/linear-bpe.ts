@@ -7,8 +7,9 @@ import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
  * pieces, but text without whitespace is one piece: 10k characters of "x" took 0.24 s, 160k
  * took 65 s. `withLinearBpe` makes an encoding merge pieces longer than LONG_PIECE_CHARS here
  * instead, with the same merge order (lowest rank first, leftmost on a tie) kept in a heap, in
- * windows of WINDOW_BYTES: O(n log WINDOW_BYTES). Shorter pieces (all of ordinary prose) still
- * take the package's path and its cache.
+ * windows of WINDOW_BYTES: O(n log WINDOW_BYTES), each merge's token found without allocating
+ * (TokenTable, behind a cache of pairs). Shorter pieces (all of ordinary prose) still take the
+ * package's path and its cache.
  *
  * A window's tokens that end within its last MARGIN_BYTES are merged again at the start of the
  * next window, so each cut lies where the merge of the whole piece also has a token boundary
