@@ -13,11 +13,12 @@ import { OpenAiBatchesModule } from './openai-batches/openai-batches.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { WalletModule } from './wallet/wallet.module';
 
 /** What the API is made of; openapi.spec.ts starts it with these parts to list every route it serves. */
 export const apiParts: ServiceParts = {
   prisma: PrismaClient,
-  features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule, OpenAiBatchesModule, OpenApiModule],
+  features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule, OpenAiBatchesModule, WalletModule, OpenApiModule],
   serverOptions: apiServerOptions,
   configureHttp: (app) => {
     registerHttpEdge(app);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import type { RawSqlClient } from '@sluice/persistence';
 import { SQL } from '@sluice/platform';
 import { toMicros, toUsd } from '@sluice/pricing';
@@ -7,7 +7,9 @@ import { spendableMicros } from '../realtime/gateway-holds';
 import { z } from 'zod';
 import { parseBody } from '../errors/parse-body';
 import { isStorableText, UNSTORABLE_MESSAGE } from '../errors/storable-text';
-import { AccountsRepository, type AuthenticatedAccount } from './accounts.repository';
+import { listObject } from '../openai-batches/openai-batch.view';
+import { PageQuerySchema } from '../wallet/wallet-request';
+import { AccountsRepository, type AuthenticatedAccount, type ListedKey } from './accounts.repository';
 import { AccountAuthGuard, AdminAuthGuard, CurrentAccount } from './auth.guards';
 
 const MAX_CREDIT_USD = 1_000_000;
@@ -35,6 +37,21 @@ export const CreditBody = z.strictObject({
   amount_usd: usdAmount('amount_usd').positive('amount_usd must be more than 0'),
   reference: z.string().trim().min(1).max(200).refine(isStorableText, `reference ${UNSTORABLE_MESSAGE}`).optional(),
 });
+
+/** A key as GET /v1/api-keys lists it. */
+export function apiKeyObject(key: ListedKey) {
+  return {
+    object: 'api_key' as const,
+    id: key.id,
+    prefix: key.prefix,
+    state: key.active ? ('active' as const) : ('inactive' as const),
+    active: key.active,
+    rpm_limit: key.rpmLimit,
+    created_at: key.createdAt.toISOString(),
+    last_used_at: key.lastUsedAt?.toISOString() ?? null,
+    deactivated_at: key.deactivatedAt?.toISOString() ?? null,
+  };
+}
 
 /** The operator's endpoints (admin key): accounts and wallet credits; the `sluice accounts` CLI calls them. */
 @Controller('v0/admin/accounts')
@@ -76,6 +93,14 @@ export class AccountController {
     const requested = parseBody(CreateKeyBody, body);
     const key = await this.accounts.issueKey(account.accountId, requested?.rpm_limit ?? null);
     return { object: 'api_key', id: key.id, key: key.key, prefix: key.prefix, active: true, rpm_limit: key.rpmLimit, created_at: key.createdAt.toISOString() };
+  }
+
+  /** The account's keys, newest first: prefix, state and last use, never the key itself. */
+  @Get('api-keys')
+  async listKeys(@CurrentAccount() account: AuthenticatedAccount, @Query() query: unknown) {
+    const { after, limit = 20 } = parseBody(PageQuerySchema, query, 'query');
+    const rows = await this.accounts.listKeys(account.accountId, after, limit + 1);
+    return listObject(rows.slice(0, limit).map(apiKeyObject), rows.length > limit);
   }
 
   @Post('api-keys/:keyId/deactivate')

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { createEvent, WalletTopUpRequested } from '@sluice/events';
@@ -31,10 +31,27 @@ export interface IssuedKey {
  */
 export const ACTIVE_KEY_CACHE_MS = 5_000;
 
+/** A key's last use is written at most this often per key and API replica (GET /v1/api-keys shows it to the minute). */
+export const LAST_USE_RESOLUTION_MS = 60_000;
+
+/** One of an account's keys as GET /v1/api-keys lists it: never the key, which only its hash is kept of. */
+export interface ListedKey {
+  id: string;
+  prefix: string;
+  active: boolean;
+  rpmLimit: number | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  deactivatedAt: Date | null;
+}
+
 /** Accounts and their keys (the api's own state) and the top-ups it asks billing for. */
 @Injectable()
 export class AccountsRepository {
   private readonly activeKeys = new LRUCache<string, AuthenticatedAccount>({ max: 10_000, ttl: ACTIVE_KEY_CACHE_MS });
+  /** Key id → when (process time) this replica last wrote its use. */
+  private readonly useWritten = new LRUCache<string, number>({ max: 100_000 });
+  private readonly logger = new Logger('Accounts');
 
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
@@ -47,7 +64,10 @@ export class AccountsRepository {
     if (!key) throw new UnauthorizedError('missing API key: send Authorization: Bearer <key>');
     const hash = hashApiKey(key);
     const known = this.activeKeys.get(hash);
-    if (known) return known;
+    if (known) {
+      this.noteUse(known.apiKeyId);
+      return known;
+    }
     // Raw SQL, which on the embedded database skips Prisma's engine.
     const [found] = await this.sql.$queryRaw<{ id: string; account_id: string; active: boolean; rpm_limit: number | null }[]>`
       SELECT id::text, account_id::text, active, rpm_limit FROM api_key WHERE key_hash = ${hash}`;
@@ -55,7 +75,50 @@ export class AccountsRepository {
     if (!found.active) throw new ApiKeyInactiveError();
     const account = { accountId: found.account_id, apiKeyId: found.id, rpmLimit: found.rpm_limit };
     this.activeKeys.set(hash, account);
+    this.noteUse(account.apiKeyId);
     return account;
+  }
+
+  /**
+   * Records that the key was used, at most once a minute per key on this replica, without
+   * the request waiting for it (a lost write only leaves last_used_at a minute behind).
+   */
+  private noteUse(keyId: string): void {
+    const at = performance.now();
+    const written = this.useWritten.get(keyId);
+    if (written !== undefined && at - written < LAST_USE_RESOLUTION_MS) return;
+    this.useWritten.set(keyId, at);
+    const now = this.runtime.clock.now();
+    // Promise.resolve runs it: the client's promise is lazy until something awaits it.
+    Promise.resolve(this.sql.$executeRaw`UPDATE api_key SET last_used_at = ${now} WHERE id = ${keyId}::uuid AND (last_used_at IS NULL OR last_used_at < ${now})`).catch(
+      (error: unknown) => this.logger.warn(`recording the last use of key ${keyId} failed: ${String(error)}`),
+    );
+  }
+
+  /** A page of the account's keys, newest first, after the key `after` (one of the account's, else 404). */
+  async listKeys(accountId: string, after: string | undefined, limit: number): Promise<ListedKey[]> {
+    if (after !== undefined) {
+      const own = isUuid(after) && (await this.sql.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM api_key WHERE id = ${after}::uuid AND account_id = ${accountId}::uuid`).length > 0;
+      if (!own) throw new NotFoundError('API key', after);
+    }
+    const rows = await this.sql.$queryRaw<
+      { id: string; key_prefix: string; active: boolean; rpm_limit: number | null; created_at: Date; last_used_at: Date | null; deactivated_at: Date | null }[]
+    >`
+      SELECT k.id::text, k.key_prefix, k.active, k.rpm_limit, k.created_at, k.last_used_at, k.deactivated_at
+      FROM api_key k
+      LEFT JOIN api_key c ON c.id = ${after ?? null}::uuid AND c.account_id = ${accountId}::uuid
+      WHERE k.account_id = ${accountId}::uuid AND (${after ?? null}::text IS NULL OR (k.created_at, k.id) < (c.created_at, c.id))
+      ORDER BY k.created_at DESC, k.id DESC
+      LIMIT ${limit}`;
+    return rows.map((r) => ({
+      id: r.id,
+      prefix: r.key_prefix,
+      active: r.active,
+      rpmLimit: r.rpm_limit,
+      createdAt: new Date(r.created_at),
+      lastUsedAt: r.last_used_at === null ? null : new Date(r.last_used_at),
+      deactivatedAt: r.deactivated_at === null ? null : new Date(r.deactivated_at),
+    }));
   }
 
   /** Creates the account and its first key; asks billing to credit the wallet when `creditMicros` > 0. */

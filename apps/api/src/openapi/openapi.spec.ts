@@ -14,6 +14,8 @@ import { objectView, taskView } from '../read-models/views';
 import { inferenceResponse } from '../realtime/realtime.view';
 import { reportServiceHealth } from '../health/service-health.projection';
 import { apiParts } from '../service';
+import { transactionObject, usageObject } from '../wallet/wallet.view';
+import { apiKeyObject } from '../accounts/accounts.controller';
 import { OPERATIONS } from './operations';
 import * as R from './responses';
 
@@ -35,6 +37,9 @@ fits(R.OpenAiFileSchema)(fileObject);
 fits(R.BatchSchema)(batchObject);
 fits(R.OpenAiFileListSchema)((files: ReturnType<typeof fileObject>[]) => listObject(files, false));
 fits(R.HealthSchema.shape.services)(reportServiceHealth);
+fits(R.TransactionSchema)(transactionObject);
+fits(R.UsageReportSchema)(usageObject);
+fits(R.ApiKeySchema)(apiKeyObject);
 
 /** `/v0/infer/task/:taskId/` and `/v0/infer/task/{taskId}` → `/v0/infer/task/{}` (paths answer with and without the slash). */
 const normalise = (path: string) => path.replace(/:[^/]+|\{[^}]+\}|\*/g, '{}').replace(/(.)\/$/, '$1');

@@ -4,6 +4,7 @@ import { FileInferRequestSchema, InferRequestSchema, OutputFormatSchema } from '
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { CreateBatchSchema, ListBatchesQuerySchema, ListFilesQuerySchema } from '../openai-batches/openai-request';
 import { RealtimeRequestSchema } from '../realtime/realtime-request';
+import { PageQuerySchema, UsageQuerySchema } from '../wallet/wallet-request';
 import * as R from './responses';
 
 /** Who may call an operation: an account's key, the operator's admin key, or anyone. */
@@ -198,6 +199,30 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'account',
     responses: { 200: { description: 'the balance', schema: R.BalanceSchema } },
     errors: { ...ACCOUNT },
+  },
+  'GET /v1/transactions': {
+    summary: "The wallet's movements, newest first, each with the available balance before and after",
+    tag: 'Account',
+    auth: 'account',
+    query: PageQuerySchema,
+    responses: { 200: { description: 'a page of transactions', schema: R.TransactionListSchema } },
+    errors: { ...ACCOUNT, 404: 'not_found: `after` names no transaction of the account', 422: 'validation_error (a bad or unknown parameter)' },
+  },
+  'GET /v1/usage': {
+    summary: 'Requests, tokens and cost of the completed requests and items in [start_time, end_time), by model or UTC day',
+    tag: 'Account',
+    auth: 'account',
+    query: UsageQuerySchema,
+    responses: { 200: { description: 'the usage', schema: R.UsageReportSchema } },
+    errors: { ...ACCOUNT, 422: 'validation_error (a bad or unknown parameter, start_time not before end_time)' },
+  },
+  'GET /v1/api-keys': {
+    summary: 'The account’s keys, newest first: prefix, state, last use (never the key)',
+    tag: 'Account',
+    auth: 'account',
+    query: PageQuerySchema,
+    responses: { 200: { description: 'a page of keys', schema: R.ApiKeyListSchema } },
+    errors: { ...ACCOUNT, 404: 'not_found: `after` names no key of the account', 422: 'validation_error (a bad or unknown parameter)' },
   },
   'POST /v1/api-keys': {
     summary: 'Another key for the caller’s account (shown once)',

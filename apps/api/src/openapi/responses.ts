@@ -133,6 +133,53 @@ export const ApiKeyCreatedSchema = z.object({
 }).register(components, { id: 'ApiKeyCreated' });
 export const ApiKeyDeactivatedSchema = z.object({ object: z.literal('api_key'), id, active: z.literal(false), deactivated_at: isoInstant }).register(components, { id: 'ApiKeyDeactivated' });
 
+/** `GET /v1/api-keys`: a key without its secret. */
+export const ApiKeySchema = z.object({
+  object: z.literal('api_key'),
+  id,
+  prefix: z.string().describe('the first characters of the key, to tell keys apart'),
+  state: z.enum(['active', 'inactive']),
+  active: z.boolean(),
+  rpm_limit: z.int().nullable().describe('requests per minute this key may send (per API replica); null: no ceiling'),
+  created_at: isoInstant,
+  last_used_at: isoInstant.nullable().describe('when the key last authenticated a request, to the minute; null: never'),
+  deactivated_at: isoInstant.nullable(),
+}).register(components, { id: 'ApiKey' });
+export const ApiKeyListSchema = z
+  .object({ object: z.literal('list'), data: z.array(ApiKeySchema).readonly(), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() })
+  .register(components, { id: 'ApiKeyList' });
+
+/** `GET /v1/transactions`: one movement of the wallet's available balance (what GET /v1/balance shows). */
+export const TransactionSchema = z.object({
+  object: z.literal('transaction'),
+  id: id.describe('the billing event it comes from'),
+  type: z.enum(['credit', 'reservation', 'charge', 'release']).describe(
+    'credit: a top-up; reservation: funds held for a request or item; charge: the request was charged `charged_usd` and the rest of `reserved_usd` went back; release: an unrun reservation went back',
+  ),
+  amount_usd: usd.describe('the change to the available balance: balance_after_usd − balance_before_usd (negative for a reservation)'),
+  balance_before_usd: usd,
+  balance_after_usd: usd,
+  charged_usd: usd.nullable().describe('a charge: what the request cost'),
+  reserved_usd: usd.nullable().describe('a reservation, charge or release: what the reservation held'),
+  object_id: z.string().nullable().describe('the object (SLA item or real-time request) it concerns; null for a credit'),
+  reference: z.string().nullable().describe("a credit's reference"),
+  created_at: isoInstant,
+}).register(components, { id: 'Transaction' });
+export const TransactionListSchema = z
+  .object({ object: z.literal('list'), data: z.array(TransactionSchema).readonly(), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() })
+  .register(components, { id: 'TransactionList' });
+
+const UsageFigures = { requests: int, input_tokens: int, output_tokens: int, total_tokens: int, cost_usd: usd };
+/** `GET /v1/usage`. */
+export const UsageReportSchema = z.object({
+  object: z.literal('usage'),
+  start_time: isoInstant,
+  end_time: isoInstant,
+  group_by: z.enum(['model', 'day']),
+  data: z.array(z.object({ model: z.string().optional().describe('group_by=model'), day: z.string().optional().describe('group_by=day: YYYY-MM-DD (UTC)'), ...UsageFigures })).readonly(),
+  total: z.object(UsageFigures),
+}).register(components, { id: 'Usage' });
+
 export const AccountCreatedSchema = z.object({ account_id: id, name: z.string(), api_key: z.string(), api_key_id: id, rpm_limit: z.int().nullable(), credit_usd: usd }).register(components, { id: 'AccountCreated' });
 export const CreditRequestedSchema = z.object({ account_id: id, amount_usd: usd, reference: z.string(), status: z.enum(['requested', 'already_requested']) }).register(components, { id: 'CreditRequested' });
 

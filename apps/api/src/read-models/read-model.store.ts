@@ -6,6 +6,8 @@ import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection'
 import { saveFiles, snapshotFiles } from '../files/file-view.store';
 import { projectBatches, snapshotBatches, type BatchSnapshotRow } from '../openai-batches/openai-batch.store';
 import { countReservations, dropHolds } from '../realtime/gateway-holds';
+import { saveTransactions, snapshotTransactions } from '../wallet/wallet.store';
+import { transactionOf, type TransactionRow } from './transaction.projection';
 import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
 
 export interface ProjectedBatch {
@@ -241,14 +243,19 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   const balanceEvents = events.filter(isBalanceEvent);
   const balancesBefore = await loadBalances(tx, unique(balanceEvents.map((e) => e.payload.accountId)));
   const balances = new Map(balancesBefore);
+  const transactions: TransactionRow[] = [];
   for (const event of balanceEvents) {
-    const row = evolveBalance(balances.get(event.payload.accountId) ?? null, event);
+    const current = balances.get(event.payload.accountId) ?? null;
+    const transaction = transactionOf(current?.availableMicros ?? 0, event);
+    if (transaction) transactions.push(transaction);
+    const row = evolveBalance(current, event);
     if (row) balances.set(row.accountId, row);
   }
 
   await saveObjects(tx, changedObjects);
   await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
   await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
+  await saveTransactions(tx, transactions);
   // A served request is counted once: by its gateway hold until the balance above counts its
   // reservation (the hold then gives the reservation back) and, once it counts the charge, by that alone.
   await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
@@ -269,6 +276,7 @@ export interface ReadModelSnapshot {
   files: FileRow[];
   /** OpenAI batches and what their views read besides the rows above (expansions, task quotes), as plain rows. */
   batches: BatchSnapshotRow[];
+  transactions: TransactionRow[];
 }
 
 /** Every read-model row, in key order (the rebuild compares two of these). */
@@ -283,5 +291,5 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
-  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client) };
+  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client), transactions: await snapshotTransactions(client) };
 }

@@ -10,7 +10,7 @@ import { READ_MODELS_CONSUMER } from './read-models.consumer';
 import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
 
 export interface SnapshotDifference {
-  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote';
+  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote' | 'wallet_transaction';
   key: string;
   live: unknown;
   rebuilt: unknown;
@@ -35,6 +35,7 @@ export function compareSnapshots(live: ReadModelSnapshot, rebuilt: ReadModelSnap
     ...diffTable('balance_view', live.balances, rebuilt.balances, (r) => r.accountId),
     ...diffTable('file_view', live.files, rebuilt.files, (r) => r.fileId),
     ...diffTable('openai_batch, file_expansion, task_quote', live.batches, rebuilt.batches, (r) => r.key),
+    ...diffTable('wallet_transaction', live.transactions, rebuilt.transactions, (r) => r.eventId),
   ];
 }
 
