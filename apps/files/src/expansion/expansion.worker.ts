@@ -5,6 +5,7 @@ import { createEvent, FileExpanded, Topics } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { admissionPriority, BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
+import { recordObjectRoots } from '@sluice/telemetry';
 import { randomUUID } from 'node:crypto';
 import { LineExpander, type LineEvent } from './expand-line.decider';
 import { markExpanded, pendingExpansions, saveCheckpoint, type Checkpoint, type PendingExpansion } from './expansion.repository';
@@ -60,6 +61,8 @@ export class ExpansionWorker extends BackgroundWorker {
     const flush = async () => {
       if (chunk.length === 0) return;
       await this.runtime.bus.publish(Topics.objects, chunk);
+      // Each line's trace is derived from its object id; its root is exported once the line is an object.
+      recordObjectRoots(chunk.map((e) => e.payload.objectId), { 'sluice.task.id': job.taskId, 'sluice.file.id': job.fileId });
       await saveCheckpoint(this.db, job.taskId, at);
       chunk = [];
     };
