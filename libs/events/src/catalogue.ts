@@ -12,7 +12,7 @@ import {
   WalletTopUpRequested,
   chargedV1ToV2,
 } from './catalogue/billing.events';
-import { FileExpanded, FileStored, TaskOutputReady } from './catalogue/file.events';
+import { FileDeleted, FileExpanded, FileStored, TaskOutputReady } from './catalogue/file.events';
 import {
   BatchDispatched,
   ObjectAbandoned,
@@ -51,6 +51,7 @@ export const Catalogue = {
   FileStored,
   FileExpanded,
   TaskOutputReady,
+  FileDeleted,
   ServiceHeartbeat,
 } as const;
 

@@ -44,17 +44,54 @@ export async function saveFiles(tx: RawSqlClient, rows: readonly FileRow[]): Pro
 }
 
 
+/** Files the owner deleted (FileDeleted): the first deletion stands. */
+export async function markFilesDeleted(tx: RawSqlClient, deleted: readonly { fileId: string; at: string }[]): Promise<void> {
+  if (deleted.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE file_view f SET deleted_at = d.at
+    FROM unnest(${deleted.map((d) => d.fileId)}::text[], ${deleted.map((d) => d.at)}::text[]::timestamptz[]) AS d(file_id, at)
+    WHERE f.file_id = d.file_id AND f.deleted_at IS NULL`;
+}
+
+/** A file that exists and was not deleted. */
 export async function findFile(db: RawSqlClient, fileId: string): Promise<FileRow | null> {
   const rows = await db.$queryRaw<FileRecord[]>`
     SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
-    FROM file_view WHERE file_id = ${fileId}`;
+    FROM file_view WHERE file_id = ${fileId} AND deleted_at IS NULL`;
   return rows[0] ? toFileRow(rows[0]) : null;
+}
+
+export interface FileListQuery {
+  purposes: readonly FileRow['purpose'][];
+  /** A file id of the account: the page starts after it. */
+  after?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+/**
+ * A page of the account's files (not deleted), keyset on (created_at, file_id): a file stored
+ * while a client pages is never shown twice nor makes another one skipped.
+ */
+export async function listFiles(db: RawSqlClient, accountId: string, query: FileListQuery): Promise<FileRow[]> {
+  const desc = query.order === 'desc';
+  const rows = await db.$queryRaw<FileRecord[]>`
+    SELECT f.file_id, f.account_id, f.file_name, f.bytes, f.mime_type, f.sha256, f.blob_key, f.items, f.format, f.purpose, f.task_id, f.created_at
+    FROM file_view f
+    LEFT JOIN file_view c ON c.file_id = ${query.after ?? null} AND c.account_id = ${accountId}
+    WHERE f.account_id = ${accountId} AND f.purpose = ANY(${query.purposes}::text[]) AND f.deleted_at IS NULL
+      AND (${query.after ?? null}::text IS NULL
+        OR (${desc} AND (f.created_at, f.file_id) < (c.created_at, c.file_id))
+        OR (NOT ${desc} AND (f.created_at, f.file_id) > (c.created_at, c.file_id)))
+    ORDER BY CASE WHEN ${desc} THEN f.created_at END DESC, CASE WHEN ${desc} THEN f.file_id END DESC, f.created_at, f.file_id
+    LIMIT ${query.limit}`;
+  return rows.map(toFileRow);
 }
 
 export async function outputFileOfTask(db: RawSqlClient, taskId: string): Promise<FileRow | null> {
   const rows = await db.$queryRaw<FileRecord[]>`
     SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
-    FROM file_view WHERE task_id = ${taskId} AND purpose = 'output'`;
+    FROM file_view WHERE task_id = ${taskId} AND purpose = 'output' AND deleted_at IS NULL`;
   return rows[0] ? toFileRow(rows[0]) : null;
 }
 

@@ -1,8 +1,10 @@
-import { Controller, Get, HttpCode, Param, Put, Req, StreamableFile, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Put, Query, Req, StreamableFile, UseGuards } from '@nestjs/common';
 import { toStorableText } from '@sluice/events';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
+import { parseBody } from '../errors/parse-body';
+import { DEFAULT_PAGE_LIMIT, ListFilesV0QuerySchema } from '../infer/list-queries';
 import { fileView } from './file.projection';
 import { FilesService } from './files.service';
 
@@ -28,6 +30,14 @@ export class FilesController {
     return fileView(await this.files.upload(account.accountId, null, request.raw));
   }
 
+  /** Newest first; `after`: the last file of the previous page. */
+  @Get()
+  async list(@CurrentAccount() account: AuthenticatedAccount, @Query() query: unknown) {
+    const { limit = DEFAULT_PAGE_LIMIT, after } = parseBody(ListFilesV0QuerySchema, query, 'query');
+    const { rows, hasMore } = await this.files.list(account.accountId, { limit, after, order: 'desc' });
+    return { files: rows.map(fileView), has_more: hasMore, next: hasMore ? rows[rows.length - 1].fileId : null };
+  }
+
   @Get(':fileId')
   async file(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
     return fileView(await this.files.file(account.accountId, fileId));
@@ -37,6 +47,12 @@ export class FilesController {
   async content(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
     const { row, stream } = await this.files.content(account.accountId, fileId);
     return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: attachmentOf(row.fileName) });
+  }
+
+  @Delete(':fileId')
+  async remove(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
+    const row = await this.files.delete(account.accountId, fileId);
+    return { file_id: row.fileId, deleted: true };
   }
 }
 

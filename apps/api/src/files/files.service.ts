@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BlobTooLargeError } from '@sluice/blobstore';
 import { describeDuplicate, FileScanner } from '@sluice/batch-formats';
-import { createEvent, FileStored } from '@sluice/events';
+import { createEvent, FileDeleted, FileStored } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, RequestError } from '../errors/api-error';
 import { fileRowOf, type FileRow } from './file.projection';
-import { findFile, saveFiles } from './file-view.store';
+import { findFile, listFiles, markFilesDeleted, saveFiles, type FileListQuery } from './file-view.store';
 import { pipeReporting, uploadSource } from './upload-source';
 
 /** Uploads beyond this are refused with 413 `file_too_large` unless the operator sets SLUICE_MAX_UPLOAD_BYTES. */
@@ -104,6 +104,28 @@ export class FilesService {
   async file(accountId: string, fileId: string): Promise<FileRow> {
     const row = await findFile(this.db, fileId);
     if (!row || row.accountId !== accountId) throw new NotFoundError('file', fileId);
+    return row;
+  }
+
+  /** The account's files (not deleted), newest first unless asked otherwise; `after` must be one of them. */
+  async list(accountId: string, query: Omit<FileListQuery, 'purposes'> & { purposes?: FileListQuery['purposes'] }): Promise<{ rows: FileRow[]; hasMore: boolean }> {
+    if (query.after) await this.file(accountId, query.after);
+    const rows = await listFiles(this.db, accountId, { purposes: query.purposes ?? ['input', 'output', 'error'], after: query.after, limit: query.limit + 1, order: query.order });
+    return { rows: rows.slice(0, query.limit), hasMore: rows.length > query.limit };
+  }
+
+  /**
+   * Deletes the account's file: from now on GET answers 404 and no new task may use it (the row
+   * is marked with FileDeleted, read-your-writes). Tasks already submitted on it go on; the
+   * blob is kept for them.
+   */
+  async delete(accountId: string, fileId: string): Promise<FileRow> {
+    const row = await this.file(accountId, fileId);
+    const event = createEvent(FileDeleted, { fileId, accountId }, { correlationId: fileId }, { now: () => this.runtime.clock.now(), newId: randomUUID });
+    await this.eventStore.transact(async (tx) => {
+      await markFilesDeleted(tx, [{ fileId, at: event.occurredAt }]);
+      return { result: undefined, events: [event] };
+    });
     return row;
   }
 

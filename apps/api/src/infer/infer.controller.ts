@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
@@ -7,6 +7,7 @@ import { objectView } from '../read-models/views';
 import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema } from './infer-request';
 import { endAdmission } from './admission.hooks';
 import { InferService } from './infer.service';
+import { ListTasksQuerySchema, TaskObjectsQuerySchema } from './list-queries';
 
 /** The SLA batch API of the seed; paths work with and without the trailing slash (the host's Fastify adapter ignores it). */
 @Controller('v0/infer')
@@ -26,9 +27,20 @@ export class InferController {
     return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request), committed });
   }
 
+  @Get('tasks')
+  tasks(@CurrentAccount() account: AuthenticatedAccount, @Query() query: unknown) {
+    return this.infer.tasks(account.accountId, parseBody(ListTasksQuerySchema, query, 'query'));
+  }
+
   @Get('task/:taskId')
-  task(@CurrentAccount() account: AuthenticatedAccount, @Param('taskId') taskId: string, @Req() request: FastifyRequest) {
-    return this.infer.task(account.accountId, taskId, baseUrlOf(request));
+  task(@CurrentAccount() account: AuthenticatedAccount, @Param('taskId') taskId: string, @Query() query: unknown, @Req() request: FastifyRequest) {
+    return this.infer.task(account.accountId, taskId, baseUrlOf(request), parseBody(TaskObjectsQuerySchema, query, 'query'));
+  }
+
+  @Post('task/:taskId/cancel')
+  @HttpCode(200)
+  cancel(@CurrentAccount() account: AuthenticatedAccount, @Param('taskId') taskId: string, @Req() request: FastifyRequest) {
+    return this.infer.cancel(account.accountId, taskId, baseUrlOf(request));
   }
 
   @Get('object/:objectId')

@@ -1,18 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createEvent, TaskCancelRequested } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
-import { NotFoundError } from '../errors/api-error';
+import { NotFoundError, RequestError } from '../errors/api-error';
 import { findFile, outputFileOfTask } from '../files/file-view.store';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
-import { recordSubmittedTask, toObjectRow, toTaskRow } from '../read-models/read-model.store';
-import { summariseTask } from '../read-models/task.projection';
-import { taskObjectView, taskView } from '../read-models/views';
+import { recordCancelledTask, recordSubmittedTask, toObjectRow } from '../read-models/read-model.store';
+import { findTask, listTasks, objectPlace, taskObjectsPage } from '../read-models/task-view.store';
+import { summariseTask, taskStatus, type TaskRow } from '../read-models/task.projection';
+import { pageOf, taskObjectView, taskSummaryView, taskView } from '../read-models/views';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
 import { jsonlTaskView } from './jsonl-task.view';
+import { DEFAULT_PAGE_LIMIT, type ListTasksQuery, type TaskObjectsQuery } from './list-queries';
 import { countInputTokens, submitFileTask, submitTask } from './submit-task.decider';
 
 /** How long (real time) POST /v0/infer/ waits for its no-SLA items before answering without them. */
@@ -29,7 +32,6 @@ export interface SubmitOptions {
 }
 
 type ObjectRecord = Parameters<typeof toObjectRow>[0];
-type TaskRecord = Parameters<typeof toTaskRow>[0];
 
 @Injectable()
 export class InferService {
@@ -112,20 +114,51 @@ export class InferService {
     return this.task(accountId, taskId, baseUrl);
   }
 
-  async task(accountId: string, taskId: string, baseUrl = '') {
-    const tasks = await this.sql.$queryRaw<TaskRecord[]>`
-      SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
-      FROM task_view WHERE task_id = ${taskId}`;
-    const task = tasks[0] ? toTaskRow(tasks[0]) : null;
-    if (task?.outputFormat === 'jsonl') {
-      if (task.accountId !== accountId) throw new NotFoundError('task', taskId);
-      return jsonlTaskView(task, await outputFileOfTask(this.sql, taskId), baseUrl);
+  async task(accountId: string, taskId: string, baseUrl = '', query: TaskObjectsQuery = {}) {
+    const task = await this.ownTask(accountId, taskId);
+    if (task.outputFormat === 'jsonl') return jsonlTaskView(task, await outputFileOfTask(this.sql, taskId), baseUrl);
+    const after = query.after ? await objectPlace(this.sql, taskId, query.after) : undefined;
+    if (after === null) throw new NotFoundError('object', `${query.after} of task ${taskId}`);
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = await taskObjectsPage(this.sql, taskId, { status: query.status, after, limit: limit + 1 });
+    const { page, ...cursor } = pageOf(rows, limit, (r) => r.objectId);
+    return taskView(task, page, cursor);
+  }
+
+  /** The account's tasks, newest first (`after`: the last task of the previous page). */
+  async tasks(accountId: string, query: ListTasksQuery) {
+    const cursor = query.after ? await this.ownTask(accountId, query.after) : undefined;
+    const after = cursor ? { submittedAt: cursor.submittedAt ?? '', taskId: cursor.taskId } : undefined;
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const rows = await listTasks(this.sql, accountId, { status: query.status, createdAfter: query.created_after, after, limit: limit + 1 });
+    const { page, ...rest } = pageOf(rows, limit, (r) => r.taskId);
+    return { tasks: page.map(taskSummaryView), ...rest };
+  }
+
+  /**
+   * Cancels a task that has not ended: its objects not dispatched end unrun and their funds are
+   * released (the scheduler, on TaskCancelRequested); what runs or ran is kept and charged. The
+   * task is `cancelling` until its last object ended, then `cancelled`. Twice is the same as once.
+   */
+  async cancel(accountId: string, taskId: string, baseUrl = '') {
+    const task = await this.ownTask(accountId, taskId);
+    const status = taskStatus(task);
+    if (status === 'completed' || status === 'failed' || status === 'cancelled') {
+      throw new RequestError(409, 'task_not_cancellable', `task ${taskId} is ${status}: only a task that has not ended can be cancelled`);
     }
-    const objects = await this.sql.$queryRaw<ObjectRecord[]>`
-      SELECT * FROM object_view WHERE task_id = ${taskId} ORDER BY item_index`;
-    const owner = task?.accountId ?? objects[0]?.account_id;
-    if (owner !== accountId) throw new NotFoundError('task', taskId);
-    return taskView(task, taskId, objects.map(toObjectRow));
+    const now = this.runtime.clock.now();
+    const event = createEvent(TaskCancelRequested, { taskId, accountId }, { correlationId: taskId }, { now: () => now, newId: randomUUID });
+    await this.eventStore.transact(async (tx) => {
+      const first = await recordCancelledTask(tx, event);
+      return { result: undefined, events: first ? [event] : [] };
+    });
+    return this.task(accountId, taskId, baseUrl);
+  }
+
+  private async ownTask(accountId: string, taskId: string): Promise<TaskRow> {
+    const task = await findTask(this.sql, taskId);
+    if (!task || task.accountId !== accountId) throw new NotFoundError('task', taskId);
+    return task;
   }
 
   async object(accountId: string, objectId: string): Promise<ObjectRow> {

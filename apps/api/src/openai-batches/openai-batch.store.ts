@@ -1,7 +1,6 @@
 import type { RawSqlClient } from '@sluice/persistence';
 import type { SluiceEvent } from '@sluice/events';
 import { toFileRow, type FileRecord } from '../files/file-view.store';
-import type { FileRow } from '../files/file.projection';
 import { batchChangesOf, expansionsOf, quoteDeltasOf, type BatchMark, type Expansion, type ObjectChange, type QuoteDelta } from './openai-batch.projection';
 import type { BatchProgress, BatchRow, TaskQuote } from './openai-batch.view';
 
@@ -121,27 +120,6 @@ export async function listBatches(db: RawSqlClient, accountId: string, after: st
     : await db.$queryRaw<BatchRecord[]>`
         SELECT * FROM openai_batch WHERE account_id = ${accountId} ORDER BY created_at DESC, batch_id DESC LIMIT ${limit}`;
   return rows.map(toBatchRow);
-}
-
-/** A page of the account's files (uploads, or outputs with `purpose`), after the file `after`. */
-export async function listFiles(
-  db: RawSqlClient,
-  accountId: string,
-  query: { purpose?: 'batch' | 'batch_output'; after?: string; limit: number; order: 'asc' | 'desc' },
-): Promise<FileRow[]> {
-  const purposes = query.purpose === 'batch' ? ['input'] : query.purpose === 'batch_output' ? ['output', 'error'] : ['input', 'output', 'error'];
-  const desc = query.order === 'desc';
-  const rows = await db.$queryRaw<FileRecord[]>`
-    SELECT f.file_id, f.account_id, f.file_name, f.bytes, f.mime_type, f.sha256, f.blob_key, f.items, f.format, f.purpose, f.task_id, f.created_at
-    FROM file_view f
-    LEFT JOIN file_view c ON c.file_id = ${query.after ?? null} AND c.account_id = ${accountId}
-    WHERE f.account_id = ${accountId} AND f.purpose = ANY(${purposes}::text[])
-      AND (${query.after ?? null}::text IS NULL
-        OR (${desc} AND (f.created_at, f.file_id) < (c.created_at, c.file_id))
-        OR (NOT ${desc} AND (f.created_at, f.file_id) > (c.created_at, c.file_id)))
-    ORDER BY CASE WHEN ${desc} THEN f.created_at END DESC, CASE WHEN ${desc} THEN f.file_id END DESC, f.created_at, f.file_id
-    LIMIT ${query.limit}`;
-  return rows.map(toFileRow);
 }
 
 interface TaskCounts {

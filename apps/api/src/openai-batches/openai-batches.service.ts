@@ -8,8 +8,8 @@ import { findFile } from '../files/file-view.store';
 import { submitFileTask } from '../infer/submit-task.decider';
 import { recordSubmittedTask } from '../read-models/read-model.store';
 import { batchRowOf } from './openai-batch.projection';
-import { findBatch, inputFileItems, listBatches, listFiles, loadProgress, markCancelling, saveBatches } from './openai-batch.store';
-import { batchObject, fileObject, listObject, type BatchObject, type BatchRow } from './openai-batch.view';
+import { findBatch, inputFileItems, listBatches, loadProgress, markCancelling, saveBatches } from './openai-batch.store';
+import { batchObject, listObject, type BatchObject, type BatchRow } from './openai-batch.view';
 import { completionWindowMinutes, type CreateBatchRequest } from './openai-request';
 
 const ENDED = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -78,16 +78,6 @@ export class OpenAiBatchesService {
       return { result: undefined, events: first ? [event] : [] };
     });
     return this.batch(accountId, batchId);
-  }
-
-  async files(accountId: string, query: { purpose?: 'batch' | 'batch_output'; after?: string; limit?: number; order?: 'asc' | 'desc' }) {
-    if (query.after) {
-      const cursor = await findFile(this.sql, query.after);
-      if (!cursor || cursor.accountId !== accountId) throw new NotFoundError('file', query.after);
-    }
-    const limit = query.limit ?? 100;
-    const rows = await listFiles(this.sql, accountId, { purpose: query.purpose, after: query.after, limit: limit + 1, order: query.order ?? 'desc' });
-    return listObject(rows.slice(0, limit).map(fileObject), rows.length > limit);
   }
 
   private async own(accountId: string, batchId: string): Promise<BatchRow> {

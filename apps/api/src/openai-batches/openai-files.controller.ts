@@ -2,11 +2,9 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, StreamableF
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
-import { RequestError } from '../errors/api-error';
 import { attachmentOf } from '../files/files.controller';
 import { FilesService } from '../files/files.service';
-import { fileObject } from './openai-batch.view';
-import { OpenAiBatchesService } from './openai-batches.service';
+import { fileObject, listObject } from './openai-batch.view';
 import { checkUploadPurpose, ListFilesQuerySchema, parseOpenAi } from './openai-request';
 
 /**
@@ -16,10 +14,7 @@ import { checkUploadPurpose, ListFilesQuerySchema, parseOpenAi } from './openai-
 @Controller('v1/files')
 @UseGuards(AccountAuthGuard)
 export class OpenAiFilesController {
-  constructor(
-    private readonly files: FilesService,
-    private readonly batches: OpenAiBatchesService,
-  ) {}
+  constructor(private readonly files: FilesService) {}
 
   @Post()
   @HttpCode(200)
@@ -28,8 +23,11 @@ export class OpenAiFilesController {
   }
 
   @Get()
-  list(@CurrentAccount() account: AuthenticatedAccount, @Query() query: unknown) {
-    return this.batches.files(account.accountId, parseOpenAi(ListFilesQuerySchema, query));
+  async list(@CurrentAccount() account: AuthenticatedAccount, @Query() query: unknown) {
+    const { purpose, after, limit = 100, order = 'desc' } = parseOpenAi(ListFilesQuerySchema, query);
+    const purposes = purpose === 'batch' ? (['input'] as const) : purpose === 'batch_output' ? (['output', 'error'] as const) : undefined;
+    const { rows, hasMore } = await this.files.list(account.accountId, { purposes, after, limit, order });
+    return listObject(rows.map(fileObject), hasMore);
   }
 
   @Get(':fileId')
@@ -43,10 +41,10 @@ export class OpenAiFilesController {
     return new StreamableFile(stream, { type: row.mimeType, length: row.bytes, disposition: attachmentOf(row.fileName) });
   }
 
-  /** Refused by name rather than with a bare 404 for the route (another account's file is still 404). */
+  /** OpenAI's deletion answer; the file is deleted as by `DELETE /v0/files/{id}`. */
   @Delete(':fileId')
-  async remove(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string): Promise<never> {
-    await this.files.file(account.accountId, fileId);
-    throw new RequestError(400, 'file_deletion_unsupported', `file ${fileId} is kept: Sluice does not delete files yet`);
+  async remove(@CurrentAccount() account: AuthenticatedAccount, @Param('fileId') fileId: string) {
+    const row = await this.files.delete(account.accountId, fileId);
+    return { id: row.fileId, object: 'file' as const, deleted: true };
   }
 }

@@ -10,7 +10,7 @@ import { jsonlTaskView } from '../infer/jsonl-task.view';
 import { chatCompletion } from '../openai/chat.view';
 import { modelObjects } from '../openai/models.view';
 import { batchObject, fileObject, listObject } from '../openai-batches/openai-batch.view';
-import { objectView, taskView } from '../read-models/views';
+import { objectView, taskSummaryView, taskView } from '../read-models/views';
 import { inferenceResponse } from '../realtime/realtime.view';
 import { reportServiceHealth } from '../health/service-health.projection';
 import { apiParts } from '../service';
@@ -29,6 +29,7 @@ const fits =
 fits(R.ObjectViewSchema)(objectView);
 fits(R.TaskResponseSchema)(taskView);
 fits(R.TaskResponseSchema)(jsonlTaskView);
+fits(R.TaskListSchema.shape.tasks.element)(taskSummaryView);
 fits(R.FileViewSchema)(fileView);
 fits(R.InferenceResponseSchema)(inferenceResponse);
 fits(R.ChatCompletionSchema)(chatCompletion);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CreateAccountBody, CreateKeyBody, CreditBody } from '../accounts/accounts.controller';
 import { FileInferRequestSchema, InferRequestSchema, OutputFormatSchema } from '../infer/infer-request';
+import { ListFilesV0QuerySchema, ListTasksQuerySchema, TaskObjectsQuerySchema } from '../infer/list-queries';
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { CreateBatchSchema, ListBatchesQuerySchema, ListFilesQuerySchema } from '../openai-batches/openai-request';
 import { RealtimeRequestSchema } from '../realtime/realtime-request';
@@ -114,13 +115,30 @@ export const OPERATIONS: Record<string, Operation> = {
     },
     errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: 'validation_error (fields named like `items[2].model`), invalid_file' },
   },
+  'GET /v0/infer/tasks': {
+    summary: "The account's tasks, newest first, with their counts by status",
+    tag: 'SLA batch',
+    auth: 'account',
+    query: ListTasksQuerySchema,
+    responses: { 200: { description: 'a page of tasks', schema: R.TaskListSchema } },
+    errors: { ...ACCOUNT, 404: 'not_found: `after` names no task of the account', 422: 'validation_error (a bad or unknown parameter: `limit`, `status`, `created_after`)' },
+  },
   'GET /v0/infer/task/{taskId}/': {
-    summary: "A task's status and objects (or, for `Output-Format: jsonl`, counts and `output_url`)",
+    summary: "A task's status, counts by status and one page of its objects in item order (or, for `Output-Format: jsonl`, counts and `output_url`)",
     tag: 'SLA batch',
     auth: 'account',
     params: { taskId: 'the task id' },
+    query: TaskObjectsQuerySchema,
     responses: { 200: { description: 'the task', schema: R.TaskResponseSchema } },
-    errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, or another account's" },
+    errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, or another account's; `after` names no object of the task", 422: 'validation_error (a bad or unknown parameter)' },
+  },
+  'POST /v0/infer/task/{taskId}/cancel': {
+    summary: 'Cancel a task: objects not started end unrun and their funds are released; running and finished ones are kept and charged',
+    tag: 'SLA batch',
+    auth: 'account',
+    params: { taskId: 'the task id' },
+    responses: { 200: { description: 'the task, `cancelling` until its last object ended, then `cancelled`', schema: R.TaskResponseSchema } },
+    errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, or another account's", 409: 'task_not_cancellable: the task has ended' },
   },
   'GET /v0/infer/object/{objectId}/': {
     summary: 'One object: status, usage, output or error',
@@ -146,6 +164,22 @@ export const OPERATIONS: Record<string, Operation> = {
     body: { kind: 'upload' },
     responses: { 200: { description: 'the stored file', schema: R.FileViewSchema, links: FILE_LINKS } },
     errors: { ...ACCOUNT, ...UPLOAD },
+  },
+  'GET /v0/files': {
+    summary: "The account's files (uploads and results), newest first",
+    tag: 'Files',
+    auth: 'account',
+    query: ListFilesV0QuerySchema,
+    responses: { 200: { description: 'a page of files', schema: R.FileListSchema } },
+    errors: { ...ACCOUNT, 404: 'not_found: `after` names no file of the account', 422: 'validation_error (a bad or unknown parameter)' },
+  },
+  'DELETE /v0/files/{fileId}': {
+    summary: 'Delete a file: it is no longer listed, read or usable for a new task (tasks already submitted on it go on)',
+    tag: 'Files',
+    auth: 'account',
+    params: { fileId: 'the file id' },
+    responses: { 200: { description: 'the file is deleted', schema: R.FileDeletedSchema } },
+    errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, deleted, or another account's" },
   },
   'GET /v0/files/{fileId}': {
     summary: "A file's metadata",
@@ -380,12 +414,12 @@ export const OPERATIONS: Record<string, Operation> = {
     errors: { ...ACCOUNT, ...OPENAI_PATH_ID, 404: "not_found: unknown, or another account's" },
   },
   'DELETE /v1/files/{fileId}': {
-    summary: 'Refused: Sluice keeps files',
+    summary: 'Delete a file (as `DELETE /v0/files/{fileId}`)',
     tag: 'OpenAI-compatible',
     auth: 'account',
     params: { fileId: 'the file id' },
-    responses: {},
-    errors: { ...ACCOUNT, ...OPENAI_PATH_ID, 400: 'file_deletion_unsupported; validation_error: a path id holding a NUL', 404: "not_found: unknown, or another account's" },
+    responses: { 200: { description: 'the file is deleted', schema: R.OpenAiFileDeletedSchema } },
+    errors: { ...ACCOUNT, ...OPENAI_PATH_ID, 404: "not_found: unknown, deleted, or another account's" },
   },
   'POST /v1/batches': {
     summary: 'Run an uploaded file as a batch; `completion_window` is the SLA window',

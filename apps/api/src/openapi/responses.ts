@@ -20,7 +20,12 @@ const isoInstant = z.string().describe('ISO 8601 instant');
 const FailureSchema = z.object({ code: z.string(), message: z.string() });
 
 const ObjectStatusSchema = z.enum(['submitted', 'queued', 'running', 'completed', 'failed']);
-const TaskStatusSchema = z.enum(['submitted', 'queued', 'running', 'completed', 'failed']);
+const TaskStatusSchema = z.enum(['submitted', 'queued', 'running', 'completed', 'failed', 'cancelling', 'cancelled']).describe('`cancelling` once cancelled until its last object ended, then `cancelled`');
+const TaskCountsSchema = z
+  .object({ submitted: int, queued: int, running: int, completed: int, failed: int })
+  .describe("the task's objects by status, over all of them (objects cancelled before they started are `failed`, code `batch_cancelled`)")
+  .register(components, { id: 'TaskCounts' });
+const PageFields = { has_more: z.boolean(), next: z.string().nullable().describe('pass as `after` for the next page; null on the last') };
 
 const UsageSchema = z.object({ input_tokens: int, price_factor: z.number(), output_tokens: int.optional().describe('once completed') });
 const OutputSchema = z.object({
@@ -55,7 +60,17 @@ const TaskObjectSchema = z.object({
   sla_missed: z.boolean().optional(),
 });
 
-const InlineTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int, objects: z.array(TaskObjectSchema) }).register(components, { id: 'Task' });
+const InlineTaskSchema = z
+  .object({
+    status: TaskStatusSchema,
+    task_id: id,
+    total_items: int,
+    counts: TaskCountsSchema.optional().describe('on GET (and cancel)'),
+    objects: z.array(TaskObjectSchema).describe('on GET: one page, in item order (`limit`, `after`, `status`)'),
+    has_more: z.boolean().optional(),
+    next: PageFields.next.optional(),
+  })
+  .register(components, { id: 'Task' });
 const FileTaskSchema = z.object({ status: TaskStatusSchema, task_id: id, total_items: int }).register(components, { id: 'FileTaskSubmitted' });
 const JsonlTaskSchema = z
   .object({
@@ -64,6 +79,7 @@ const JsonlTaskSchema = z
     total_items: int,
     completed_items: int,
     failed_items: int,
+    counts: TaskCountsSchema,
     output_url: z.string().optional().describe('where the results file is downloaded, once written'),
     output_file_id: z.string().optional(),
   })
@@ -71,6 +87,25 @@ const JsonlTaskSchema = z
 
 /** `POST /v0/infer/` and `GET /v0/infer/task/{id}/`: the objects, or (`Output-Format: jsonl`) counts and the results file, or a file task just submitted. */
 export const TaskResponseSchema = z.union([InlineTaskSchema, JsonlTaskSchema, FileTaskSchema]).register(components, { id: 'TaskResponse' });
+
+/** `GET /v0/infer/tasks`: newest first. */
+export const TaskListSchema = z
+  .object({
+    tasks: z.array(
+      z.object({
+        task_id: id,
+        status: TaskStatusSchema,
+        total_items: int,
+        counts: TaskCountsSchema,
+        output_format: z.enum(['json', 'jsonl']),
+        file_id: z.string().nullable().describe('the uploaded file of a file task'),
+        created_at: isoInstant,
+        cancelled_at: isoInstant.nullable(),
+      }),
+    ),
+    ...PageFields,
+  })
+  .register(components, { id: 'TaskList' });
 
 /** `PUT /v0/files/…`, `GET /v0/files/{id}`. */
 export const FileViewSchema = z
@@ -86,6 +121,10 @@ export const FileViewSchema = z
     created_at: isoInstant,
   })
   .register(components, { id: 'File' });
+
+/** `GET /v0/files`: newest first. */
+export const FileListSchema = z.object({ files: z.array(FileViewSchema), ...PageFields }).register(components, { id: 'FileList' });
+export const FileDeletedSchema = z.object({ file_id: id, deleted: z.literal(true) });
 
 const InferenceBillingSchema = z.object({
   cost_usd: usd,
@@ -267,6 +306,7 @@ export const OpenAiFileSchema = z
 const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ object: z.literal('list'), data: z.array(item).readonly(), first_id: z.string().nullable(), last_id: z.string().nullable(), has_more: z.boolean() });
 export const OpenAiFileListSchema = listOf(OpenAiFileSchema).register(components, { id: 'OpenAiFileList' });
+export const OpenAiFileDeletedSchema = z.object({ id, object: z.literal('file'), deleted: z.literal(true) });
 
 const nullableTime = unixSeconds.nullable();
 /** OpenAI's batch object with Sluice's extension. */

@@ -1,6 +1,6 @@
 import { Catalogue as E, createEvent } from '@sluice/events';
 import { evolveObject, type ObjectEvent, type ObjectRow } from './object.projection';
-import { summariseTask, taskDelta } from './task.projection';
+import { applyTaskDelta, blankTask, cancelTask, summariseTask, taskCounts, taskDelta, taskStatus, type TaskRow } from './task.projection';
 
 let n = 0;
 const at = (minute: number) => new Date(Date.UTC(2030, 0, 1, 0, minute)).toISOString();
@@ -90,12 +90,32 @@ describe('object projection of real-time fields', () => {
 });
 
 describe('task counters and status', () => {
-  it('counts an object once, when it is both final and known to belong to the task', () => {
+  it('counts an object once it is known to belong to the task, under its status; a final one once, as it first ended', () => {
     const deniedOnly = fold(denied);
     expect(taskDelta(null, deniedOnly)).toBeNull();
     const both = evolveObject(id, deniedOnly, submitted);
-    expect(taskDelta(deniedOnly, both)).toEqual({ taskId: 'task-1', accountId: acct, completed: 0, failed: 1 });
+    expect(taskDelta(deniedOnly, both)).toEqual({ taskId: 'task-1', accountId: acct, queued: 0, running: 0, completed: 0, failed: 1 });
     expect(taskDelta(both, evolveObject(id, both, abandoned))).toBeNull();
+  });
+
+  it('moves an object between the counters as it moves, and the status follows the counters', () => {
+    const task: TaskRow = { ...blankTask('task-1', acct), totalItems: 2, submittedAt: '2026-01-01T00:00:00.000Z' };
+    const moved = (row: TaskRow, before: ObjectRow | null, after: ObjectRow) => {
+      const delta = taskDelta(before, after);
+      return delta ? applyTaskDelta(row, delta) : row;
+    };
+    const queuedRow = fold(submitted, scheduled);
+    const runningRow = evolveObject(id, queuedRow, dispatched(1, 2));
+    let row = moved(task, null, queuedRow);
+    expect([taskCounts(row), taskStatus(row)]).toEqual([{ submitted: 1, queued: 1, running: 0, completed: 0, failed: 0 }, 'queued']);
+    row = moved(row, queuedRow, runningRow);
+    expect([taskCounts(row), taskStatus(row)]).toEqual([{ submitted: 1, queued: 0, running: 1, completed: 0, failed: 0 }, 'running']);
+    row = moved(row, runningRow, evolveObject(id, runningRow, completed(10)));
+    expect(taskCounts(row)).toEqual({ submitted: 1, queued: 0, running: 0, completed: 1, failed: 0 });
+    const cancelled = cancelTask(row, { payload: { taskId: 'task-1', accountId: acct }, occurredAt: '2026-01-01T00:01:00.000Z' });
+    expect(taskStatus(cancelled)).toBe('cancelling');
+    expect(taskStatus({ ...cancelled, failedItems: 1 })).toBe('cancelled');
+    expect(cancelTask(cancelled, { payload: { taskId: 'task-1', accountId: acct }, occurredAt: '2026-01-01T00:02:00.000Z' })).toBe(cancelled);
   });
 
   it.each<[string, number | null, Parameters<typeof summariseTask>[1], string]>([

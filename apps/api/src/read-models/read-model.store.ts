@@ -3,12 +3,12 @@ import type { RawSqlClient } from '@sluice/persistence';
 import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
 import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
 import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection';
-import { saveFiles, snapshotFiles } from '../files/file-view.store';
+import { markFilesDeleted, saveFiles, snapshotFiles } from '../files/file-view.store';
 import { projectBatches, snapshotBatches, type BatchSnapshotRow } from '../openai-batches/openai-batch.store';
 import { countReservations, dropHolds } from '../realtime/gateway-holds';
 import { saveTransactions, snapshotTransactions } from '../wallet/wallet.store';
 import { transactionOf, type TransactionRow } from './transaction.projection';
-import { applyTaskDelta, evolveTask, isNewlyComplete, taskDelta, type TaskRow } from './task.projection';
+import { applyTaskDelta, cancelTask, evolveTask, isNewlyComplete, taskDelta, taskStatus, type TaskRow } from './task.projection';
 
 export interface ProjectedBatch {
   /** Tasks whose last item became final in this batch (TaskCompleted is due for them). */
@@ -21,7 +21,7 @@ export interface ProjectedBatch {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-interface ObjectRecord {
+export interface ObjectRecord {
   object_id: string;
   account_id: string;
   task_id: string | null;
@@ -85,7 +85,7 @@ export function toObjectRow(r: ObjectRecord): ObjectRow {
   };
 }
 
-interface TaskRecord {
+export interface TaskRecord {
   task_id: string;
   account_id: string;
   total_items: number | null;
@@ -95,6 +95,9 @@ interface TaskRecord {
   completed_items: number;
   failed_items: number;
   completion_emitted: boolean;
+  queued_items: number;
+  running_items: number;
+  cancelled_at: Date | null;
 }
 
 export function toTaskRow(r: TaskRecord): TaskRow {
@@ -108,6 +111,9 @@ export function toTaskRow(r: TaskRecord): TaskRow {
     completedItems: r.completed_items,
     failedItems: r.failed_items,
     completionEmitted: r.completion_emitted,
+    queuedItems: r.queued_items,
+    runningItems: r.running_items,
+    cancelledAt: iso(r.cancelled_at),
   };
 }
 
@@ -165,7 +171,8 @@ async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
 async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, TaskRow>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.$queryRaw<TaskRecord[]>`
-    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
+    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted,
+      queued_items, running_items, cancelled_at
     FROM task_view WHERE task_id = ANY(${ids}::text[]) FOR UPDATE`;
   return new Map(rows.map((r) => [r.task_id, toTaskRow(r)]));
 }
@@ -178,25 +185,40 @@ async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, T
 export async function recordSubmittedTask(tx: RawSqlClient, event: EventOf<'TaskSubmitted'>): Promise<void> {
   const row = evolveTask(null, event);
   await tx.$executeRaw`
-    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted)
+    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted, status)
     VALUES (${row.taskId}, ${row.accountId}, ${row.totalItems}, ${row.outputFormat}, ${row.fileId}, ${row.submittedAt}::timestamptz,
-      ${row.completedItems}, ${row.failedItems}, ${row.completionEmitted})
+      ${row.completedItems}, ${row.failedItems}, ${row.completionEmitted}, ${taskStatus(row)})
     ON CONFLICT (task_id) DO NOTHING`;
+}
+
+/**
+ * Read-your-writes for a cancel: the row the projection will derive from the same
+ * TaskCancelRequested (cancelTask), written with the event; true when this was the first cancel.
+ */
+export async function recordCancelledTask(tx: RawSqlClient, event: EventOf<'TaskCancelRequested'>): Promise<boolean> {
+  const before = (await loadTasks(tx, [event.payload.taskId])).get(event.payload.taskId) ?? null;
+  const after = cancelTask(before, event);
+  if (after === before) return false;
+  await saveTasks(tx, [after]);
+  return true;
 }
 
 async function saveTasks(tx: RawSqlClient, rows: TaskRow[]): Promise<void> {
   if (rows.length === 0) return;
   const col = <K extends keyof TaskRow>(k: K) => rows.map((r) => r[k]);
   await tx.$executeRaw`
-    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted)
+    INSERT INTO task_view (task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted,
+      queued_items, running_items, cancelled_at, status)
     SELECT * FROM unnest(
       ${col('taskId')}::text[], ${col('accountId')}::text[], ${col('totalItems')}::int[], ${col('outputFormat')}::text[],
       ${col('fileId')}::text[], ${col('submittedAt')}::text[]::timestamptz[], ${col('completedItems')}::int[],
-      ${col('failedItems')}::int[], ${col('completionEmitted')}::bool[])
+      ${col('failedItems')}::int[], ${col('completionEmitted')}::bool[], ${col('queuedItems')}::int[], ${col('runningItems')}::int[],
+      ${col('cancelledAt')}::text[]::timestamptz[], ${rows.map(taskStatus)}::text[])
     ON CONFLICT (task_id) DO UPDATE SET
       account_id = excluded.account_id, total_items = excluded.total_items, output_format = excluded.output_format,
       file_id = excluded.file_id, submitted_at = excluded.submitted_at, completed_items = excluded.completed_items,
-      failed_items = excluded.failed_items, completion_emitted = excluded.completion_emitted`;
+      failed_items = excluded.failed_items, completion_emitted = excluded.completion_emitted, queued_items = excluded.queued_items,
+      running_items = excluded.running_items, cancelled_at = excluded.cancelled_at, status = excluded.status`;
 }
 
 async function loadBalances(tx: RawSqlClient, ids: string[]): Promise<Map<string, BalanceRow>> {
@@ -232,10 +254,13 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   const changedObjects = [...objects.values()].filter((row) => row !== before.get(row.objectId));
   const deltas = changedObjects.flatMap((row) => taskDelta(before.get(row.objectId) ?? null, row) ?? []);
 
-  const taskEvents = events.filter((e): e is Extract<SluiceEvent, { type: 'TaskSubmitted' }> => e.type === 'TaskSubmitted');
+  const taskEvents = events.filter((e): e is EventOf<'TaskSubmitted' | 'TaskCancelRequested'> => e.type === 'TaskSubmitted' || e.type === 'TaskCancelRequested');
   const tasksBefore = await loadTasks(tx, unique([...taskEvents.map((e) => e.payload.taskId), ...deltas.map((d) => d.taskId)]));
   const tasks = new Map(tasksBefore);
-  for (const event of taskEvents) tasks.set(event.payload.taskId, evolveTask(tasks.get(event.payload.taskId) ?? null, event));
+  for (const event of taskEvents) {
+    const row = tasks.get(event.payload.taskId) ?? null;
+    tasks.set(event.payload.taskId, event.type === 'TaskSubmitted' ? evolveTask(row, event) : cancelTask(row, event));
+  }
   for (const delta of deltas) tasks.set(delta.taskId, applyTaskDelta(tasks.get(delta.taskId) ?? null, delta));
   const completedTasks = [...tasks.values()].filter(isNewlyComplete);
   for (const task of completedTasks) tasks.set(task.taskId, { ...task, completionEmitted: true });
@@ -261,6 +286,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await countReservations(tx, balanceEvents.flatMap((e) => (e.type === 'FundsReserved' && e.payload.gateway ? [e.payload] : [])));
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
   await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
+  await markFilesDeleted(tx, events.flatMap((e) => (e.type === 'FileDeleted' ? [{ fileId: e.payload.fileId, at: e.occurredAt }] : [])));
   await projectBatches(tx, events, changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after })));
   return {
     completedTasks,
@@ -288,7 +314,8 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
       balance_after_micros
     FROM object_view ORDER BY object_id`;
   const tasks = await client.$queryRaw<TaskRecord[]>`
-    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted
+    SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted,
+      queued_items, running_items, cancelled_at
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
   return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client), transactions: await snapshotTransactions(client) };

@@ -33,6 +33,7 @@ export const READ_MODELS_CONSUMER = declareConsumer({
     'Charged',
     'WalletCredited',
     'FileStored',
+    'FileDeleted',
     'FileExpanded',
     'TaskOutputReady',
   ],

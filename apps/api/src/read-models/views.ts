@@ -1,5 +1,5 @@
 import type { ObjectRow, ObjectStatus } from './object.projection';
-import { summariseTask, type TaskRow } from './task.projection';
+import { taskCounts, taskStatus, type TaskRow } from './task.projection';
 
 export interface UsageView {
   input_tokens: number;
@@ -51,12 +51,43 @@ export function taskObjectView(row: ObjectRow) {
   return { ...rest, ...(output ? { output } : {}), ...(error ? { error } : {}) };
 }
 
-export function taskView(task: TaskRow | null, taskId: string, objects: readonly ObjectRow[]) {
-  const totalItems = task?.totalItems ?? objects.length;
+/** A page of a list: `next` is the `after` that gives the next page (null on the last). */
+export interface Page {
+  has_more: boolean;
+  next: string | null;
+}
+
+export function pageOf<T>(rows: readonly T[], limit: number, idOf: (row: T) => string): { page: T[] } & Page {
+  const page = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return { page, has_more: hasMore, next: hasMore ? idOf(page[page.length - 1]) : null };
+}
+
+/**
+ * GET /v0/infer/task/{id}: the seed's fields with one page of its objects (in item order), the
+ * counts by status over all of them, and the cursor to the next page.
+ */
+export function taskView(task: TaskRow, objects: readonly ObjectRow[], page: Page) {
   return {
-    status: summariseTask(task?.totalItems ?? null, objects.map((o) => o.status)),
-    task_id: taskId,
-    total_items: totalItems,
+    status: taskStatus(task),
+    task_id: task.taskId,
+    total_items: task.totalItems ?? 0,
+    counts: taskCounts(task),
     objects: objects.map(taskObjectView),
+    ...page,
+  };
+}
+
+/** One task in GET /v0/infer/tasks. */
+export function taskSummaryView(task: TaskRow) {
+  return {
+    task_id: task.taskId,
+    status: taskStatus(task),
+    total_items: task.totalItems ?? 0,
+    counts: taskCounts(task),
+    output_format: task.outputFormat === 'jsonl' ? ('jsonl' as const) : ('json' as const),
+    file_id: task.fileId,
+    created_at: task.submittedAt ?? '',
+    cancelled_at: task.cancelledAt,
   };
 }

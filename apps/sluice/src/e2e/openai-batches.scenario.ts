@@ -203,7 +203,10 @@ export function openAiBatchesScenarios(start: () => Promise<OpenAiBatchesHarness
     expect(badPurpose).toMatchObject({ param: 'purpose' });
     expect((await client.files.list({ purpose: 'batch' })).data.map((f) => f.id)).toEqual([file.id]);
 
-    expect(await client.files.delete(file.id).catch((e: unknown) => e)).toMatchObject({ status: 400, code: 'file_deletion_unsupported' });
+    expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
+    await expect(client.files.retrieve(file.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect((await client.files.list({ purpose: 'batch' })).data).toEqual([]);
+    await expect(client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
 
     const stranger = new OpenAI({ apiKey: 'sk_live_not_a_key', baseURL: `${base}/v1`, maxRetries: 0 });
     await expect(stranger.batches.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);

@@ -75,3 +75,14 @@ export const TaskOutputReady = defineEvent({
     errorFile: z.object(StoredOutput).optional(),
   }),
 });
+
+/** The owner deleted an uploaded file (`DELETE /v0/files/{id}`, `/v1/files/{id}`): it is no longer shown nor usable for a task. */
+export const FileDeleted = defineEvent({
+  type: 'FileDeleted',
+  version: 1,
+  topic: Topics.files,
+  key: fileKey,
+  producedBy: ['api'],
+  description: 'The owner deleted a file: GET answers 404 and no new task may use it; tasks already submitted on it go on.',
+  schema: z.object({ fileId: Id, accountId: Id }),
+});

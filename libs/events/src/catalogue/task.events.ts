@@ -35,7 +35,7 @@ export const TaskSubmitted = defineEvent({
 });
 
 /**
- * The customer cancelled the task (`POST /v1/batches/{id}/cancel`): the scheduler ends each of
+ * The customer cancelled the task (`POST /v0/infer/task/{id}/cancel`, `POST /v1/batches/{id}/cancel`): the scheduler ends each of
  * its objects that has not been dispatched (ObjectAbandoned, code `batch_cancelled`, and billing
  * releases its reservation); what runs or ran is kept and charged.
  */
