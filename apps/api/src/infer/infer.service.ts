@@ -5,6 +5,7 @@ import { createEvent, TaskCancelRequested } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
+import { recordObjectRoots } from '@sluice/telemetry';
 import { NotFoundError, RequestError } from '../errors/api-error';
 import { findFile, outputFileOfTask } from '../files/file-view.store';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
@@ -62,6 +63,8 @@ export class InferService {
       await recordSubmittedTask(tx, task.taskSubmitted);
       return { result: undefined, events: task.events };
     });
+    // Each item's trace is derived from its id; its root is exported here, once it exists.
+    recordObjectRoots(task.objects.map((o) => o.objectId), { 'sluice.task.id': task.taskId });
     options.committed?.();
     if (options.outputFormat === 'jsonl') {
       const immediate = task.objects.every((o) => o.slaMinutes === null);
