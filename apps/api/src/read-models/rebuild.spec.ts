@@ -49,6 +49,7 @@ describe('rebuild', () => {
     });
     const denied = createEvent(E.FundsDenied, { accountId, objectId: c, requiredMicros: 500, availableMicros: 100 }, ctx);
     const completed = createEvent(E.ObjectCompleted, { objectId: a, accountId, attempt: 1, providerId: 'bargain', mode: 'live', inputTokens: 2, outputTokens: 5, output: { text: 'done' }, providerCostMicros: 1, latencyMs: 9 }, ctx);
+    const charged = createEvent(E.Charged, { accountId, objectId: a, amountMicros: 30, reservedMicros: 40, availableMicros: 70 }, ctx);
     const events: SluiceEvent[] = [
       // Billing's answer lands before the object it is about: the projection must not depend on that order.
       denied,
@@ -58,14 +59,17 @@ describe('rebuild', () => {
       submitted(b, 1),
       submitted(c, 2),
       createEvent(E.ObjectScheduled, { objectId: b, accountId, runAt: '2030-01-01T00:30:00.000Z', mode: 'provider_batch', estimatedProviderCostMicros: 1, reason: 'batch' }, ctx),
+      createEvent(E.FundsReserved, { accountId, objectId: a, amountMicros: 40, availableMicros: 60 }, ctx),
       completed,
       completed,
+      charged,
+      charged,
       createEvent(E.ObjectAbandoned, { objectId: b, accountId, attempts: 2, code: 'all_providers_failed', message: 'no luck' }, ctx),
     ];
     for (const event of events) await bus.emit([event]);
     for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
       const snapshot = await snapshotReadModels(live);
-      if (snapshot.tasks[0]?.completedItems === 1 && snapshot.tasks[0]?.failedItems === 2 && snapshot.balances.length === 1) break;
+      if (snapshot.tasks[0]?.completedItems === 1 && snapshot.tasks[0]?.failedItems === 2 && snapshot.transactions.length === 3) break;
     }
   });
 
@@ -83,7 +87,15 @@ describe('rebuild', () => {
     expect(liveTask).toMatchObject({ taskId, totalItems: 3, completedItems: 1, failedItems: 2 });
     const report = await rebuildReadModels({ log, live });
     expect(report).toMatchObject({ equal: true, differenceCount: 0, rows: { objects: 3, tasks: 1, balances: 1 } });
-    expect(report.eventsReplayed).toBe(9);
+    expect(report.eventsReplayed).toBe(11);
+  });
+
+  it('keeps one wallet transaction per billing movement, the same event twice once, the denial none', async () => {
+    const { transactions } = await snapshotReadModels(live);
+    const byType = Object.fromEntries(transactions.map((t) => [t.type, t]));
+    expect(transactions).toHaveLength(3);
+    expect(byType.reservation).toMatchObject({ objectId: a, amountMicros: -40, balanceBeforeMicros: 100, balanceAfterMicros: 60 });
+    expect(byType.charge).toMatchObject({ objectId: a, chargedMicros: 30, reservedMicros: 40, amountMicros: 10, balanceBeforeMicros: 60, balanceAfterMicros: 70 });
   });
 
   it('names the rows that differ when the live read models drifted', async () => {
