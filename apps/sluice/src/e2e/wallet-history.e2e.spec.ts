@@ -55,7 +55,7 @@ describe('the wallet history end to end on the embedded engine: transactions, us
   async function everyPage<T extends { id: string }>(path: string, key: string, limit: number): Promise<T[]> {
     const all: T[] = [];
     for (let after: string | null = null; ; ) {
-      const page = await call<Page<T>>('GET', `${path}?limit=${limit}${after ? `&after=${after}` : ''}`, key);
+      const page: { status: number; body: Page<T> } = await call<Page<T>>('GET', `${path}?limit=${limit}${after ? `&after=${after}` : ''}`, key);
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(limit);
       all.push(...page.body.data);
