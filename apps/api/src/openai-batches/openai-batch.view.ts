@@ -1,3 +1,4 @@
+import { toUsd } from '@sluice/pricing';
 import type { FileRow } from '../files/file.projection';
 import type { Expansion } from './openai-batch.projection';
 
@@ -65,7 +66,6 @@ export function batchStatus(row: BatchRow, progress: BatchProgress): BatchStatus
 }
 
 const unix = (iso: string | null | undefined): number | null => (iso ? Math.floor(Date.parse(iso) / 1000) : null);
-const usd = (micros: number) => micros / 1_000_000;
 
 /** OpenAI's batch object, plus `sluice`: the window in minutes, the price factor, what the lines' reservations hold and what was charged. */
 export function batchObject(row: BatchRow, progress: BatchProgress) {
@@ -100,8 +100,8 @@ export function batchObject(row: BatchRow, progress: BatchProgress) {
     sluice: {
       sla_minutes: row.slaMinutes,
       price_factor: priceFactorOf(quote),
-      expected_cost_usd: usd(quote?.expectedMicros ?? 0),
-      charged_usd: usd(quote?.chargedMicros ?? 0),
+      expected_cost_usd: toUsd(quote?.expectedMicros ?? 0),
+      charged_usd: toUsd(quote?.chargedMicros ?? 0),
     },
   };
 }

@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { LiveCaller, allFailedMessage, chooseRoute, paramsRefusal, quotesFor, refusedByEvery, type Quote, type TextSink } from '@sluice/routing';
+import { toUsd } from '@sluice/pricing';
 import { realtimeOverheadSeconds, traceparentOf } from '@sluice/telemetry';
 import { IdempotencyKeyReusedError, InsufficientBalanceError, NotFoundError, RealtimeFailedError } from '../errors/api-error';
 import { parseBody } from '../errors/parse-body';
@@ -11,7 +12,7 @@ import { toObjectRow } from '../read-models/read-model.store';
 import { Admissions, dropHolds, expireHolds, settleHold, spendableMicros } from './gateway-holds';
 import { CHAT_ID_PREFIX } from '../openai/chat.view';
 import { RealtimeRequestSchema } from './realtime-request';
-import { inferenceRecord, inferenceResponse, microsToUsd, type Answer, type InferenceResponse } from './realtime.view';
+import { inferenceRecord, inferenceResponse, type Answer, type InferenceResponse } from './realtime.view';
 import { countRealtimeInput, DEFAULT_MARKUP_BPS, fromInferenceRequest, planRealtime, realtimeEvents, servedCharge, type GatewayRequest, type RealtimeOutcome, type RealtimePlan } from './submit-realtime.decider';
 
 /** How long (real time) POST /v1/inference tries providers, and waits for a concurrent retry's answer. */
@@ -152,7 +153,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
       if (admission.kind === 'held') break;
       if (admission.kind === 'insufficient') {
         throw new InsufficientBalanceError(
-          `the wallet holds $${microsToUsd(Math.max(0, admission.spendableMicros))}, this request may cost up to $${microsToUsd(plan.reservationMicros)}; add funds, lower ${request.maxOutputTokensField} or set max_price_usd`,
+          `the wallet holds $${toUsd(Math.max(0, admission.spendableMicros))}, this request may cost up to $${toUsd(plan.reservationMicros)}; add funds, lower ${request.maxOutputTokensField} or set max_price_usd`,
         );
       }
       // key_taken: a request with the same key is running or just finished; its answer is ours.

@@ -1,7 +1,5 @@
+import { toUsd } from '@sluice/pricing';
 import type { ObjectRow } from '../read-models/object.projection';
-
-/** Micro-dollars to dollars at the edge (six decimals, no float noise). */
-export const microsToUsd = (micros: number): number => Number((micros / 1_000_000).toFixed(6));
 
 export interface InferenceResponse {
   id: string;
@@ -69,11 +67,11 @@ export function inferenceResponse(answer: Answer): InferenceResponse {
       ...(answer.estimatedLatencyMs !== undefined ? { estimated_latency_ms: answer.estimatedLatencyMs } : {}),
     },
     billing: {
-      cost_usd: microsToUsd(charged),
+      cost_usd: toUsd(charged),
       cost_display: `$${(charged / 1_000_000).toFixed(6)}`,
       ...tokens,
       ...(totalTokens > 0 ? { cost_per_million_tokens_usd: Number((charged / totalTokens).toFixed(6)) } : {}),
-      balance_remaining_usd: microsToUsd(answer.balanceAfterMicros),
+      balance_remaining_usd: toUsd(answer.balanceAfterMicros),
     },
   };
 }
