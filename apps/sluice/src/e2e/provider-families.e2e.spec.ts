@@ -1,3 +1,5 @@
+import { basePrice, loadCatalogue, tokenCostMicros } from '@sluice/catalogue';
+import { applyPriceFactor } from '@sluice/pricing';
 import OpenAI from 'openai';
 import { until } from './http';
 import { callAt, openAccountAt } from './realtime.scenario';
@@ -10,7 +12,7 @@ const ADMIN_KEY = 'sk_admin_e2e_families_0123456789';
 interface TaskView {
   status: string;
   task_id: string;
-  objects: { status: string; usage: { input_tokens: number; output_tokens?: number }; output?: { text: string }; error?: { code: string; message: string } | null }[];
+  objects: { status: string; usage: { input_tokens: number; output_tokens?: number; price_factor: number }; output?: { text: string }; error?: { code: string; message: string } | null }[];
 }
 
 /**
@@ -86,5 +88,16 @@ describe('every provider family end to end on the embedded engine (demo market)'
     for (const o of task.objects) expect(o.output?.text.length).toBeGreaterThan(0);
     const stats = engine.sluice.market!.stats();
     expect([stats['anthropic-direct'].batchRequests, stats['gemini-direct'].batchRequests]).toEqual([1, 1]);
+    // Charged at the quoted factor on the base price, on the usage the batch APIs reported.
+    const catalogue = loadCatalogue();
+    const owed = task.objects.reduce(
+      (sum, o, i) => sum + applyPriceFactor(tokenCostMicros(basePrice(catalogue, items[i].model), o.usage.input_tokens, o.usage.output_tokens ?? 0), o.usage.price_factor),
+      0,
+    );
+    expect(task.objects.every((o) => o.usage.price_factor < 1)).toBe(true);
+    await until('both charges in the balance', async () => {
+      const balance = await callAt<{ current_balance_usd: number }>(base, 'GET', '/v1/balance', key);
+      return Math.round(balance.body.current_balance_usd * 1_000_000) === 5_000_000 - owed ? true : undefined;
+    }, 30_000);
   });
 });
