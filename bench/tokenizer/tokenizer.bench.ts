@@ -83,8 +83,15 @@ function randomLetters(bytes: number): string {
   return out;
 }
 
+/** Random lower-case "words" of seven letters: prose-shaped, but every piece new to a cache of words. */
+function randomWords(bytes: number): string {
+  return randomLetters(bytes).replace(/(.{7})/g, '$1 ').slice(0, bytes);
+}
+
 const TEXTS: Record<string, { make: (bytes: number) => string; quadratic: boolean }> = {
   'english-prose': { make: prose, quadratic: false },
+  // Not quadratic, but seconds per MB for the package alone: timed once, as the runs without whitespace.
+  'random-words': { make: randomWords, quadratic: true },
   'no-whitespace-words': { make: gluedWords, quadratic: true },
   'no-whitespace-random-letters': { make: randomLetters, quadratic: true },
   // The probe of issue #23.

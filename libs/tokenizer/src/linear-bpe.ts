@@ -79,8 +79,16 @@ export function withLinearBpe<T extends GptEncoding>(encoding: T): T {
   if (linear.has(core)) return encoding;
   if (encoding.vocabularySize > RANK_LIMIT) throw new Error(`withLinearBpe handles ranks below ${RANK_LIMIT}; this encoding has ${encoding.vocabularySize} tokens`);
   const long = new LongPieceEncoder({ tokens: core.bytePairRankDecoder, ofBytes: core.getBpeRankFromBytes.bind(core), ofString: core.getBpeRankFromString.bind(core) });
-  const packaged = core.bytePairEncode.bind(core);
-  core.bytePairEncode = (piece: string) => (piece.length > LONG_PIECE_CHARS ? long.encode(piece) : packaged(piece));
+  const pieces = new PieceCache();
+  core.bytePairEncode = (piece: string) => {
+    if (piece.length > LONG_PIECE_CHARS) return long.encode(piece);
+    let tokens = pieces.get(piece);
+    if (tokens === undefined) {
+      tokens = long.encode(piece);
+      pieces.set(piece, tokens);
+    }
+    return tokens;
+  };
   linear.set(core, { core, long });
   return encoding;
 }
@@ -93,6 +101,27 @@ export function linearPartsOf(encoding: GptEncoding): LinearParts {
 }
 
 const utf8 = new TextEncoder();
+
+// Distinct short pieces remembered: prose repeats its words. ~10 MB at most.
+const CACHED_PIECES = 100_000;
+
+/**
+ * Short pieces' tokens (what gpt-tokenizer's merge cache does, which moves each hit to the end of
+ * a Map and evicts from its front: with distinct pieces, such as random words, V8's Map then scans
+ * the holes its deletions left, and 1 MB of them took 11 s). Full, it starts over.
+ */
+class PieceCache {
+  private readonly map = new Map<string, number[]>();
+
+  get(piece: string): number[] | undefined {
+    return this.map.get(piece);
+  }
+
+  set(piece: string, tokens: number[]): void {
+    if (this.map.size >= CACHED_PIECES) this.map.clear();
+    this.map.set(piece, tokens);
+  }
+}
 
 /** Merges long pieces window by window, reusing its buffers (an encoding is used by one thread). */
 export class LongPieceEncoder {
