@@ -9,15 +9,14 @@
  *
  * Prints one JSON line per rate, in bench:realtime's shape.
  */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
 import OpenAI from 'openai';
 import { startDemoMarketThread } from '@sluice/demo-market';
 import { loadCatalogueOrFail } from '@sluice/platform';
 import { latencySummary, round } from '../exchange/harness';
-import type { OverheadClientResults, OverheadClientSettings } from './overhead.client';
+import type { OverheadClientSettings } from './overhead.client';
+import { runOverheadClient } from './run-client';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,13 +25,6 @@ const { values: args } = parseArgs({
   },
 });
 
-function runClient(settings: OverheadClientSettings): Promise<OverheadClientResults> {
-  const client = new Worker(join(__dirname, 'overhead.client.ts'), { workerData: settings });
-  return new Promise<OverheadClientResults>((resolve, reject) => {
-    client.once('message', (results: OverheadClientResults) => void client.terminate().then(() => resolve(results)));
-    client.once('error', reject);
-  });
-}
 
 async function main() {
   const catalogue = loadCatalogueOrFail();
@@ -65,11 +57,11 @@ async function main() {
     stream: false,
   });
   try {
-    await runClient(settings(100, 2, 'warm-up'));
+    await runOverheadClient(settings(100, 2, 'warm-up'));
     for (const rate of args.rates.split(',').map(Number)) {
       const loopBefore = performance.eventLoopUtilization();
       const cpuBefore = process.cpuUsage();
-      const { samples, sentInSeconds } = await runClient(settings(rate, Number(args.seconds), `rate-${rate}`));
+      const { samples, sentInSeconds } = await runOverheadClient(settings(rate, Number(args.seconds), `rate-${rate}`));
       const loop = performance.eventLoopUtilization(loopBefore);
       const cpu = process.cpuUsage(cpuBefore);
       const ok = samples.filter((s) => s.status === 200 && s.providerMs !== undefined);

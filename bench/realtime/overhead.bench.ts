@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { Topics, decodeEvent } from '@sluice/events';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded } from '../../apps/sluice/src/embedded-host';
 import { benchEnvironment, latencySummary, round } from '../exchange/harness';
 import { startBenchEngine } from './bench-engine';
-import type { OverheadClientResults, OverheadClientSettings } from './overhead.client';
+import type { OverheadClientSettings } from './overhead.client';
+import { runOverheadClient } from './run-client';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,13 +55,6 @@ async function call(url: string, method: string, path: string, key: string, body
   return (await res.json()) as { api_key?: string; current_balance_usd?: number };
 }
 
-function runClient(settings: OverheadClientSettings): Promise<OverheadClientResults> {
-  const client = new Worker(join(__dirname, 'overhead.client.ts'), { workerData: settings });
-  return new Promise<OverheadClientResults>((resolve, reject) => {
-    client.once('message', (results: OverheadClientResults) => void client.terminate().then(() => resolve(results)));
-    client.once('error', reject);
-  });
-}
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-realtime-'));
@@ -109,14 +102,14 @@ async function main() {
       stream: args.stream,
     });
     // Warm-up: JIT, connection pools, prepared statements, the gateway's view of the providers.
-    await runClient(settings(100, Number(args.warmup) / 100, 'warm-up'));
+    await runOverheadClient(settings(100, Number(args.warmup) / 100, 'warm-up'));
 
     for (const rate of RATES) {
       let peakRss = 0;
       const rss = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
       const loopBefore = performance.eventLoopUtilization();
       const cpuBefore = process.cpuUsage();
-      const { samples, sentInSeconds } = await runClient(settings(rate, SECONDS, `rate-${rate}`));
+      const { samples, sentInSeconds } = await runOverheadClient(settings(rate, SECONDS, `rate-${rate}`));
       const loop = performance.eventLoopUtilization(loopBefore);
       const cpu = process.cpuUsage(cpuBefore);
       const clientDone = performance.now();
