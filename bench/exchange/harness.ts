@@ -114,7 +114,24 @@ export interface TaskView {
   status: string;
   task_id: string;
   total_items: number;
+  counts: { submitted: number; queued: number; running: number; completed: number; failed: number };
+  /** One page (GET: `limit`, default 100; `after` = `next`). */
   objects: Array<{ object_id: string; status: string; error?: { code: string } }>;
+  has_more: boolean;
+  next: string | null;
+}
+
+/** Every object of a task, in pages of 1,000 (the most a page holds). */
+export async function allTaskObjects(url: string, key: string, taskId: string): Promise<TaskView['objects']> {
+  const objects: TaskView['objects'] = [];
+  let after: string | null = null;
+  do {
+    const page: Reply<TaskView> = await call<TaskView>(url, 'GET', `/v0/infer/task/${taskId}?limit=1000${after ? `&after=${after}` : ''}`, key);
+    if (page.status !== 200) throw new Error(`GET task ${taskId} answered ${page.status}`);
+    objects.push(...page.body.objects);
+    after = page.body.next;
+  } while (after);
+  return objects;
 }
 
 export const percentile = (sorted: readonly number[], p: number): number =>

@@ -99,7 +99,7 @@ async function untilPlanned(url: string, key: string, taskIds: readonly string[]
   for (const taskId of taskIds) {
     for (;;) {
       const { body } = await call<TaskView>(url, 'GET', `/v0/infer/task/${taskId}/`, key);
-      if (body.objects.length === ITEMS && body.objects.every((o) => o.status !== 'submitted')) break;
+      if (body.total_items === ITEMS && body.counts.submitted === 0) break;
       await sleep(50);
     }
   }

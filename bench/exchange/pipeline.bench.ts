@@ -14,7 +14,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { call, demoMarketEnv, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
+import { allTaskObjects, call, demoMarketEnv, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -67,7 +67,7 @@ async function main() {
         const task = await call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskId}`, key);
         if (task.body.status === 'completed' || task.body.status === 'failed') {
           open.delete(taskId);
-          for (const o of task.body.objects) {
+          for (const o of await allTaskObjects(ex.url, key, taskId)) {
             const s = o.error?.code ?? o.status;
             statuses[s] = (statuses[s] ?? 0) + 1;
           }
