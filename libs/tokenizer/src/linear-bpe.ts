@@ -5,11 +5,11 @@ import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
  * cuts (a word, a run of punctuation, a run of whitespace) by merging byte pairs, and finds each
  * merge by scanning every pair of the piece again: O(n²) in the piece's bytes. Prose has short
  * pieces, but text without whitespace is one piece: 10k characters of "x" took 0.24 s, 160k
- * took 65 s. `withLinearBpe` makes an encoding merge pieces longer than LONG_PIECE_CHARS here
- * instead, with the same merge order (lowest rank first, leftmost on a tie) kept in a heap, in
- * windows of WINDOW_BYTES: O(n log WINDOW_BYTES), each merge's token found without allocating
- * (TokenTable, behind a cache of pairs). Shorter pieces (all of ordinary prose) still take the
- * package's path and its cache.
+ * took 65 s. `withLinearBpe` makes an encoding merge its pieces here instead, with the same merge
+ * order (lowest rank first, leftmost on a tie) kept in a heap, in windows of WINDOW_BYTES:
+ * O(n log WINDOW_BYTES), each merge's token found without allocating (TokenTable, behind a cache
+ * of pairs). Pieces up to LONG_PIECE_CHARS (the words of prose) are remembered in a PieceCache
+ * instead of the package's cache (see there).
  *
  * A window's tokens that end within its last MARGIN_BYTES are merged again at the start of the
  * next window, so each cut lies where the merge of the whole piece also has a token boundary

@@ -3,6 +3,7 @@ import { AccountsModule } from '../accounts/accounts.module';
 import { ReadModelsModule } from '../read-models/read-models.module';
 import { InferController } from './infer.controller';
 import { InferService } from './infer.service';
+import { TokenizerWarmup } from './tokenizer-warmup';
 
-@Module({ imports: [AccountsModule, ReadModelsModule], controllers: [InferController], providers: [InferService] })
+@Module({ imports: [AccountsModule, ReadModelsModule], controllers: [InferController], providers: [InferService, TokenizerWarmup] })
 export class InferModule {}
