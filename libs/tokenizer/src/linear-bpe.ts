@@ -423,14 +423,14 @@ class PairHeap {
   }
 }
 
-// 2^17 pairs in 2^18 slots: 3 MB at most. Random letters meet ~300k distinct pairs per MB; the
-// most frequent ones come first, so a full table keeps what it has rather than starting over.
+// 2^17 pairs in 2^18 slots: 3 MB at most. Random letters meet ~300k distinct pairs per MB. Full, the
+// table starts over: kept, the pairs of one such text made every later text's lookups misses.
 const MAX_PAIRS = 1 << 17;
 
 /**
  * What two adjacent tokens merge into (a token, or NONE), remembered by their ranks: the bytes
  * are the same whatever their position, so each pair is looked up in the TokenTable once.
- * Open addressing over typed arrays; once full it takes no more (it is only a cache).
+ * Open addressing over typed arrays; once full it starts over (it is only a cache).
  */
 class PairRanks {
   private first = new Int32Array(0);
@@ -453,8 +453,11 @@ class PairRanks {
 
   set(a: number, b: number, rank: number): void {
     if (2 * (this.size + 1) > this.mask + 1) {
-      if (this.size >= MAX_PAIRS) return;
-      this.grow();
+      if (this.size < MAX_PAIRS) this.grow();
+      else {
+        this.first.fill(NONE);
+        this.size = 0;
+      }
     }
     let i = slot(a, b, this.mask);
     while (this.first[i] !== NONE) i = (i + 1) & this.mask;
