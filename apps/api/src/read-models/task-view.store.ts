@@ -30,7 +30,7 @@ export async function listTasks(db: RawSqlClient, accountId: string, query: Task
       queued_items, running_items, cancelled_at
     FROM task_view
     WHERE account_id = ${accountId} AND submitted_at IS NOT NULL
-      AND (${query.status ?? null}::text IS NULL OR status = ${query.status ?? null})
+      AND (${query.status ?? null}::text IS NULL OR status = ${query.status ?? null}::text)
       AND (${query.createdAfter ?? null}::timestamptz IS NULL OR submitted_at > ${query.createdAfter ?? null}::timestamptz)
       AND (${query.after?.submittedAt ?? null}::timestamptz IS NULL
         OR (submitted_at, task_id) < (${query.after?.submittedAt ?? null}::timestamptz, ${query.after?.taskId ?? null}::text))
@@ -57,15 +57,16 @@ export async function objectPlace(db: RawSqlClient, taskId: string, objectId: st
 /**
  * A page of the task's objects in item order, keyset on (item_index, object_id): an object's
  * place never changes, so one projected while a client pages is never shown twice, and none
- * that was there when paging began is skipped.
+ * that was there when paging began is skipped. The order is the index's (task_id, item_index,
+ * object_id): a page is read without sorting the task (the parameters are cast so that it is used).
  */
 export async function taskObjectsPage(db: RawSqlClient, taskId: string, query: ObjectPageQuery): Promise<ObjectRow[]> {
   const index = query.after?.itemIndex ?? -1;
   const objectId = query.after?.objectId ?? '';
   const rows = await db.$queryRaw<ObjectRecord[]>`
     SELECT * FROM object_view
-    WHERE task_id = ${taskId} AND item_index >= ${index} AND (item_index > ${index} OR object_id > ${objectId})
-      AND (${query.status ?? null}::text IS NULL OR status = ${query.status ?? null})
+    WHERE task_id = ${taskId} AND (item_index, object_id) > (${index}::int, ${objectId}::text)
+      AND (${query.status ?? null}::text IS NULL OR status = ${query.status ?? null}::text)
     ORDER BY item_index, object_id
     LIMIT ${query.limit}`;
   return rows.map(toObjectRow);
