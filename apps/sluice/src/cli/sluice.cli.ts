@@ -3,10 +3,13 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { AdminClient, ApiError } from './admin-client';
 import { checkCatalogue } from './catalogue-check';
+import { resolveConnection } from './client-config';
+import { addCustomerCommands } from './customer-commands';
 
 /**
- * `npm run sluice -- <command>`: the operator's CLI. It talks to a running Sluice over HTTP
- * with the admin key (SLUICE_ADMIN_KEY, or the one the embedded engine keeps in its data folder).
+ * `sluice <command>` (or `npm run sluice -- <command>`): the customer's commands with their API key
+ * (`login` saves it; SLUICE_URL / SLUICE_API_KEY override), and the operator's with the admin key
+ * (SLUICE_ADMIN_KEY, or the one the embedded engine keeps in its data folder).
  */
 function usd(value: string): number {
   const n = Number(value);
@@ -21,16 +24,24 @@ function adminKeyFrom(options: { adminKey?: string; dataDir: string }): string {
   throw new ApiError(0, 'admin_key_missing', `no admin key: set SLUICE_ADMIN_KEY or start Sluice once so that ${file} exists`);
 }
 
-export function buildCli(out: (line: string) => void = console.log, env: Record<string, string | undefined> = process.env): Command {
+export function buildCli(
+  out: (line: string) => void = console.log,
+  env: Record<string, string | undefined> = process.env,
+  note: (line: string) => void = console.error,
+): Command {
   const program = new Command('sluice')
-    .description('Operate a running Sluice')
-    .option('--url <url>', 'Sluice API base URL', env.SLUICE_URL ?? `http://127.0.0.1:${env.PORT ?? 8080}`)
+    .description('Use and operate a running Sluice')
+    .option('--url <url>', 'Sluice API base URL (default: SLUICE_URL, the saved login, or http://127.0.0.1:$PORT|8080)')
+    .option('--api-key <key>', 'your API key (default: SLUICE_API_KEY or the saved login)')
+    .option('--json', 'print the API answer as JSON, for scripts')
+    .option('--no-progress', 'no progress bars (they show on a terminal only)')
     .option('--admin-key <key>', 'operator admin key', env.SLUICE_ADMIN_KEY)
     .option('--data-dir <dir>', 'embedded data folder holding the generated admin key', env.SLUICE_DATA_DIR ?? '.sluice');
   const client = () => {
-    const options = program.opts<{ url: string; adminKey?: string; dataDir: string }>();
-    return new AdminClient(options.url, adminKeyFrom(options));
+    const options = program.opts<{ url?: string; adminKey?: string; dataDir: string }>();
+    return new AdminClient(resolveConnection({ url: options.url }, env).url, adminKeyFrom(options));
   };
+  addCustomerCommands(program, { out, note }, env);
 
   const accounts = program.command('accounts').description('customer accounts');
   accounts
@@ -64,11 +75,17 @@ export function buildCli(out: (line: string) => void = console.log, env: Record<
   return program;
 }
 
-if (require.main === module) {
-  buildCli()
-    .parseAsync(process.argv)
-    .catch((err: Error) => {
-      console.error(err instanceof ApiError ? `error (${err.code}): ${err.message}` : err.message);
-      process.exit(1);
-    });
+/** Runs the CLI on `argv` (the `sluice` bin and `npm run sluice` both land here). */
+export function runCli(argv: string[] = process.argv): Promise<void> {
+  return buildCli()
+    .parseAsync(argv)
+    .then(
+      () => undefined,
+      (err: Error) => {
+        console.error(err instanceof ApiError ? `error (${err.code}): ${err.message}` : err.message);
+        process.exit(1);
+      },
+    );
 }
+
+if (require.main === module) void runCli();
