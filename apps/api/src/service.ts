@@ -14,11 +14,12 @@ import { OpenApiModule } from './openapi/openapi.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { WalletModule } from './wallet/wallet.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** What the API is made of; openapi.spec.ts starts it with these parts to list every route it serves. */
 export const apiParts: ServiceParts = {
   prisma: PrismaClient,
-  features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule, OpenAiBatchesModule, WalletModule, OpenApiModule],
+  features: [ErrorsModule, HealthModule, AccountsModule, ReadModelsModule, FilesModule, InferModule, RealtimeModule, OpenAiModule, OpenAiBatchesModule, WalletModule, WebhooksModule, OpenApiModule],
   serverOptions: apiServerOptions,
   configureHttp: (app) => {
     registerHttpEdge(app);

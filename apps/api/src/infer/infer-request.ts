@@ -45,3 +45,8 @@ export const OutputFormatSchema = z
   .optional()
   .transform((v) => v ?? 'json');
 export type OutputFormat = 'json' | 'jsonl';
+
+/** POST /v0/infer/'s query: `callback_url`, where the task's webhooks go (checked further by checkCallbackUrl). */
+export const SubmitQuerySchema = z.object({
+  callback_url: z.string('callback_url must be a URL').max(512, 'callback_url is at most 512 characters').refine(isStorableText, `callback_url ${UNSTORABLE_MESSAGE}`).optional(),
+});

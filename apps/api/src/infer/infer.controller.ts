@@ -1,10 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
 import { parseBody } from '../errors/parse-body';
 import { objectView } from '../read-models/views';
-import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema } from './infer-request';
+import type { WebhookConfig } from '../config';
+import { checkCallbackUrl } from '../webhooks/callback-url';
+import { WEBHOOK_CONFIG } from '../webhooks/webhook-config';
+import { FileInferRequestSchema, InferRequestSchema, isFileRequest, OutputFormatSchema, SubmitQuerySchema } from './infer-request';
 import { endAdmission } from './admission.hooks';
 import { InferService } from './infer.service';
 import { ListTasksQuerySchema, TaskObjectsQuerySchema } from './list-queries';
@@ -13,18 +16,23 @@ import { ListTasksQuerySchema, TaskObjectsQuerySchema } from './list-queries';
 @Controller('v0/infer')
 @UseGuards(AccountAuthGuard)
 export class InferController {
-  constructor(private readonly infer: InferService) {}
+  constructor(
+    private readonly infer: InferService,
+    @Inject(WEBHOOK_CONFIG) private readonly webhooks: WebhookConfig,
+  ) {}
 
   @Post()
   @HttpCode(200)
-  submit(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown, @Headers('output-format') outputFormat: string | undefined, @Req() request: FastifyRequest) {
+  submit(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown, @Headers('output-format') outputFormat: string | undefined, @Query() query: unknown, @Req() request: FastifyRequest) {
     const format = parseBody(OutputFormatSchema, outputFormat, 'Output-Format');
+    const { callback_url } = parseBody(SubmitQuerySchema, query, 'query');
+    const callbackUrl = callback_url === undefined ? undefined : checkCallbackUrl(callback_url, this.webhooks.SLUICE_WEBHOOK_ALLOW_HTTP, 'query.callback_url');
     // Admitted once the task committed: background work is not held while the answer waits or is written.
     const committed = () => endAdmission(request);
     if (isFileRequest(body)) {
-      return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], { outputFormat: format, baseUrl: baseUrlOf(request), committed });
+      return this.infer.submitFile(account.accountId, parseBody(FileInferRequestSchema, body, 'items')[0], { outputFormat: format, baseUrl: baseUrlOf(request), committed, callbackUrl });
     }
-    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request), committed });
+    return this.infer.submit(account.accountId, parseBody(InferRequestSchema, body, 'items'), { outputFormat: format, baseUrl: baseUrlOf(request), committed, callbackUrl });
   }
 
   @Get('tasks')

@@ -30,6 +30,8 @@ export interface SubmitOptions {
   waitMs?: number;
   /** Called once the task committed (the submission is admitted; see endAdmission). */
   committed?: () => void;
+  /** Where the task's webhooks go (checked by checkCallbackUrl). */
+  callbackUrl?: string;
 }
 
 type ObjectRecord = Parameters<typeof toObjectRow>[0];
@@ -58,6 +60,7 @@ export class InferService {
       newId: randomUUID,
       priceFactor,
       outputFormat: options.outputFormat,
+      callbackUrl: options.callbackUrl,
     });
     await this.eventStore.transact(async (tx) => {
       await recordSubmittedTask(tx, task.taskSubmitted);
@@ -93,6 +96,7 @@ export class InferService {
     const submitted = submitFileTask(item, await findFile(this.sql, item.file_id), {
       accountId,
       outputFormat,
+      callbackUrl: options.callbackUrl,
       deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
     });
     await this.eventStore.transact(async (tx) => {

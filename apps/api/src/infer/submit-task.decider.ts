@@ -20,6 +20,8 @@ export interface SubmitTaskContext {
   outputFormat?: 'json' | 'jsonl';
   /** Each item's input tokens, counted beforehand (countInputTokens); counted here when absent. */
   inputTokens?: readonly (number | undefined)[];
+  /** Where the task's webhooks go. */
+  callbackUrl?: string;
 }
 
 export interface SubmittedObject {
@@ -91,7 +93,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
   const taskId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
   const context = { correlationId: taskId };
-  const taskSubmitted = createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: ctx.outputFormat ?? 'json' }, context, deps);
+  const taskSubmitted = createEvent(TaskSubmitted, { taskId, accountId: ctx.accountId, totalItems: items.length, outputFormat: ctx.outputFormat ?? 'json', ...(ctx.callbackUrl ? { callbackUrl: ctx.callbackUrl } : {}) }, context, deps);
   const events: SluiceEvent[] = [taskSubmitted];
   // Items of one task mostly repeat (model, window, size): quote each distinct one once.
   const quotes = new Map<string, number>();
@@ -149,7 +151,7 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
 export function submitFileTask(
   item: FileInferItem,
   file: FileRow | null,
-  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps; openaiBatch?: TaskSubmittedPayload['openaiBatch'] },
+  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps; openaiBatch?: TaskSubmittedPayload['openaiBatch']; callbackUrl?: string },
 ): EventOf<'TaskSubmitted'> {
   if (!file || file.accountId !== ctx.accountId) throw new NotFoundError('file', item.file_id);
   if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
@@ -157,7 +159,7 @@ export function submitFileTask(
   const openaiBatch = ctx.openaiBatch ? { openaiBatch: ctx.openaiBatch } : {};
   return createEvent(
     TaskSubmitted,
-    { taskId, accountId: ctx.accountId, totalItems: file.items, outputFormat: ctx.outputFormat, fileId: file.fileId, slaMinutes: item.sla ?? null, ...openaiBatch },
+    { taskId, accountId: ctx.accountId, totalItems: file.items, outputFormat: ctx.outputFormat, fileId: file.fileId, slaMinutes: item.sla ?? null, ...openaiBatch, ...(ctx.callbackUrl ? { callbackUrl: ctx.callbackUrl } : {}) },
     { correlationId: taskId },
     ctx.deps,
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CreateAccountBody, CreateKeyBody, CreditBody } from '../accounts/accounts.controller';
-import { FileInferRequestSchema, InferRequestSchema, OutputFormatSchema } from '../infer/infer-request';
+import { FileInferRequestSchema, InferRequestSchema, OutputFormatSchema, SubmitQuerySchema } from '../infer/infer-request';
 import { ListFilesV0QuerySchema, ListTasksQuerySchema, TaskObjectsQuerySchema } from '../infer/list-queries';
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { CreateBatchSchema, ListBatchesQuerySchema, ListFilesQuerySchema } from '../openai-batches/openai-request';
@@ -91,6 +91,7 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'Submit a task: inline items, or one uploaded file `[{file_id, sla}]`',
     tag: 'SLA batch',
     auth: 'account',
+    query: SubmitQuerySchema,
     headers: [{ name: 'Output-Format', schema: OutputFormatSchema, description: '`jsonl`: the results as one file (`output_url`); default `json`' }],
     body: {
       kind: 'json',
@@ -113,7 +114,7 @@ export const OPERATIONS: Record<string, Operation> = {
         },
       },
     },
-    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: 'validation_error (fields named like `items[2].model`), invalid_file' },
+    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: 'validation_error (fields named like `items[2].model`; `query.callback_url` not https), invalid_file' },
   },
   'GET /v0/infer/tasks': {
     summary: "The account's tasks, newest first, with their counts by status",
@@ -139,6 +140,21 @@ export const OPERATIONS: Record<string, Operation> = {
     params: { taskId: 'the task id' },
     responses: { 200: { description: 'the task, `cancelling` until its last object ended, then `cancelled`', schema: R.TaskResponseSchema } },
     errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, or another account's", 409: 'task_not_cancellable: the task has ended' },
+  },
+  'GET /v0/infer/task/{taskId}/webhooks': {
+    summary: "The task's webhook deliveries (to its `callback_url`) in order, each with its attempts",
+    tag: 'SLA batch',
+    auth: 'account',
+    params: { taskId: 'the task id' },
+    responses: { 200: { description: 'the delivery log', schema: R.WebhookDeliveryListSchema } },
+    errors: { ...ACCOUNT, ...PATH_ID, 404: "not_found: unknown, or another account's" },
+  },
+  'POST /v1/webhook-secret': {
+    summary: 'A new webhook signing secret for the account (the previous one stops signing), shown once',
+    tag: 'Account',
+    auth: 'account',
+    responses: { 201: { description: 'the secret', schema: R.WebhookSecretSchema } },
+    errors: { ...ACCOUNT },
   },
   'GET /v0/infer/object/{objectId}/': {
     summary: 'One object: status, usage, output or error',

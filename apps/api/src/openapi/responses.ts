@@ -346,3 +346,40 @@ export const HealthSchema = z.object({
   log: z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() }),
   services: z.record(z.enum(['api', 'scheduler', 'router', 'billing', 'files']), ServiceReportSchema),
 }).register(components, { id: 'Health' });
+
+/** `POST /v1/webhook-secret`. */
+export const WebhookSecretSchema = z
+  .object({
+    object: z.literal('webhook_secret'),
+    secret: z.string().describe('signs every webhook of the account from now on (Sluice-Signature); shown only in this answer'),
+    created_at: isoInstant,
+  })
+  .register(components, { id: 'WebhookSecret' });
+
+const WebhookAttemptSchema = z.object({
+  attempted_at: isoInstant,
+  status_code: z.int().nullable().describe("the receiver's HTTP status; null when it could not be reached"),
+  error: z.string().nullable(),
+});
+
+/** `GET /v0/infer/task/{taskId}/webhooks`. */
+export const WebhookDeliveryListSchema = z
+  .object({
+    object: z.literal('list'),
+    data: z
+      .array(
+        z.object({
+          event_id: z.string().describe('the Sluice-Event-Id header and the body\'s `id`'),
+          type: z.enum(['task.completed', 'task.failed', 'task.cancelled']),
+          url: z.string(),
+          status: z.enum(['pending', 'delivered', 'failed']).describe('failed: no 2xx within 24 h'),
+          attempts: z.int(),
+          created_at: isoInstant,
+          delivered_at: isoInstant.nullable(),
+          next_attempt_at: isoInstant.nullable(),
+          log: z.array(WebhookAttemptSchema).readonly(),
+        }),
+      )
+      .readonly(),
+  })
+  .register(components, { id: 'WebhookDeliveryList' });

@@ -19,6 +19,8 @@ export const TaskSubmitted = defineEvent({
     fileId: Id.optional(),
     /** The SLA window of a file's lines, in minutes (null: run at once). */
     slaMinutes: z.number().int().positive().nullable().optional(),
+    /** Where the task's webhook (`task.completed`, `task.failed`, `task.cancelled`) is POSTed, signed. */
+    callbackUrl: z.string().min(1).optional(),
     /**
      * Set for an OpenAI batch (`POST /v1/batches`, over a file): its results become OpenAI's
      * output file (successes) and error file (failures), and the batch keeps what was asked.

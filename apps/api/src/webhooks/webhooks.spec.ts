@@ -1,0 +1,107 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Catalogue as E, createEvent } from '@sluice/events';
+import { applyMigrations, pgliteSqlClient, schemaLocationOf, type TransactionalClient } from '@sluice/persistence';
+import { checkCallbackUrl } from './callback-url';
+import { retryDelayMs, nextAttemptAt, WEBHOOK_MAX_DELAY_MS } from './webhook-retry';
+import { signatureHeader, verifySignature } from './webhook-signature';
+import { applyWebhookEvents } from './webhooks.consumer';
+import { deliveryLog, dueDeliveries, recordAttempt } from './webhook.store';
+
+let n = 0;
+const deps = { now: () => new Date('2030-01-01T00:00:00Z'), newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}` };
+const submitted = (taskId: string, callbackUrl?: string) =>
+  createEvent(E.TaskSubmitted, { taskId, accountId: 'acct-1', totalItems: 2, outputFormat: 'json', ...(callbackUrl ? { callbackUrl } : {}) }, { correlationId: taskId }, deps);
+const completed = (taskId: string, completedItems: number, failedItems: number) =>
+  createEvent(E.TaskCompleted, { taskId, accountId: 'acct-1', completedItems, failedItems }, { correlationId: taskId }, deps);
+const cancelled = (taskId: string) => createEvent(E.TaskCancelRequested, { taskId, accountId: 'acct-1' }, { correlationId: taskId }, deps);
+
+describe('webhook signature', () => {
+  it('verifies with the secret and the exact body, and not with another secret, body or an old timestamp', () => {
+    const body = '{"type":"task.completed"}';
+    const header = signatureHeader('whsec_a', 1_900_000_000, body);
+    expect(header).toMatch(/^t=1900000000,v1=[0-9a-f]{64}$/);
+    expect(verifySignature('whsec_a', header, body, 1_900_000_010)).toBe(true);
+    expect(verifySignature('whsec_b', header, body, 1_900_000_010)).toBe(false);
+    expect(verifySignature('whsec_a', header, `${body} `, 1_900_000_010)).toBe(false);
+    expect(verifySignature('whsec_a', header, body, 1_900_001_000)).toBe(false);
+  });
+});
+
+describe('webhook retries', () => {
+  it('double the wait from the base with jitter, capped at an hour, and stop 24 h after the event', () => {
+    expect(retryDelayMs(1, 1_000, () => 1)).toBe(1_000);
+    expect(retryDelayMs(1, 1_000, () => 0)).toBe(500);
+    expect(retryDelayMs(4, 1_000, () => 1)).toBe(8_000);
+    expect(retryDelayMs(40, 1_000, () => 1)).toBe(WEBHOOK_MAX_DELAY_MS);
+    const created = new Date('2030-01-01T00:00:00Z');
+    expect(nextAttemptAt(created, new Date('2030-01-01T01:00:00Z'), 3, 1_000, () => 1)).toEqual(new Date('2030-01-01T01:00:04Z'));
+    expect(nextAttemptAt(created, new Date('2030-01-01T23:30:00Z'), 30, 1_000, () => 1)).toBeNull();
+  });
+});
+
+describe('callback_url', () => {
+  it('takes https; http only to loopback or private addresses when allowed; never credentials', () => {
+    expect(checkCallbackUrl('https://example.com/hook', false)).toBe('https://example.com/hook');
+    expect(() => checkCallbackUrl('http://127.0.0.1:8080/hook', false)).toThrow('callback_url must be https');
+    expect(checkCallbackUrl('http://127.0.0.1:8080/hook', true)).toBe('http://127.0.0.1:8080/hook');
+    expect(checkCallbackUrl('http://localhost/hook', true)).toBe('http://localhost/hook');
+    expect(() => checkCallbackUrl('http://example.com/hook', true)).toThrow('loopback or private');
+    expect(() => checkCallbackUrl('https://user:pw@example.com/', false)).toThrow('credentials');
+    expect(() => checkCallbackUrl('not a url', false)).toThrow('absolute https URL');
+    expect(() => checkCallbackUrl('ftp://example.com/', true)).toThrow('https');
+  });
+});
+
+describe('api-webhooks consumer and deliveries', () => {
+  let db: PGlite;
+  let sql: TransactionalClient;
+  const now = new Date('2030-01-01T00:00:00Z');
+  beforeAll(async () => {
+    db = await PGlite.create('memory://');
+    await applyMigrations({ kind: 'pglite', db }, schemaLocationOf('api'));
+    sql = pgliteSqlClient(db);
+  });
+  afterAll(() => db.close());
+
+  it('queues one delivery per TaskCompleted of a task with a callback_url, even when the event comes twice', async () => {
+    const end = completed('t-ok', 2, 0);
+    await applyWebhookEvents(sql, [submitted('t-ok', 'https://example.com/a'), submitted('t-none'), end, completed('t-none', 2, 0)], now);
+    await applyWebhookEvents(sql, [end], now);
+    const log = await deliveryLog(sql, 't-ok');
+    expect(log).toEqual([expect.objectContaining({ eventId: end.eventId, type: 'task.completed', url: 'https://example.com/a', status: 'pending', attempts: 0 })]);
+    expect(await deliveryLog(sql, 't-none')).toEqual([]);
+  });
+
+  it('names a cancelled task task.cancelled and a task without a completed item task.failed', async () => {
+    await applyWebhookEvents(sql, [submitted('t-c', 'https://example.com/c'), cancelled('t-c'), completed('t-c', 1, 1), submitted('t-f', 'https://example.com/f'), completed('t-f', 0, 2)], now);
+    expect((await deliveryLog(sql, 't-c'))[0]).toMatchObject({ type: 'task.cancelled' });
+    const failed = await deliveryLog(sql, 't-f');
+    expect(failed[0]).toMatchObject({ type: 'task.failed' });
+    const due = await dueDeliveries(sql, now, 10);
+    expect(JSON.parse(due.find((d) => d.taskId === 't-f')!.body)).toEqual({
+      id: failed[0].eventId,
+      object: 'event',
+      type: 'task.failed',
+      created_at: '2030-01-01T00:00:00.000Z',
+      data: { task_id: 't-f', status: 'failed', completed_items: 0, failed_items: 2 },
+    });
+  });
+
+  it('sends a task its deliveries in order: a later one waits while an earlier one is pending', async () => {
+    const first = completed('t-o', 1, 0);
+    const second = completed('t-o', 2, 0);
+    await applyWebhookEvents(sql, [submitted('t-o', 'https://example.com/o'), first, second], now);
+    const later = new Date(now.getTime() + 60_000);
+    expect((await dueDeliveries(sql, now, 50)).filter((d) => d.taskId === 't-o').map((d) => d.eventId)).toEqual([first.eventId]);
+    await recordAttempt(sql, first.eventId, { at: now, statusCode: 500, error: 'HTTP 500', status: 'pending', nextAttemptAt: later });
+    expect((await dueDeliveries(sql, now, 50)).filter((d) => d.taskId === 't-o')).toEqual([]);
+    await recordAttempt(sql, first.eventId, { at: later, statusCode: 200, error: null, status: 'delivered', nextAttemptAt: null });
+    expect((await dueDeliveries(sql, later, 50)).filter((d) => d.taskId === 't-o').map((d) => d.eventId)).toEqual([second.eventId]);
+    const [log] = await deliveryLog(sql, 't-o');
+    expect(log).toMatchObject({ status: 'delivered', attempts: 2, deliveredAt: later });
+    expect(log.log).toEqual([
+      { at: now, statusCode: 500, error: 'HTTP 500' },
+      { at: later, statusCode: 200, error: null },
+    ]);
+  });
+});
