@@ -8,6 +8,7 @@ import { priceFactor } from '@sluice/pricing';
 import { recordObjectRoots } from '@sluice/telemetry';
 import { NotFoundError, RequestError } from '../errors/api-error';
 import { findFile, outputFileOfTask } from '../files/file-view.store';
+import { defaultEndpointOf } from '../webhooks/webhook.store';
 import { FinishedObjectsNotifier } from '../read-models/finished-objects.notifier';
 import { isTerminal, type ObjectRow } from '../read-models/object.projection';
 import { recordCancelledTask, recordSubmittedTask, toObjectRow } from '../read-models/read-model.store';
@@ -60,7 +61,7 @@ export class InferService {
       newId: randomUUID,
       priceFactor,
       outputFormat: options.outputFormat,
-      callbackUrl: options.callbackUrl,
+      callbackUrl: options.callbackUrl ?? (await defaultEndpointOf(this.sql, accountId)),
     });
     await this.eventStore.transact(async (tx) => {
       await recordSubmittedTask(tx, task.taskSubmitted);
@@ -96,7 +97,7 @@ export class InferService {
     const submitted = submitFileTask(item, await findFile(this.sql, item.file_id), {
       accountId,
       outputFormat,
-      callbackUrl: options.callbackUrl,
+      callbackUrl: options.callbackUrl ?? (await defaultEndpointOf(this.sql, accountId)),
       deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
     });
     await this.eventStore.transact(async (tx) => {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, RequestError, ValidationError } from '../errors/api-error';
 import { findFile } from '../files/file-view.store';
 import { submitFileTask } from '../infer/submit-task.decider';
+import { defaultEndpointOf } from '../webhooks/webhook.store';
 import { recordSubmittedTask } from '../read-models/read-model.store';
 import { batchRowOf } from './openai-batch.projection';
 import { findBatch, inputFileItems, listBatches, loadProgress, markCancelling, saveBatches } from './openai-batch.store';
@@ -40,6 +41,7 @@ export class OpenAiBatchesService {
       outputFormat: 'jsonl',
       deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
       openaiBatch: { endpoint: request.endpoint, completionWindow: request.completion_window, metadata: request.metadata ?? null },
+      callbackUrl: await defaultEndpointOf(this.sql, accountId),
     });
     const row = batchRowOf(submitted) as BatchRow;
     // The batch and its task are readable as soon as this answers (the projection writes the same rows).

@@ -5,6 +5,7 @@ import { ListFilesV0QuerySchema, ListTasksQuerySchema, TaskObjectsQuerySchema } 
 import { ChatCompletionRequestSchema } from '../openai/chat-request';
 import { CreateBatchSchema, ListBatchesQuerySchema, ListFilesQuerySchema } from '../openai-batches/openai-request';
 import { RealtimeRequestSchema } from '../realtime/realtime-request';
+import { WebhookEndpointBody } from '../webhooks/webhooks.controller';
 import { PageQuerySchema, UsageQuerySchema } from '../wallet/wallet-request';
 import * as R from './responses';
 
@@ -155,6 +156,14 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'account',
     responses: { 201: { description: 'the secret', schema: R.WebhookSecretSchema } },
     errors: { ...ACCOUNT },
+  },
+  'PUT /v1/webhook-endpoint': {
+    summary: "The account's default callback URL, for tasks and batches submitted without a `callback_url` (null: none)",
+    tag: 'Account',
+    auth: 'account',
+    body: { kind: 'json', schema: WebhookEndpointBody, examples: { set: { url: 'https://example.com/sluice-webhooks' }, clear: { url: null } } },
+    responses: { 200: { description: 'the default callback URL', schema: R.WebhookEndpointSchema } },
+    errors: { ...ACCOUNT, ...JSON_BODY, 422: 'validation_error: `url` not https (http only to a loopback or private address with SLUICE_WEBHOOK_ALLOW_HTTP), over 512 characters, an unknown field' },
   },
   'GET /v0/infer/object/{objectId}/': {
     summary: 'One object: status, usage, output or error',

@@ -383,3 +383,8 @@ export const WebhookDeliveryListSchema = z
       .readonly(),
   })
   .register(components, { id: 'WebhookDeliveryList' });
+
+/** `PUT /v1/webhook-endpoint`. */
+export const WebhookEndpointSchema = z
+  .object({ object: z.literal('webhook_endpoint'), url: z.string().nullable().describe("the account's default callback URL; null: none") })
+  .register(components, { id: 'WebhookEndpoint' });

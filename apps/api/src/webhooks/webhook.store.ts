@@ -126,3 +126,20 @@ export async function deliveryLog(db: RawSqlClient, taskId: string): Promise<Del
     log: attempts.filter((a) => a.event_id === d.event_id).map((a) => ({ at: new Date(a.attempted_at), statusCode: a.status_code, error: a.error })),
   }));
 }
+
+/** The account's default callback URL; null clears it. */
+export async function setDefaultEndpoint(db: RawSqlClient, accountId: string, url: string | null, now: Date): Promise<void> {
+  if (url === null) {
+    await db.$executeRaw`DELETE FROM webhook_endpoint WHERE account_id = ${accountId}`;
+    return;
+  }
+  await db.$executeRaw`
+    INSERT INTO webhook_endpoint (account_id, url, updated_at) VALUES (${accountId}, ${url}, ${now})
+    ON CONFLICT (account_id) DO UPDATE SET url = EXCLUDED.url, updated_at = EXCLUDED.updated_at`;
+}
+
+/** Where a task submitted without a `callback_url` sends its webhooks, if the account set a default. */
+export async function defaultEndpointOf(db: RawSqlClient, accountId: string): Promise<string | undefined> {
+  const rows = await db.$queryRaw<{ url: string }[]>`SELECT url FROM webhook_endpoint WHERE account_id = ${accountId}`;
+  return rows[0]?.url;
+}

@@ -1,17 +1,39 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
 import type { RawSqlClient } from '@sluice/persistence';
 import { SQL } from '@sluice/platform';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
 import { AccountAuthGuard, CurrentAccount } from '../accounts/auth.guards';
+import type { WebhookConfig } from '../config';
 import { NotFoundError } from '../errors/api-error';
+import { parseBody } from '../errors/parse-body';
 import { findTask } from '../read-models/task-view.store';
-import { deliveryLog, rotateSecret } from './webhook.store';
+import { checkCallbackUrl } from './callback-url';
+import { WEBHOOK_CONFIG } from './webhook-config';
+import { defaultEndpointOf, deliveryLog, rotateSecret, setDefaultEndpoint } from './webhook.store';
+
+/** `PUT /v1/webhook-endpoint`: the account's default callback URL, or null to have none. */
+export const WebhookEndpointBody = z.strictObject({
+  url: z.string('url is a URL or null').max(512, 'url is at most 512 characters').nullable(),
+});
 
 /** The account's signing secret, and a task's webhook delivery log. */
 @Controller()
 @UseGuards(AccountAuthGuard)
 export class WebhooksController {
-  constructor(@Inject(SQL) private readonly sql: RawSqlClient) {}
+  constructor(
+    @Inject(SQL) private readonly sql: RawSqlClient,
+    @Inject(WEBHOOK_CONFIG) private readonly config: WebhookConfig,
+  ) {}
+
+  /** The callback URL of the account's tasks and batches submitted without one (a submission's own `callback_url` wins). */
+  @Put('v1/webhook-endpoint')
+  async setEndpoint(@CurrentAccount() account: AuthenticatedAccount, @Body() body: unknown) {
+    const { url } = parseBody(WebhookEndpointBody, body, 'body');
+    const checked = url === null ? null : checkCallbackUrl(url, this.config.SLUICE_WEBHOOK_ALLOW_HTTP, 'url');
+    await setDefaultEndpoint(this.sql, account.accountId, checked, new Date());
+    return { object: 'webhook_endpoint', url: (await defaultEndpointOf(this.sql, account.accountId)) ?? null };
+  }
 
   /** A new signing secret (the old one stops signing at once), shown this once. */
   @Post('v1/webhook-secret')

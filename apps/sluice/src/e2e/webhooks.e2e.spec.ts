@@ -206,6 +206,24 @@ describe('task webhooks (embedded, a Sluice child process)', () => {
     expect(signedBy(secret, got)).toBe(true);
   });
 
+  it("sends a task submitted without a callback_url to the account's default endpoint, until it is cleared", async () => {
+    const set = await fetch(`${url}/v1/webhook-endpoint`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: `${receiver.url}/default` }) });
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({ object: 'webhook_endpoint', url: `${receiver.url}/default` });
+    const first = (await call<{ task_id: string }>(url, 'POST', '/v0/infer/', key, [{ model: 'qwen-7b', input: 'Say hello.' }])).body.task_id;
+    const [got] = await until('the webhook', async () => (receiver.at('/default').length > 0 ? receiver.at('/default') : undefined), 60_000);
+    expect(JSON.parse(got.body)).toMatchObject({ type: 'task.completed', data: { task_id: first } });
+    expect(signedBy(secret, got)).toBe(true);
+
+    const cleared = await fetch(`${url}/v1/webhook-endpoint`, { method: 'PUT', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: null }) });
+    expect(await cleared.json()).toEqual({ object: 'webhook_endpoint', url: null });
+    const second = (await call<{ task_id: string; status: string }>(url, 'POST', '/v0/infer/', key, [{ model: 'qwen-7b', input: 'Say hello.' }])).body;
+    await until('the second task to end', async () => ((await call<{ status: string }>(url, 'GET', `/v0/infer/task/${second.task_id}`, key)).body.status === 'completed' ? true : undefined), 60_000);
+    await sleep(1_500);
+    expect(receiver.at('/default')).toHaveLength(1);
+    expect(await deliveries(second.task_id)).toEqual([]);
+  });
+
   it('delivers once after a SIGKILL between the completion and the delivery', async () => {
     const taskId = await submit('/hang', [{ model: 'qwen-7b', input: 'Say hello.' }]);
     // The first attempt reaches the receiver, which holds it: the task is complete, nothing is delivered.
@@ -227,5 +245,6 @@ describe('task webhooks (embedded, a Sluice child process)', () => {
     expect(receiver.at('/ok')).toHaveLength(1);
     expect(receiver.at('/flaky')).toHaveLength(3);
     expect(receiver.at('/cancel')).toHaveLength(1);
+    expect(receiver.at('/default')).toHaveLength(1);
   });
 });
