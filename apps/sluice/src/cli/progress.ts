@@ -49,5 +49,23 @@ export function downloadBar(enabled: boolean, total: number | null, stream: Node
 /** Objects ended (completed + failed) of the total, the ETA from the pace so far, and the cost so far. */
 export function taskBar(enabled: boolean, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!showBars(enabled, stream)) return NONE;
-  return bar('Running     |{bar}| {value}/{total} objects | {status} | failed {failed} | ETA {eta_formatted} | cost {cost}', total, { status: 'submitted', failed: 0, cost: usd(0) }, stream);
+  const p = bar('Running     |{bar}| {value}/{total} objects | {status} | failed {failed} | ETA {eta} | cost {cost}', total, { status: 'submitted', failed: 0, cost: usd(0), eta: '…' }, stream);
+  let first: { at: number; done: number } | null = null;
+  return {
+    update: (done, payload) => {
+      first ??= { at: Date.now(), done };
+      p.update(done, { ...payload, eta: etaText(total - done, (done - first.done) / Math.max(1, Date.now() - first.at)) });
+    },
+    stop: p.stop,
+  };
+}
+
+/** What is left at the pace seen so far (per ms): "45s", "3m20s", "2h05m"; "…" before any progress. */
+export function etaText(left: number, perMs: number): string {
+  if (left <= 0) return '0s';
+  if (!(perMs > 0)) return '…';
+  const s = Math.round(left / perMs / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
