@@ -29,7 +29,11 @@ export const ListTasksQuerySchema = z.strictObject({
   limit: Limit,
   after: After,
   status: TaskStatusQuery.optional(),
-  created_after: z.iso.datetime({ offset: true, message: 'created_after is an ISO 8601 instant, e.g. 2026-01-31T12:00:00Z' }).optional(),
+  // In UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows.
+  created_after: z.iso
+    .datetime({ offset: true, message: 'created_after is an ISO 8601 instant, e.g. 2026-01-31T12:00:00Z' })
+    .transform((instant) => new Date(instant).toISOString())
+    .optional(),
 });
 export type ListTasksQuery = z.output<typeof ListTasksQuerySchema>;
 

@@ -111,6 +111,9 @@ describe('/v0 tasks and files: lists, pages and cancel (embedded)', () => {
     const after = first.body.tasks[1].created_at;
     expect((await call<TaskList>('GET', `/v0/infer/tasks?created_after=${encodeURIComponent(after)}`, key)).body.tasks.map((t) => t.task_id)).toEqual([ids[2]]);
 
+    // An offset ISO 8601 allows and PostgreSQL does not (past ±15:59) is read as the instant it names.
+    const farOffset = await call<TaskList>('GET', `/v0/infer/tasks?created_after=${encodeURIComponent('2519-09-23T03:17:32+23:22')}`, key);
+    expect([farOffset.status, farOffset.body.tasks]).toEqual([200, []]);
     expect((await call('GET', '/v0/infer/tasks?status=sleeping', key)).status).toBe(422);
     expect((await call('GET', '/v0/infer/tasks?limit=0', key)).status).toBe(422);
     const stranger = await openAccount('lists-stranger');
