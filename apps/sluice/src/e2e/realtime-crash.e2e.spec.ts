@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { decodeEvent, TopicSpecs, Topics, type EventOf, type SluiceEvent, type T
 import { createEventLog } from '@sluice/eventlog';
 import { openServiceDatabase } from '@sluice/persistence';
 import { LEDGER_CHECK, runOperatorCommand } from './operator-commands';
+import { SluiceChild } from './sluice-child';
 
 /**
  * The real-time gateway's money invariants across a SIGKILL, on the embedded engine as
@@ -32,8 +32,6 @@ import { LEDGER_CHECK, runOperatorCommand } from './operator-commands';
 
 jest.setTimeout(150_000);
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const MAIN = 'apps/sluice/src/main.ts';
 const ADMIN_KEY = 'sk_admin_e2e_realtime_crash_0123456789';
 /** apps/api's GATEWAY_HOLD_TTL_SECONDS (apps never import apps). */
 const HOLD_TTL_MS = 300_000;
@@ -48,62 +46,12 @@ const PROFILES = ['economy', 'balanced', 'fast'] as const;
 
 const usdToMicros = (usd: number) => Math.round(usd * 1_000_000);
 
-/** Sluice (embedded) in a child process: `node -r ./tools/register.cjs apps/sluice/src/main.ts`. */
-class SluiceChild {
-  private output = '';
-  readonly url: Promise<string>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    this.url = new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        this.output += chunk.toString('utf8');
-        const found = /listening on (http:\/\/\S+)/.exec(this.output);
-        if (found) resolve(found[1]);
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-      void this.exited.then(({ code, signal }) => reject(new Error(`sluice exited (${code ?? signal}) before listening:\n${this.output}`)));
-    });
-  }
-
-  static start(dataDir: string): SluiceChild {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      SLUICE_DATA_DIR: dataDir,
-      PORT: '0',
-      SLUICE_ADMIN_KEY: ADMIN_KEY,
-      // Providers answer in a few milliseconds to ~80 ms: a kill finds requests both inside a
-      // provider call (held, nothing recorded) and between the record and the answer.
-      SLUICE_DEMO_LATENCY_SCALE: '0.02',
-      HEARTBEAT_INTERVAL_MS: '500',
-    };
-    // jest's --experimental-vm-modules is for PGlite under jest; npm start runs without it.
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ['-r', './tools/register.cjs', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new SluiceChild(child);
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** SIGKILL: no handler runs, nothing is flushed. */
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-
-  /** SIGTERM (npm start's clean stop); fails unless it exits 0. */
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    const { code, signal } = await this.exited;
-    if (code !== 0) throw new Error(`sluice stopped with ${code ?? signal}:\n${this.output}`);
-  }
-
-  get log(): string {
-    return this.output;
-  }
-}
+const CHILD_ENV = {
+  SLUICE_ADMIN_KEY: ADMIN_KEY,
+  // Providers answer in a few milliseconds to ~80 ms: a kill finds requests both inside a
+  // provider call (held, nothing recorded) and between the record and the answer.
+  SLUICE_DEMO_LATENCY_SCALE: '0.02',
+};
 
 async function call<T>(url: string, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${url}${path}`, {
@@ -233,7 +181,7 @@ describe('real-time gateway: SIGKILL in the middle of a stream of requests, then
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-realtime-crash-'));
 
     // Phase A: a fresh Sluice, a funded account, a stream of requests, SIGKILL mid-stream.
-    sluice = SluiceChild.start(dataDir);
+    sluice = SluiceChild.start(dataDir, CHILD_ENV);
     let url = await sluice.url;
     const created = await call<{ account_id: string; api_key: string }>(url, 'POST', '/v0/admin/accounts', ADMIN_KEY, { name: 'crash', credit_usd: CREDIT_USD });
     expect(created.status).toBe(201);
@@ -282,7 +230,7 @@ describe('real-time gateway: SIGKILL in the middle of a stream of requests, then
     });
 
     // Phase B: restart on the same data folder; the answers are there, the sweeper drops the dead holds.
-    sluice = SluiceChild.start(dataDir);
+    sluice = SluiceChild.start(dataDir, CHILD_ENV);
     url = await sluice.url;
     readBack = new Map();
     for (const { id } of answered.values()) readBack.set(id, await call<Inference>(url, 'GET', `/v1/inference/${id}`, key));
@@ -303,7 +251,7 @@ describe('real-time gateway: SIGKILL in the middle of a stream of requests, then
     const holdsLeft = () => withApiDatabase(dataDir, async (sql) => (await sql.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM gateway_hold`)[0].n);
     for (let round = 0; round < 4 && (await holdsLeft()) > 0; round++) {
       catchUpRestarts++;
-      sluice = SluiceChild.start(dataDir);
+      sluice = SluiceChild.start(dataDir, CHILD_ENV);
       url = await sluice.url;
       await sleep(5_000);
       finalBalanceMicros = await balanceMicros(url, key);

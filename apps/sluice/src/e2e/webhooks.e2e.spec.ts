@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from './http';
+import { SluiceChild } from './sluice-child';
 
 /**
  * Task webhooks end to end, on the embedded engine as `npm start` runs it (a child process, so
@@ -16,54 +16,15 @@ import { until } from './http';
 
 jest.setTimeout(180_000);
 
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const MAIN = 'apps/sluice/src/main.ts';
 const ADMIN_KEY = 'sk_admin_e2e_webhooks_0123456789';
 
-class SluiceChild {
-  private output = '';
-  readonly url: Promise<string>;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    this.url = new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        this.output += chunk.toString('utf8');
-        const found = /listening on (http:\/\/\S+)/.exec(this.output);
-        if (found) resolve(found[1]);
-      });
-      child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString('utf8')));
-      void this.exited.then(({ code, signal }) => reject(new Error(`sluice exited (${code ?? signal}) before listening:\n${this.output}`)));
-    });
-  }
-
-  static start(dataDir: string): SluiceChild {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      SLUICE_DATA_DIR: dataDir,
-      PORT: '0',
-      SLUICE_ADMIN_KEY: ADMIN_KEY,
-      SLUICE_DEMO_LATENCY_SCALE: '0',
-      HEARTBEAT_INTERVAL_MS: '500',
-      SLUICE_WEBHOOK_ALLOW_HTTP: 'true',
-      SLUICE_WEBHOOK_RETRY_BASE_MS: '300',
-      SLUICE_WEBHOOK_TIMEOUT_MS: '60000',
-    };
-    delete env.NODE_OPTIONS;
-    return new SluiceChild(spawn(process.execPath, ['-r', './tools/register.cjs', MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    this.child.kill('SIGTERM');
-    const { code, signal } = await this.exited;
-    if (code !== 0) throw new Error(`sluice stopped with ${code ?? signal}:\n${this.output}`);
-  }
-}
+const CHILD_ENV = {
+  SLUICE_ADMIN_KEY: ADMIN_KEY,
+  SLUICE_DEMO_LATENCY_SCALE: '0',
+  SLUICE_WEBHOOK_ALLOW_HTTP: 'true',
+  SLUICE_WEBHOOK_RETRY_BASE_MS: '300',
+  SLUICE_WEBHOOK_TIMEOUT_MS: '60000',
+};
 
 interface Received {
   path: string;
@@ -148,7 +109,7 @@ describe('task webhooks (embedded, a Sluice child process)', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-webhooks-'));
     await receiver.start();
-    sluice = SluiceChild.start(dataDir);
+    sluice = SluiceChild.start(dataDir, CHILD_ENV);
     url = await sluice.url;
     const created = await call<{ api_key: string }>(url, 'POST', '/v0/admin/accounts', ADMIN_KEY, { name: 'webhooks', credit_usd: 5 });
     expect(created.status).toBe(201);
@@ -231,7 +192,7 @@ describe('task webhooks (embedded, a Sluice child process)', () => {
     sluice!.kill();
     expect((await sluice!.exited).signal).toBe('SIGKILL');
 
-    sluice = SluiceChild.start(dataDir);
+    sluice = SluiceChild.start(dataDir, CHILD_ENV);
     url = await sluice.url;
     const got = await until('the delivery after the restart', async () => (receiver.at('/hang').length >= 2 ? receiver.at('/hang') : undefined), 60_000);
     await sleep(2_000);
