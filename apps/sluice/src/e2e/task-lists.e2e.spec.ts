@@ -1,6 +1,7 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { quotedChargeMicros } from './exchange.scenario';
 import { until } from './http';
+import { LEDGER_CHECK, REBUILD, runOperatorCommand } from './operator-commands';
 import { startEmbeddedForTest, type TestEngine } from './test-engine';
 
 jest.setTimeout(240_000);
@@ -226,5 +227,13 @@ describe('/v0 tasks and files: lists, pages and cancel (embedded)', () => {
     const refused = await call<{ error: { code: string } }>('POST', '/v0/infer/', key, [{ file_id: ids[1], sla: 60 }]);
     expect([refused.status, refused.body.error.code]).toEqual([404, 'not_found']);
     expect((await call('POST', '/v0/infer/', key, [{ file_id: ids[0], sla: 60 }])).status).toBe(200);
+  });
+
+  it('leaves books that balance and read models the log rebuilds, cancelled task included', async () => {
+    await engine.sluice.stop();
+    expect({
+      ledger: await runOperatorCommand(LEDGER_CHECK, ['--data-dir', engine.dataDir]),
+      rebuild: await runOperatorCommand(REBUILD, ['--data-dir', engine.dataDir]),
+    }).toEqual({ ledger: 0, rebuild: 0 });
   });
 });
