@@ -7,10 +7,13 @@ export interface WebhookTarget {
   accountId: string;
   url: string;
   cancelled: boolean;
+  openaiBatch: boolean;
 }
 
-export async function recordWebhookTask(tx: RawSqlClient, taskId: string, accountId: string, url: string): Promise<void> {
-  await tx.$executeRaw`INSERT INTO webhook_task (task_id, account_id, url) VALUES (${taskId}, ${accountId}, ${url}) ON CONFLICT (task_id) DO NOTHING`;
+export async function recordWebhookTask(tx: RawSqlClient, taskId: string, accountId: string, url: string, openaiBatch: boolean): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO webhook_task (task_id, account_id, url, openai_batch) VALUES (${taskId}, ${accountId}, ${url}, ${openaiBatch})
+    ON CONFLICT (task_id) DO NOTHING`;
 }
 
 export async function markWebhookTaskCancelled(tx: RawSqlClient, taskId: string): Promise<void> {
@@ -18,10 +21,10 @@ export async function markWebhookTaskCancelled(tx: RawSqlClient, taskId: string)
 }
 
 export async function findWebhookTask(tx: RawSqlClient, taskId: string): Promise<WebhookTarget | null> {
-  const rows = await tx.$queryRaw<{ task_id: string; account_id: string; url: string; cancelled: boolean }[]>`
-    SELECT task_id, account_id, url, cancelled FROM webhook_task WHERE task_id = ${taskId}`;
+  const rows = await tx.$queryRaw<{ task_id: string; account_id: string; url: string; cancelled: boolean; openai_batch: boolean }[]>`
+    SELECT task_id, account_id, url, cancelled, openai_batch FROM webhook_task WHERE task_id = ${taskId}`;
   const row = rows[0];
-  return row ? { taskId: row.task_id, accountId: row.account_id, url: row.url, cancelled: row.cancelled } : null;
+  return row ? { taskId: row.task_id, accountId: row.account_id, url: row.url, cancelled: row.cancelled, openaiBatch: row.openai_batch } : null;
 }
 
 /** A pending delivery, due at once; the event id is unique, so the same event twice is one row. */

@@ -4,16 +4,17 @@ import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore } from '@sluice/platform';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker';
-import { taskWebhook } from './webhook-event';
+import { batchWebhook, taskWebhook } from './webhook-event';
 import { enqueueDelivery, findWebhookTask, markWebhookTaskCancelled, recordWebhookTask } from './webhook.store';
 
 export const WEBHOOKS_CONSUMER = declareConsumer({
   name: 'api-webhooks',
-  description: "Keeps each task's callback_url and, when the task ends, a pending webhook delivery (task.completed, task.failed or task.cancelled) committed with the event; a worker sends it.",
-  handles: ['TaskSubmitted', 'TaskCancelRequested', 'TaskCompleted'],
+  description:
+    "Keeps each task's callback_url and, when the task ends, a pending webhook delivery (task.completed, task.failed or task.cancelled; an OpenAI batch's batch.* once its files exist) committed with the event; a worker sends it.",
+  handles: ['TaskSubmitted', 'TaskCancelRequested', 'TaskCompleted', 'TaskOutputReady'],
 });
 
-type Handled = EventOf<'TaskSubmitted' | 'TaskCancelRequested' | 'TaskCompleted'>;
+type Handled = EventOf<'TaskSubmitted' | 'TaskCancelRequested' | 'TaskCompleted' | 'TaskOutputReady'>;
 
 /** Applies the task events to the webhook tables, in log order (a task's events share a partition). */
 export async function applyWebhookEvents(tx: RawSqlClient, events: readonly Handled[], now: Date): Promise<number> {
@@ -21,15 +22,23 @@ export async function applyWebhookEvents(tx: RawSqlClient, events: readonly Hand
   for (const event of events) {
     switch (event.type) {
       case 'TaskSubmitted':
-        if (event.payload.callbackUrl) await recordWebhookTask(tx, event.payload.taskId, event.payload.accountId, event.payload.callbackUrl);
+        if (event.payload.callbackUrl) await recordWebhookTask(tx, event.payload.taskId, event.payload.accountId, event.payload.callbackUrl, event.payload.openaiBatch !== undefined);
         break;
       case 'TaskCancelRequested':
         await markWebhookTaskCancelled(tx, event.payload.taskId);
         break;
       case 'TaskCompleted': {
         const target = await findWebhookTask(tx, event.payload.taskId);
-        if (!target) break;
+        // An OpenAI batch's webhook waits for its output files (TaskOutputReady).
+        if (!target || target.openaiBatch) break;
         await enqueueDelivery(tx, target, taskWebhook(event, target.cancelled), now);
+        enqueued++;
+        break;
+      }
+      case 'TaskOutputReady': {
+        const target = await findWebhookTask(tx, event.payload.taskId);
+        if (!target?.openaiBatch) break;
+        await enqueueDelivery(tx, target, batchWebhook(event, target.cancelled), now);
         enqueued++;
         break;
       }

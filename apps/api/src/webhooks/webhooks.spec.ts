@@ -87,6 +87,33 @@ describe('api-webhooks consumer and deliveries', () => {
     });
   });
 
+  it("gives an OpenAI batch batch.* once its files exist, not task.* when its last line ends", async () => {
+    const batch = createEvent(
+      E.TaskSubmitted,
+      { taskId: 'b-1', accountId: 'acct-1', totalItems: 3, outputFormat: 'jsonl', callbackUrl: 'https://example.com/b', openaiBatch: { endpoint: '/v1/chat/completions', completionWindow: '24h', metadata: null } },
+      { correlationId: 'b-1' },
+      deps,
+    );
+    const stored = (fileId: string, lines: number) => ({ fileId, fileName: `${fileId}.jsonl`, blobKey: fileId, lines, bytes: 10 * lines, sha256: '0'.repeat(64) });
+    const ready = createEvent(E.TaskOutputReady, { taskId: 'b-1', accountId: 'acct-1', ...stored('file-out', 2), errorFile: stored('file-err', 1) }, { correlationId: 'b-1' }, deps);
+    await applyWebhookEvents(sql, [batch, completed('b-1', 2, 1)], now);
+    expect(await deliveryLog(sql, 'b-1')).toEqual([]);
+    await applyWebhookEvents(sql, [ready], now);
+    const [delivery] = await deliveryLog(sql, 'b-1');
+    expect(delivery).toMatchObject({ eventId: ready.eventId, type: 'batch.completed', url: 'https://example.com/b' });
+    const due = await dueDeliveries(sql, now, 50);
+    expect(JSON.parse(due.find((d) => d.taskId === 'b-1')!.body)).toEqual({
+      id: ready.eventId,
+      object: 'event',
+      type: 'batch.completed',
+      created_at: '2030-01-01T00:00:00.000Z',
+      data: { id: 'b-1', status: 'completed', output_file_id: 'file-out', error_file_id: 'file-err', request_counts: { total: 3, completed: 2, failed: 1 } },
+    });
+    // A task's own output file (a /v0 JSONL task) makes no second webhook.
+    await applyWebhookEvents(sql, [submitted('t-j', 'https://example.com/j'), completed('t-j', 1, 0), createEvent(E.TaskOutputReady, { taskId: 't-j', accountId: 'acct-1', ...stored('file-j', 1) }, { correlationId: 't-j' }, deps)], now);
+    expect((await deliveryLog(sql, 't-j')).map((d) => d.type)).toEqual(['task.completed']);
+  });
+
   it('sends a task its deliveries in order: a later one waits while an earlier one is pending', async () => {
     const first = completed('t-o', 1, 0);
     const second = completed('t-o', 2, 0);
