@@ -1,8 +1,8 @@
 import type { Catalogue, ModelSpec } from '@sluice/catalogue';
-import { applyMarkup } from '@sluice/pricing';
+import { applyMarkup, toUsd } from '@sluice/pricing';
 
 /** Micro-dollars per million tokens → dollars per million tokens at the edge. */
-const usdPerMillion = (micros: number) => Number((micros / 1_000_000).toFixed(6));
+const usdPerMillion = (micros: number) => Number(toUsd(micros).toFixed(6));
 
 export interface ModelObject {
   id: string;

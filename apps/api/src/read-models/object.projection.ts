@@ -1,4 +1,5 @@
 import type { EventOf, SluiceEvent } from '@sluice/events';
+import { toUsd } from '@sluice/pricing';
 
 /**
  * The words GET shows. An object waiting for a retry after a provider failure is `queued`
@@ -133,7 +134,7 @@ function moveTo(row: ObjectRow, status: ObjectStatus): ObjectRow {
 }
 
 function usd(micros: number): string {
-  return (micros / 1_000_000).toFixed(6).replace(/\.?0+$/, '');
+  return toUsd(micros).toFixed(6).replace(/\.?0+$/, '');
 }
 
 /**

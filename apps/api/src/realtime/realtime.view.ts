@@ -68,7 +68,7 @@ export function inferenceResponse(answer: Answer): InferenceResponse {
     },
     billing: {
       cost_usd: toUsd(charged),
-      cost_display: `$${(charged / 1_000_000).toFixed(6)}`,
+      cost_display: `$${toUsd(charged).toFixed(6)}`,
       ...tokens,
       ...(totalTokens > 0 ? { cost_per_million_tokens_usd: Number((charged / totalTokens).toFixed(6)) } : {}),
       balance_remaining_usd: toUsd(answer.balanceAfterMicros),
