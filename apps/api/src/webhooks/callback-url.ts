@@ -1,23 +1,17 @@
-import { isIP } from 'node:net';
 import { ValidationError } from '../errors/api-error';
-
-const PRIVATE_V4 = [/^127\./, /^10\./, /^192\.168\./, /^172\.(1[6-9]|2\d|3[01])\./];
-
-/** localhost, 127/8, ::1 and the private ranges: where plain http may go in tests and development. */
-export function isLoopbackOrPrivate(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  if (isIP(host) === 4) return PRIVATE_V4.some((range) => range.test(host));
-  if (isIP(host) === 6) return host === '::1' || host.startsWith('fc') || host.startsWith('fd');
-  return false;
-}
+import { hostRefusal, isLoopbackOrPrivate } from './destination-address';
 
 /**
- * A task's `callback_url`: https; plain http only to a loopback or private address, and only
- * when SLUICE_WEBHOOK_ALLOW_HTTP is set (tests, development).
+ * A task's `callback_url` (and the account's default endpoint): https to a public host. An IP
+ * literal or `localhost` that points inside (loopback, private, link-local such as the cloud
+ * metadata address, CGNAT, multicast…) is refused, so Sluice is no proxy into its own network; a
+ * name is checked again on each delivery, against what it resolves to then. With
+ * SLUICE_WEBHOOK_ALLOW_HTTP (tests, development), loopback and private hosts are allowed, over
+ * plain http too.
  */
 export function checkCallbackUrl(value: string, allowHttp: boolean, field = 'callback_url'): string {
   const refuse = (message: string) => new ValidationError([{ field, message }]);
+  const httpsOnly = allowHttp ? 'callback_url must be https (http only to a loopback or private address)' : 'callback_url must be https';
   let url: URL;
   try {
     url = new URL(value);
@@ -25,7 +19,9 @@ export function checkCallbackUrl(value: string, allowHttp: boolean, field = 'cal
     throw refuse('callback_url must be an absolute https URL');
   }
   if (url.username || url.password) throw refuse('callback_url must not carry credentials');
-  if (url.protocol === 'https:') return url.toString();
-  if (url.protocol === 'http:' && allowHttp && isLoopbackOrPrivate(url.hostname)) return url.toString();
-  throw refuse(allowHttp ? 'callback_url must be https (http only to a loopback or private address)' : 'callback_url must be https');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowHttp)) throw refuse(httpsOnly);
+  const refused = hostRefusal(url.hostname, allowHttp);
+  if (refused) throw refuse(`callback_url must point to a public address: ${refused}`);
+  if (url.protocol === 'http:' && !isLoopbackOrPrivate(url.hostname)) throw refuse(httpsOnly);
+  return url.toString();
 }

@@ -45,19 +45,23 @@ export interface DueDelivery {
   createdAt: Date;
 }
 
-/** Pending deliveries due by `now`, each the oldest pending one of its task (in order per task). */
-export async function dueDeliveries(db: RawSqlClient, now: Date, limit: number): Promise<DueDelivery[]> {
+/**
+ * Pending deliveries due by `now`, each the oldest pending one of its task (in order per task),
+ * none of the `busy` tasks (those with an attempt in flight).
+ */
+export async function dueDeliveries(db: RawSqlClient, now: Date, limit: number, busy: readonly string[] = []): Promise<DueDelivery[]> {
   const rows = await db.$queryRaw<{ event_id: string; task_id: string; account_id: string; url: string; body: string; attempts: number; created_at: Date }[]>`
     SELECT d.event_id, d.task_id, d.account_id, d.url, d.body, d.attempts, d.created_at FROM webhook_delivery d
-    WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}
+    WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} AND NOT d.task_id = ANY(${[...busy]}::text[])
       AND NOT EXISTS (SELECT 1 FROM webhook_delivery e WHERE e.task_id = d.task_id AND e.status = 'pending' AND e.seq < d.seq)
     ORDER BY d.seq LIMIT ${limit}`;
   return rows.map((r) => ({ eventId: r.event_id, taskId: r.task_id, accountId: r.account_id, url: r.url, body: r.body, attempts: Number(r.attempts), createdAt: new Date(r.created_at) }));
 }
 
-/** When the next pending delivery is due, if any. */
-export async function nextDueAt(db: RawSqlClient): Promise<Date | null> {
-  const rows = await db.$queryRaw<{ at: Date | null }[]>`SELECT min(next_attempt_at) AS at FROM webhook_delivery WHERE status = 'pending'`;
+/** When the next pending delivery of a task not `busy` is due, if any. */
+export async function nextDueAt(db: RawSqlClient, busy: readonly string[] = []): Promise<Date | null> {
+  const rows = await db.$queryRaw<{ at: Date | null }[]>`
+    SELECT min(next_attempt_at) AS at FROM webhook_delivery WHERE status = 'pending' AND NOT task_id = ANY(${[...busy]}::text[])`;
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }
 

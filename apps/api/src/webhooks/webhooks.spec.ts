@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Catalogue as E, createEvent } from '@sluice/events';
 import { applyMigrations, pgliteSqlClient, schemaLocationOf, type TransactionalClient } from '@sluice/persistence';
+import { ValidationError } from '../errors/api-error';
 import { checkCallbackUrl } from './callback-url';
 import { retryDelayMs, nextAttemptAt, WEBHOOK_MAX_DELAY_MS } from './webhook-retry';
 import { signatureHeader, verifySignature } from './webhook-signature';
@@ -49,6 +50,52 @@ describe('callback_url', () => {
     expect(() => checkCallbackUrl('https://user:pw@example.com/', false)).toThrow('credentials');
     expect(() => checkCallbackUrl('not a url', false)).toThrow('absolute https URL');
     expect(() => checkCallbackUrl('ftp://example.com/', true)).toThrow('https');
+  });
+
+  const refusal = (url: string, allowHttp: boolean, field?: string) => {
+    try {
+      checkCallbackUrl(url, allowHttp, field);
+    } catch (err) {
+      return err instanceof ValidationError ? err.fields : err;
+    }
+    return 'accepted';
+  };
+
+  it.each([
+    ['loopback', 'https://127.0.0.1/hook', '127.0.0.1 is loopback'],
+    ['loopback (127/8)', 'https://127.1.2.3:8443/hook', '127.1.2.3 is loopback'],
+    ['loopback IPv6', 'https://[::1]/hook', '::1 is loopback'],
+    ['localhost', 'https://localhost/hook', 'localhost is loopback'],
+    ['a localhost subdomain, with the root dot', 'https://api.localhost./hook', 'api.localhost is loopback'],
+    ['private 10/8', 'https://10.0.0.5/', '10.0.0.5 is private'],
+    ['private 172.16/12', 'https://172.31.255.1/', '172.31.255.1 is private'],
+    ['private 192.168/16', 'https://192.168.1.1/', '192.168.1.1 is private'],
+    ['private IPv6 fc00::/7', 'https://[fd12:3456::1]/', 'fd12:3456::1 is private'],
+    ['link-local (cloud metadata)', 'https://169.254.169.254/latest/meta-data/', '169.254.169.254 is link-local'],
+    ['link-local IPv6', 'https://[fe80::1]/', 'fe80::1 is link-local'],
+    ['CGNAT 100.64/10', 'https://100.64.0.1/', '100.64.0.1 is shared (CGNAT)'],
+    ['0.0.0.0/8', 'https://0.0.0.0/', '0.0.0.0 is unspecified'],
+    ['unspecified IPv6', 'https://[::]/', ':: is unspecified'],
+    ['multicast', 'https://224.0.0.1/', '224.0.0.1 is multicast'],
+    ['multicast IPv6', 'https://[ff02::1]/', 'ff02::1 is multicast'],
+    ['IPv4-mapped IPv6 of a private address', 'https://[::ffff:10.0.0.5]/', '::ffff:a00:5 is private'],
+    ['IPv4-mapped IPv6 of loopback', 'https://[::ffff:127.0.0.1]/', '::ffff:7f00:1 is loopback'],
+    ['a private address written as one number', 'https://167772165/', '10.0.0.5 is private'],
+  ])('refuses a callback_url to %s, naming the field', (_, url, why) => {
+    expect(refusal(url, false)).toEqual([{ field: 'callback_url', message: `callback_url must point to a public address: ${why}` }]);
+    expect(refusal(url, false, 'url')).toEqual([{ field: 'url', message: expect.stringContaining(why) }]);
+  });
+
+  it('lets loopback and private hosts through when SLUICE_WEBHOOK_ALLOW_HTTP is on, but never link-local, CGNAT, 0/8 or multicast ones', () => {
+    for (const url of ['https://127.0.0.1/hook', 'http://localhost:8080/hook', 'http://10.0.0.5/', 'https://192.168.1.1/', 'http://[fd00::1]/', 'http://[::ffff:127.0.0.1]:9000/']) {
+      expect(refusal(url, true)).toBe('accepted');
+    }
+    for (const url of ['https://169.254.169.254/', 'http://169.254.169.254/', 'https://100.100.1.1/', 'http://0.0.0.0/', 'https://239.1.1.1/', 'https://[fe80::1]/']) {
+      expect(refusal(url, true)).toEqual([{ field: 'callback_url', message: expect.stringContaining('callback_url must point to a public address') }]);
+    }
+    expect(refusal('https://hooks.example.com/x', false)).toBe('accepted');
+    expect(refusal('https://8.8.8.8/x', false)).toBe('accepted');
+    expect(refusal('https://[2606:4700::1111]/x', false)).toBe('accepted');
   });
 });
 
