@@ -10,7 +10,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
 }
 
 const WebhookEnv = z.looseObject({
-  /** Plain http callback URLs to loopback and private addresses (tests, development); https only otherwise. */
+  /** Callback URLs to loopback and private addresses, over http too (tests, development); public https only otherwise. */
   SLUICE_WEBHOOK_ALLOW_HTTP: z.stringbool().default(false),
   /** The wait after a webhook's first failed attempt, doubled after each (capped at an hour, for 24 h). */
   SLUICE_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(30_000),

@@ -115,7 +115,7 @@ export const OPERATIONS: Record<string, Operation> = {
         },
       },
     },
-    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: 'validation_error (fields named like `items[2].model`; `query.callback_url` not https), invalid_file' },
+    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: 'validation_error (fields named like `items[2].model`; `query.callback_url` not https or an internal address), invalid_file' },
   },
   'GET /v0/infer/tasks': {
     summary: "The account's tasks, newest first, with their counts by status",
@@ -163,7 +163,7 @@ export const OPERATIONS: Record<string, Operation> = {
     auth: 'account',
     body: { kind: 'json', schema: WebhookEndpointBody, examples: { set: { url: 'https://example.com/sluice-webhooks' }, clear: { url: null } } },
     responses: { 200: { description: 'the default callback URL', schema: R.WebhookEndpointSchema } },
-    errors: { ...ACCOUNT, ...JSON_BODY, 422: 'validation_error: `url` not https (http only to a loopback or private address with SLUICE_WEBHOOK_ALLOW_HTTP), over 512 characters, an unknown field' },
+    errors: { ...ACCOUNT, ...JSON_BODY, 422: 'validation_error: `url` not https or an internal address (loopback and private ones, also over http, only to a loopback or private address with SLUICE_WEBHOOK_ALLOW_HTTP), over 512 characters, an unknown field' },
   },
   'GET /v0/infer/object/{objectId}/': {
     summary: 'One object: status, usage, output or error',
