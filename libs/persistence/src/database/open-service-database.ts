@@ -49,6 +49,26 @@ export function embeddedDatabaseDir(dataDir: string, service: ServiceName): stri
 }
 
 /**
+ * PostgreSQL settings an embedded database starts with, on top of PGlite's own start
+ * parameters (which stay as they are: single-user mode, its fsync and durability choices).
+ *
+ * shared_buffers: initdb writes 128MB, and PGlite touches all of it at start, so each of the
+ * five embedded databases held ~165 MB of resident memory before any data (WASM memory never
+ * shrinks). At 16MB an instance holds ~45 MB (bench/footprint/README.md). A page not in the
+ * buffers is read from the OS page cache through one synchronous read call: point lookups and
+ * appends (the hot path) touch few pages; whole-table scans of tables larger than 16 MB (read
+ * model rebuild, ledger check) read through the page cache instead.
+ */
+export const EMBEDDED_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+};
+
+/** PGlite's default start parameters plus {@link EMBEDDED_POSTGRES_SETTINGS} as `-c name=value`. */
+export function embeddedStartParams(): string[] {
+  return [...PGlite.defaultStartParams, ...Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
+}
+
+/**
  * Opens one service's own database. Embedded: the PGlite under the data folder, created on
  * first use and migrated on every open (a no-op when up to date). PostgreSQL: a pooled
  * adapter for `url`; migrations are the migrate job's business unless `migrate` is set.
@@ -58,7 +78,7 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
   if (options.mode === 'embedded') {
     const dir = embeddedDatabaseDir(options.dataDir, options.service);
     mkdirSync(dir, { recursive: true });
-    const db = await PGlite.create(dir);
+    const db = await PGlite.create(dir, { startParams: embeddedStartParams() });
     try {
       const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
       return {
