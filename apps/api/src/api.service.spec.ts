@@ -177,6 +177,28 @@ describe('POST /v0/infer/ validation', () => {
     expect(harness.eventsOf('TaskSubmitted').length).toBe(before);
   });
 
+  it("answers 422 sla_capacity_exceeded when a model's providers cannot run the volume in its window, and submits nothing", async () => {
+    // anthropic-direct alone serves claude-haiku: 800,000 tpm; each item counts ~64,000 tokens (its output bound), so
+    // about 12 a minute; its batch API turns around in 10 minutes, too late for a 5-minute window.
+    const items = (sla: number) => Array.from({ length: 60 }, (_, i) => ({ sla, model: 'claude-haiku', input: `item ${i}`, max_output_tokens: 64_000 }));
+    const before = harness.eventsOf('TaskSubmitted').length;
+    const refused = await call('POST', '/v0/infer/', { key, body: [{ sla: 5, model: 'gpt-4o', input: 'fits' }, ...items(5)] });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toEqual({
+      error: {
+        type: 'invalid_request_error',
+        code: 'sla_capacity_exceeded',
+        message: "anthropic:claude-haiku-4.5: 60 requests in 5 minutes exceed what its providers' rate limits allow (about 49 in that window); choose a longer sla",
+      },
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(harness.eventsOf('TaskSubmitted').length).toBe(before);
+
+    const accepted = await call('POST', '/v0/infer/', { key, body: items(10) });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ status: 'submitted', total_items: 60 });
+  });
+
   it('refuses a body that is not a list', async () => {
     const res = await call('POST', '/v0/infer', { key, body: { model: 'openai:gpt-4o', input: 'hi' } });
     expect(res.status).toBe(422);

@@ -3,3 +3,4 @@ export * from './price-factor';
 export * from './submission';
 export * from './customer-price';
 export * from './money';
+export * from './sla-capacity';

@@ -1,3 +1,4 @@
+import type { SlaShortfall } from '@sluice/pricing';
 import type { z } from 'zod';
 import type { ApiErrorTypeSchema } from './error-envelope';
 
@@ -88,6 +89,29 @@ export class RateLimitedError extends ApiError {
     readonly retryAfterSeconds: number,
   ) {
     super(`this API key may send ${rpmLimit} requests per minute; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * 422: the providers serving a model cannot run the task's volume inside its SLA window under
+ * their rate limits; said at submission, before anything is written or reserved.
+ */
+export class SlaCapacityExceededError extends ApiError {
+  readonly status = 422;
+  readonly type = 'invalid_request_error';
+  readonly code = 'sla_capacity_exceeded';
+
+  constructor(readonly shortfalls: readonly SlaShortfall[]) {
+    super(
+      shortfalls
+        .map(
+          (s) =>
+            `${s.model}: ${count(s.requests)} requests in ${count(s.slaMinutes)} minutes exceed what its providers' rate limits allow (about ${count(s.plannableRequests)} in that window); choose a longer sla`,
+        )
+        .join('; '),
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 import { loadCatalogue } from '@sluice/catalogue';
 import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
-import { UnknownModelError, ValidationError } from '../errors/api-error';
+import { SlaCapacityExceededError, UnknownModelError, ValidationError } from '../errors/api-error';
 import { InferItemSchema } from './infer-request';
 import { submitTask, type SubmitTaskContext } from './submit-task.decider';
 
@@ -45,6 +45,23 @@ describe('submitTask', () => {
     expect(plain.payload).not.toHaveProperty('params');
     expect(() => submitTask([{ model: 'qwen-7b', input: 'Hi', max_output_tokens: 10_000_000 }], ctx())).toThrow(/items\[0\]\.max_output_tokens/);
     expect(InferItemSchema.safeParse({ model: 'qwen-7b', input: 'Hi', tools: [] }).success).toBe(false);
+  });
+
+  it("given more SLA items than a model's providers can run in the window, refuses the task naming each model and window; items without an SLA are not counted", () => {
+    // gemini-direct alone serves gemini-flash: 1,000,000 tpm, ~65,500 tokens an item (its output bound), batch in 10 minutes.
+    const items = (count: number, sla: number | null) => Array.from({ length: count }, () => ({ sla, model: 'gemini-flash', input: 'Hi', max_output_tokens: 65_000 }));
+    expect(submitTask([...items(12, 1), ...items(50, null)], ctx()).objects).toHaveLength(62);
+    const refused = (() => {
+      try {
+        submitTask([...items(12, 1), ...items(13, 2)], ctx());
+        return undefined;
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(refused).toBeInstanceOf(SlaCapacityExceededError);
+    expect((refused as SlaCapacityExceededError).shortfalls).toEqual([{ model: 'google:gemini-2.5-flash', slaMinutes: 2, requests: 25, plannableRequests: 24 }]);
+    expect(submitTask(items(1_000, 10), ctx()).objects).toHaveLength(1_000);
   });
 
   it('given an unknown model, names it and its item', () => {

@@ -1,7 +1,7 @@
 import { countTokensInSlices, countTokensWith, findModel, Slices, type Catalogue, type ModelSpec } from '@sluice/catalogue';
 import { createEvent, createParsedEvent, ObjectSubmitted, TaskSubmitted, type EventFactoryDeps, type EventOf, type SluiceEvent } from '@sluice/events';
-import { deadlineOf, outputTokenBudget, type PriceFactorRequest } from '@sluice/pricing';
-import { NotFoundError, RequestError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
+import { deadlineOf, outputTokenBudget, slaShortfalls, type PriceFactorRequest, type SlaDemand } from '@sluice/pricing';
+import { NotFoundError, RequestError, SlaCapacityExceededError, UnknownModelError, ValidationError, type FieldError } from '../errors/api-error';
 import type { FileRow } from '../files/file.projection';
 import { generationParamsOf } from '../generation/generation-fields';
 import type { FileInferItem, InferItem, OutputFormat } from './infer-request';
@@ -68,7 +68,8 @@ export async function countInputTokens(catalogue: Catalogue, items: readonly Inf
  * Turns validated items into a task (pure; clock and ids come in): resolves models, counts
  * input tokens with each model's tokenizer, quotes a price factor per item and builds the
  * events. Throws UnknownModelError or a ValidationError naming every input too long for its
- * model, so nothing is submitted when one item cannot be.
+ * model, so nothing is submitted when one item cannot be; and SlaCapacityExceededError when a
+ * model's providers cannot run its SLA items inside their window under their rate limits.
  */
 export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext): SubmittedTask {
   const models = resolveModels(ctx.catalogue, items);
@@ -89,6 +90,13 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     return { inputTokens, maxOutputTokens };
   });
   if (problems.length > 0) throw new ValidationError(problems);
+  const slaDemands = function* (): Generator<SlaDemand> {
+    for (const [i, item] of items.entries()) {
+      if (item.sla != null) yield { model: models[i].id, slaMinutes: item.sla, tokens: sized[i].inputTokens + sized[i].maxOutputTokens };
+    }
+  };
+  const shortfalls = slaShortfalls(ctx.catalogue, slaDemands());
+  if (shortfalls.length > 0) throw new SlaCapacityExceededError(shortfalls);
 
   const taskId = ctx.newId();
   const deps: EventFactoryDeps = { now: () => ctx.now, newId: ctx.newId };
