@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
-import { EMBEDDED_POSTGRES_SETTINGS, embeddedStartParams, openServiceDatabase, type ServiceDatabase } from './open-service-database';
+import { EMBEDDED_POSTGRES_SETTINGS, embeddedDatabaseDir, embeddedStartParams, openServiceDatabase, type ServiceDatabase } from './open-service-database';
 
 requireVmModulesForPglite();
 jest.setTimeout(60_000);
@@ -23,7 +23,7 @@ describe('openServiceDatabase, embedded: memory settings', () => {
   });
   afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts with 16MB of shared buffers (initdb writes 128MB), on a new database and on reopen', async () => {
+  it('starts with 16MB of shared buffers (PGlite would take 128MB), on a new database and on reopen', async () => {
     const first = await openServiceDatabase({ service: 'scheduler', mode: 'embedded', dataDir });
     const created = await show(first, 'shared_buffers');
     await first.close();
@@ -32,8 +32,12 @@ describe('openServiceDatabase, embedded: memory settings', () => {
     const [{ bytes }] = await second.sql.$queryRaw<{ bytes: string }[]>`SELECT sum(allocated_size)::text AS bytes FROM pg_shmem_allocations`;
     await second.close();
 
+    const conf = readFileSync(join(embeddedDatabaseDir(dataDir, 'scheduler'), 'postgresql.conf'), 'utf8');
+
     expect(EMBEDDED_POSTGRES_SETTINGS.shared_buffers).toBe('16MB');
     expect([created, reopened]).toEqual(['16MB', '16MB']);
+    // initdb wrote it too, so a plain PGlite on the folder (a tool) starts with it as well.
+    expect(/^shared_buffers\s*=\s*(\S+)/m.exec(conf)?.[1]).toBe('16MB');
     // 128MB of buffers made ~146 MB of shared memory; 16MB makes ~24 MB.
     expect(Number(bytes)).toBeLessThan(32 * 1024 * 1024);
   });

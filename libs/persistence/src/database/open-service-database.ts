@@ -69,6 +69,15 @@ export function embeddedStartParams(): string[] {
 }
 
 /**
+ * The same settings for initdb (added to PGlite's own initdb arguments): a new database's
+ * postgresql.conf says what it runs with, so a tool that opens the folder with a plain PGlite
+ * gets them too, and initdb's own backend touches ~35 MB less.
+ */
+export function embeddedInitDbParams(): string[] {
+  return Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
+}
+
+/**
  * Opens one service's own database. Embedded: the PGlite under the data folder, created on
  * first use and migrated on every open (a no-op when up to date). PostgreSQL: a pooled
  * adapter for `url`; migrations are the migrate job's business unless `migrate` is set.
@@ -78,7 +87,7 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
   if (options.mode === 'embedded') {
     const dir = embeddedDatabaseDir(options.dataDir, options.service);
     mkdirSync(dir, { recursive: true });
-    const db = await PGlite.create(dir, { startParams: embeddedStartParams() });
+    const db = await PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
     try {
       const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
       return {
