@@ -81,6 +81,10 @@ describe('callback_url', () => {
     ['IPv4-mapped IPv6 of a private address', 'https://[::ffff:10.0.0.5]/', '::ffff:a00:5 is private'],
     ['IPv4-mapped IPv6 of loopback', 'https://[::ffff:127.0.0.1]/', '::ffff:7f00:1 is loopback'],
     ['a private address written as one number', 'https://167772165/', '10.0.0.5 is private'],
+    ['a documentation range', 'https://203.0.113.7/', '203.0.113.7 is reserved'],
+    ['the benchmarking range', 'https://198.18.0.1/', '198.18.0.1 is reserved'],
+    ['NAT64 of a private address', 'https://[64:ff9b::a00:5]/', '64:ff9b::a00:5 is reserved'],
+    ['6to4 of loopback', 'https://[2002:7f00:1::]/', '2002:7f00:1:: is reserved'],
   ])('refuses a callback_url to %s, naming the field', (_, url, why) => {
     expect(refusal(url, false)).toEqual([{ field: 'callback_url', message: `callback_url must point to a public address: ${why}` }]);
     expect(refusal(url, false, 'url')).toEqual([{ field: 'url', message: expect.stringContaining(why) }]);
