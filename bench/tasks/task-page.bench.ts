@@ -42,8 +42,8 @@ async function main(): Promise<void> {
   const lines = Number(args.lines);
   const samples = Number(args.samples);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-task-page-'));
-  // Real time: at 60× the half hour a million objects take to load was 20 simulated hours, and
-  // the task began to run (to provider batch jobs) before a page was asked for.
+  // Real time: a big task takes long enough to load that, at a faster clock, it reaches its
+  // dispatch time and starts to run before a page is asked for.
   const ex = await startExchange({ SLUICE_TIME_SCALE: '1', SLUICE_CLOCK_ORIGIN: '2030-01-01T01:00:00.000Z' });
   try {
     const path = join(dir, 'task.jsonl');

@@ -90,12 +90,10 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
     return { inputTokens, maxOutputTokens };
   });
   if (problems.length > 0) throw new ValidationError(problems);
-  const slaDemands = function* (): Generator<SlaDemand> {
-    for (const [i, item] of items.entries()) {
-      if (item.sla != null) yield { model: models[i].id, slaMinutes: item.sla, tokens: sized[i].inputTokens + sized[i].maxOutputTokens };
-    }
-  };
-  const shortfalls = slaShortfalls(ctx.catalogue, slaDemands());
+  const slaDemands = items.flatMap((item, i): SlaDemand[] =>
+    item.sla != null ? [{ model: models[i].id, slaMinutes: item.sla, tokens: sized[i].inputTokens + sized[i].maxOutputTokens }] : [],
+  );
+  const shortfalls = slaShortfalls(ctx.catalogue, slaDemands);
   if (shortfalls.length > 0) throw new SlaCapacityExceededError(shortfalls);
 
   const taskId = ctx.newId();

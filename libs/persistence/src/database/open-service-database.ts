@@ -52,12 +52,12 @@ export function embeddedDatabaseDir(dataDir: string, service: ServiceName): stri
  * PostgreSQL settings an embedded database starts with, on top of PGlite's own start
  * parameters (which stay as they are: single-user mode, its fsync and durability choices).
  *
- * shared_buffers: initdb writes 128MB, and PGlite touches all of it at start, so each of the
- * five embedded databases held ~165 MB of resident memory before any data (WASM memory never
- * shrinks). At 16MB an instance holds ~45 MB (bench/footprint/README.md). A page not in the
- * buffers is read from the OS page cache through one synchronous read call: point lookups and
- * appends (the hot path) touch few pages; whole-table scans of tables larger than 16 MB (read
- * model rebuild, ledger check) read through the page cache instead.
+ * shared_buffers: PGlite touches all of initdb's 128MB at start and WASM memory never shrinks,
+ * so each of the five embedded databases held it before any data (bench/footprint/README.md
+ * has the figures). A page not in the buffers is read from the OS page cache through one
+ * synchronous read call: point lookups and appends (the hot path) touch few pages; whole-table
+ * scans of tables larger than the buffers (read model rebuild, ledger check) read through the
+ * page cache instead.
  */
 export const EMBEDDED_POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: '16MB',
@@ -71,7 +71,7 @@ export function embeddedStartParams(): string[] {
 /**
  * The same settings for initdb (added to PGlite's own initdb arguments): a new database's
  * postgresql.conf says what it runs with, so a tool that opens the folder with a plain PGlite
- * gets them too, and initdb's own backend touches ~35 MB less.
+ * gets them too, and initdb's own backend touches less memory.
  */
 export function embeddedInitDbParams(): string[] {
   return Object.entries(EMBEDDED_POSTGRES_SETTINGS).flatMap(([name, value]) => ['--set', `${name}=${value}`]);
