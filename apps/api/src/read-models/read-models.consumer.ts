@@ -8,7 +8,6 @@ import { countObjectsWith, logger, objectTraceparent, traceFields } from '@sluic
 import { FinishedObjectsNotifier, possiblyFinishedObjectIds } from './finished-objects.notifier';
 import type { ObjectRow } from './object.projection';
 import { projectEvents } from './read-model.store';
-import { TableStatistics } from './table-statistics';
 import type { TaskRow } from './task.projection';
 
 export const READ_MODELS_CONSUMER = declareConsumer({
@@ -93,14 +92,12 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
     // The rows of the transaction being applied (the event store applies one at a time), handed
     // to waiting requests once it committed so they answer without reading them back.
     let projected: ReadonlyMap<string, ObjectRow> = new Map();
-    const statistics = new TableStatistics();
     this.subscription = await this.eventStore.consume({
       consumer: READ_MODELS_CONSUMER,
       maxBatchSize: 2_000,
       foreground: true,
       handle: async (tx, events) => {
         const { completedTasks, changedObjects } = await projectEvents(tx, events);
-        await statistics.afterChanges(tx, changedObjects.length);
         projected = new Map(changedObjects.map((row) => [row.objectId, row]));
         return taskCompletedEvents(completedTasks, () => this.runtime.clock.now());
       },

@@ -1,5 +1,6 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 import type { RawSqlClient, TransactionalClient } from '../raw-sql-client';
+import { AutoAnalyze } from './auto-analyze';
 
 const BYTEA_OID = 17;
 const INT8_OID = 20;
@@ -138,11 +139,39 @@ function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unkn
  * which costs more than the query itself on small statements. PGlite runs one statement or one
  * transaction at a time; a query outside a transaction waits for the open one to end.
  */
-export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: number } = {}): TransactionalClient {
+export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: number; autoAnalyze?: boolean } = {}): TransactionalClient {
   const statements = new PreparedStatements(options.preparedStatements ?? 1000);
   let merged: Parsers | undefined;
   // Merged once: given separately, they would be merged again for every statement.
   const parsers = () => (merged ??= { ...db.parsers, ...PARSERS });
+  const exclusive = <T>(run: () => Promise<T>) => db._runExclusiveTransaction(() => db._runExclusiveQuery(run));
+  const statistics = new AutoAnalyze();
+  let analyzing = false;
+  // After the commit that made them due, each on its own, as autovacuum's worker would.
+  const analyzeDue = async () => {
+    if (analyzing || db.closed) return;
+    analyzing = true;
+    try {
+      for (let due = statistics.due(); due.length > 0 && !db.closed; due = statistics.due()) {
+        for (const table of due) {
+          statistics.starting(table);
+          const rows = await exclusive(async () => {
+            await queryInTransaction(db, parsers(), statements, `ANALYZE "${table}"`, []);
+            const result = await queryInTransaction(db, parsers(), statements, 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [`"${table}"`]);
+            return Number((result.rows[0] as { n?: number } | undefined)?.n ?? 0);
+          }).catch(() => -1);
+          statistics.analyzed(table, rows);
+        }
+      }
+    } finally {
+      analyzing = false;
+    }
+  };
+  const committed = (writes: ReadonlyArray<readonly [string, number]>) => {
+    if (options.autoAnalyze === false) return;
+    for (const [sql, rows] of writes) statistics.count(sql, rows);
+    if (!analyzing && statistics.due().length > 0) setImmediate(() => void analyzeDue());
+  };
   return {
     // A statement on its own is one exchange too (PGlite's `query` makes six: parse, describe,
     // bind, describe, execute, sync), under the locks `query` takes; Sync commits it.
@@ -150,19 +179,29 @@ export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: numb
     ...rawClient(async (sql, values) => {
       await db._checkReady();
       const run = () => queryInTransaction(db, parsers(), statements, sql, values);
-      return db._runExclusiveTransaction(() => db._runExclusiveQuery(() => run().catch((err: unknown) => (stalePlan(err) ? run() : Promise.reject(err)))));
+      const result = await exclusive(() => run().catch((err: unknown) => (stalePlan(err) ? run() : Promise.reject(err))));
+      committed([[sql, result.affectedRows ?? 0]]);
+      return result;
     }),
-    $transaction: (fn) =>
-      db.transaction(() => {
+    $transaction: async (fn) => {
+      const writes: Array<readonly [string, number]> = [];
+      const result = await db.transaction(() => {
         // One statement at a time, as PGlite's own transaction client runs them.
         let previous: Promise<unknown> = Promise.resolve();
         return fn(
           rawClient((sql, values) => {
-            const result = previous.then(() => queryInTransaction(db, parsers(), statements, sql, values));
+            const result = previous.then(async () => {
+              const out = await queryInTransaction(db, parsers(), statements, sql, values);
+              writes.push([sql, out.affectedRows ?? 0]);
+              return out;
+            });
             previous = result.catch(() => undefined);
             return result;
           }),
         );
-      }),
+      });
+      committed(writes);
+      return result;
+    },
   };
 }
