@@ -14,6 +14,7 @@ const ADMIN_KEY = 'sk_admin_e2e_cli_0123456789abcdef';
 const BIN = join(__dirname, '..', '..', 'bin', 'sluice.cjs');
 const BIG = 100_000;
 const SMALL = 200;
+const CANCEL = 10_000;
 const MODELS = ['qwen-7b', 'llama-3.1-8b'];
 
 const lines = (n: number, prefix: string, model?: string) => {
@@ -28,11 +29,9 @@ const lines = (n: number, prefix: string, model?: string) => {
 
 /**
  * The `sluice` bin as a customer runs it, a child process against the embedded engine: login,
- * submit (a 200-line file to the end with --wait and -o; last, a 100,000-line file up to accepted,
- * then cancelled), tasks, status, download, cancel, balance, usage, in --json and for people, and
- * once in a pseudo-terminal (script(1)) where the progress bars render. The 100k file is not run
- * to completion here: files-100k.e2e.spec.ts does that on the same engine, and on this shared
- * machine it takes minutes.
+ * submit (a 200-line file, then a 100,000-line one, each to the end with --wait and -o; a
+ * 10,000-line one cancelled while it runs), tasks, status, download, cancel, balance, usage, in
+ * --json and for people, and once in a pseudo-terminal (script(1)) where the progress bars render.
  */
 describe('the sluice CLI against embedded Sluice', () => {
   let engine: TestEngine;
@@ -67,6 +66,7 @@ describe('the sluice CLI against embedded Sluice', () => {
     );
     writeFileSync(join(dir, 'big.jsonl'), lines(BIG, 'big'));
     writeFileSync(join(dir, 'small.jsonl'), lines(SMALL, 'small'));
+    writeFileSync(join(dir, 'cancel.jsonl'), lines(CANCEL, 'cancel'));
     writeFileSync(join(dir, 'nomodel.jsonl'), lines(20, 'tty', ''));
   });
   afterAll(async () => {
@@ -133,16 +133,31 @@ describe('the sluice CLI against embedded Sluice', () => {
     expect(readFileSync(join(dir, 'tty.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(20);
   });
 
-  it('submits a 100,000-line file: uploaded from disk and accepted as one task; cancel ends it', async () => {
-    const submitted = await sluiceJson<{ file: { items: number; bytes: number }; task: { task_id: string; total_items: number }; accepted_ms: number }>('submit', 'big.jsonl', '--sla', '1440');
-    expect(submitted.file).toMatchObject({ items: BIG, bytes: statSync(join(dir, 'big.jsonl')).size });
-    expect(submitted.task.total_items).toBe(BIG);
-    const bigTask = submitted.task.task_id;
-    const cancelled = await sluiceJson<{ task_id: string; status: string }>('cancel', bigTask);
-    expect(cancelled.task_id).toBe(bigTask);
+  it('submits a 100,000-line file from disk, follows it to the end with --wait and brings every result home with -o', async () => {
+    const done = await sluiceJson<{ file: { items: number; bytes: number }; task: { task_id: string; status: string; total_items: number; counts: { completed: number; failed: number } }; output: { path: string; bytes: number } }>(
+      'submit', 'big.jsonl', '--sla', '1440', '--wait', '--interval', '2', '-o', 'big.out.jsonl',
+    );
+    expect(done.file).toMatchObject({ items: BIG, bytes: statSync(join(dir, 'big.jsonl')).size });
+    expect(done.task).toMatchObject({ status: 'completed', total_items: BIG, counts: { completed: BIG, failed: 0 } });
+    expect(done.output.bytes).toBe(statSync(join(dir, 'big.out.jsonl')).size);
+    const out = readFileSync(join(dir, 'big.out.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(out).toHaveLength(BIG);
+    const wrong = out.findIndex((line, i) => {
+      const parsed = JSON.parse(line) as { key: string; output?: { text?: string } };
+      return parsed.key !== `big-${i}` || !parsed.output?.text;
+    });
+    expect(wrong).toBe(-1);
+  }, 30 * 60_000);
+
+  it('cancel ends a task that is still running', async () => {
+    const submitted = await sluiceJson<{ task: { task_id: string; total_items: number } }>('submit', 'cancel.jsonl', '--sla', '1440');
+    expect(submitted.task.total_items).toBe(CANCEL);
+    const taskId = submitted.task.task_id;
+    const cancelled = await sluiceJson<{ task_id: string; status: string }>('cancel', taskId);
+    expect(cancelled.task_id).toBe(taskId);
     expect(['cancelling', 'cancelled']).toContain(cancelled.status);
     const list = await sluiceJson<{ tasks: Array<{ task_id: string }> }>('tasks', '--limit', '10');
-    expect(list.tasks[0].task_id).toBe(bigTask);
+    expect(list.tasks[0].task_id).toBe(taskId);
     expect(list.tasks.map((t) => t.task_id)).toContain(smallTask);
     await expect(sluice('cancel', 'no-such-task')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/^error \(/) });
   });
