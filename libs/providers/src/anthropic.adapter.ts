@@ -1,3 +1,4 @@
+import { providerFetch } from './provider-fetch';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { GenerationParams } from '@sluice/events';
 import {
@@ -114,7 +115,7 @@ export class AnthropicAdapter implements ProviderPort {
     const key = `${provider.baseUrl}\n${provider.apiKey}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new Anthropic({ baseURL: provider.baseUrl, apiKey: provider.apiKey, maxRetries: 0, timeout: this.options.timeoutMs });
+      client = new Anthropic({ baseURL: provider.baseUrl, apiKey: provider.apiKey, maxRetries: 0, timeout: this.options.timeoutMs, fetch: providerFetch });
       this.clients.set(key, client);
     }
     return client;

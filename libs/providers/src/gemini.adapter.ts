@@ -1,4 +1,5 @@
 import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type InlinedRequest } from '@google/genai';
+import { providerFetch } from './provider-fetch';
 import type { GenerationParams } from '@sluice/events';
 import {
   ProviderError,
@@ -153,9 +154,8 @@ export class GeminiAdapter implements ProviderPort {
         // The Gemini API itself, whatever GOOGLE_GENAI_USE_VERTEXAI says.
         vertexai: false,
         apiKey: provider.apiKey,
-        // Our own fetch: the SDK's default reaches for undici's global dispatcher, which a
-        // sandboxed realm (jest) lacks; our timeout is far below undici's own anyway.
-        httpOptions: { baseUrl: provider.baseUrl, timeout: this.options.timeoutMs, fetch: (input, init) => fetch(input, init) },
+        // The providers' bounded pool (the SDK's default reaches for the global dispatcher).
+        httpOptions: { baseUrl: provider.baseUrl, timeout: this.options.timeoutMs, fetch: providerFetch },
       });
       this.clients.set(key, client);
     }

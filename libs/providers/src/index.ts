@@ -4,3 +4,4 @@ export * from './openai-compatible.adapter';
 export * from './anthropic.adapter';
 export * from './gemini.adapter';
 export * from './provider-adapters';
+export * from './provider-fetch';

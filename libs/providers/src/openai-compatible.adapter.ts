@@ -13,6 +13,7 @@ import type {
   ProviderPort,
 } from './provider-port';
 import { UNREPORTED_USAGE } from './provider-port';
+import { providerFetch } from './provider-fetch';
 
 function messagesOf(prompt: Prompt): OpenAI.Chat.ChatCompletionMessageParam[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt.map((m) => ({ role: m.role, content: m.content }));
@@ -58,7 +59,7 @@ export class OpenAiCompatibleAdapter implements ProviderPort {
     const key = `${provider.baseUrl}\n${provider.apiKey}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, maxRetries: 0, timeout: this.options.timeoutMs });
+      client = new OpenAI({ baseURL: provider.baseUrl, apiKey: provider.apiKey, maxRetries: 0, timeout: this.options.timeoutMs, fetch: providerFetch });
       this.clients.set(key, client);
     }
     return client;
