@@ -1,4 +1,3 @@
-import { providerFetch } from './provider-fetch';
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { GenerationParams } from '@sluice/events';
 import {
@@ -23,6 +22,7 @@ import {
   type ProviderEndpoint,
   type ProviderPort,
 } from './provider-port';
+import { providerFetch } from './provider-fetch';
 
 /**
  * SDK 1.x dropped `temperature` and `top_p` from its types: models after Claude Opus 4.6

@@ -1,5 +1,4 @@
 import { ApiError, GoogleGenAI, type Content, type GenerateContentConfig, type GenerateContentResponse, type InlinedRequest } from '@google/genai';
-import { providerFetch } from './provider-fetch';
 import type { GenerationParams } from '@sluice/events';
 import {
   ProviderError,
@@ -24,6 +23,7 @@ import {
   type ProviderEndpoint,
   type ProviderPort,
 } from './provider-port';
+import { providerFetch } from './provider-fetch';
 
 /** generationConfig's names for the customer's parameters; what it lacks was refused before. */
 export function geminiConfig(providerId: string, params: GenerationParams | undefined): GenerateContentConfig {

@@ -3,9 +3,9 @@ import { Agent } from 'undici';
 /**
  * Connections to one provider origin, at most. Node's global fetch pools them without a bound,
  * and a call started in the same turn as another's end finds that connection not yet free and
- * opens a new one: under a busy event loop the idle ones piled up past the process's file
- * descriptor limit (EMFILE) while the router never had more than its 2,000 calls in flight.
- * Calls past the bound wait for a free connection.
+ * opens a new one: under a busy event loop idle connections pile up, far beyond the calls in
+ * flight, until the process runs out of file descriptors. Calls past the bound wait for a
+ * free connection.
  */
 export const PROVIDER_CONNECTIONS_PER_ORIGIN = 2_000;
 /** An idle connection is closed after this long, whatever longer keep-alive the provider offers. */

@@ -3,9 +3,9 @@
  * the rows each table's writes changed and says when a table is due for ANALYZE (once the changes
  * since the last one pass {@link ANALYZE_BASE_ROWS} + {@link ANALYZE_SCALE} of the table, as
  * autovacuum's analyze threshold and scale factor). Without it a table never has statistics, and
- * a prepared statement keeps the generic plan it chose while its tables were small: a nested loop
- * over every row of a 100,000-row table, seconds per statement, until the process restarts.
- * ANALYZE both refreshes the statistics and invalidates the plans built on the old ones.
+ * a prepared statement keeps the generic plan it chose while its tables were small (a scan of the
+ * whole table per row, once the table is big) until the process restarts. ANALYZE both refreshes
+ * the statistics and invalidates the plans built on the old ones.
  */
 export const ANALYZE_BASE_ROWS = 500;
 export const ANALYZE_SCALE = 0.1;
