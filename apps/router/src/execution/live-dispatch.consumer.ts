@@ -84,7 +84,9 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
   /** Pending calls running in this process, by object and attempt. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly roomWaiters: (() => void)[] = [];
-  private readonly outcomes = new BatchCoalescer<DispatchOutcome>((outcomes) => this.record(outcomes));
+  // Each answer arrives on its own socket read, and a commit runs without yielding to I/O: a turn
+  // of the event loop lets the answers already received join the transaction.
+  private readonly outcomes = new BatchCoalescer<DispatchOutcome>((outcomes) => this.record(outcomes), { gatherTurns: 1 });
   /** Outcomes submitted and not yet committed: a stop waits for these, not for calls still open. */
   private readonly recording = new Set<Promise<void>>();
   private stopping = false;
