@@ -131,12 +131,16 @@ export async function saveObjects(tx: RawSqlClient, objects: readonly ScheduledO
       traceparent = EXCLUDED.traceparent, last_event_id = EXCLUDED.last_event_id`;
 }
 
-/** The earliest moment something may become due (a dispatch or an escalation), or null. */
+/**
+ * The earliest moment something may become due (a dispatch or an escalation), or null. Each
+ * minimum is the first entry of an index range, not a scan of every waiting object.
+ */
 export async function nextWakeAt(tx: RawSqlClient): Promise<Date | null> {
   const [row] = await tx.$queryRaw<{ at: Date | null }[]>`
-    SELECT min(least(CASE WHEN status = 'scheduled' THEN due_at END, CASE WHEN NOT escalated THEN escalate_at END)) AS at
-    FROM scheduled_object
-    WHERE status IN ('scheduled', 'dispatched')`;
+    SELECT least(
+      (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled'),
+      (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'scheduled' AND escalated = false),
+      (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'dispatched' AND escalated = false)) AS at`;
   return row?.at ? new Date(row.at) : null;
 }
 
