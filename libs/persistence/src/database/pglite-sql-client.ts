@@ -1,6 +1,6 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 import type { RawSqlClient, TransactionalClient } from '../raw-sql-client';
-import { AutoAnalyze } from './auto-analyze';
+import { ANALYZE_STATISTICS_TARGET, AutoAnalyze } from './auto-analyze';
 
 const BYTEA_OID = 17;
 const INT8_OID = 20;
@@ -156,6 +156,7 @@ export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: numb
         for (const table of due) {
           statistics.starting(table);
           const rows = await exclusive(async () => {
+            await queryInTransaction(db, parsers(), statements, `SET default_statistics_target = ${ANALYZE_STATISTICS_TARGET}`, []);
             await queryInTransaction(db, parsers(), statements, `ANALYZE "${table}"`, []);
             const result = await queryInTransaction(db, parsers(), statements, 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [`"${table}"`]);
             return Number((result.rows[0] as { n?: number } | undefined)?.n ?? 0);
