@@ -1,11 +1,12 @@
 /**
- * What PostgreSQL's autovacuum does for planner statistics, for PGlite, which runs none: counts
- * the rows each table's writes changed and says when a table is due for ANALYZE (once the changes
- * since the last one pass {@link ANALYZE_BASE_ROWS} + {@link ANALYZE_SCALE} of the table, as
- * autovacuum's analyze threshold and scale factor). Without it a table never has statistics, and
- * a prepared statement keeps the generic plan it chose while its tables were small (a scan of the
- * whole table per row, once the table is big) until the process restarts. ANALYZE both refreshes
- * the statistics and invalidates the plans built on the old ones.
+ * What PostgreSQL's autovacuum does, for PGlite, which runs none: counts the rows each table's
+ * writes changed and says when a table is due for VACUUM (ANALYZE) (once the changes since the
+ * last one pass {@link ANALYZE_BASE_ROWS} + {@link ANALYZE_SCALE} of the table, as autovacuum's
+ * analyze threshold and scale factor). Without statistics a prepared statement keeps the generic
+ * plan it chose while its tables were small (a scan of the whole table per row, once the table is
+ * big) until the process restarts; ANALYZE refreshes them and invalidates the plans built on the
+ * old ones. Without VACUUM the rows an inbox, an outbox or an update leaves dead are never
+ * reclaimed: the table's file and its indexes only grow, and every scan walks the dead rows.
  */
 export const ANALYZE_BASE_ROWS = 500;
 export const ANALYZE_SCALE = 0.1;

@@ -165,4 +165,32 @@ describe('pgliteSqlClient (the write side on embedded PGlite without Prisma)', (
     expect(await counter(sql, 'applied')).toBe(1);
     expect(published.map((r) => decodeEvent({ key: r.key, value: r.value, headers: r.headers ?? {} }).eventId)).toEqual([produced.eventId]);
   });
+
+  it('vacuums a table whose rows come and go (as autovacuum would): its file stops growing', async () => {
+    const churn = async (client: TransactionalClient) => {
+      await client.$executeRaw`CREATE TABLE IF NOT EXISTS inbox (id int PRIMARY KEY, body text)`;
+      const size = async () => Number((await client.$queryRaw<{ n: bigint }[]>`SELECT pg_relation_size('inbox') AS n`)[0].n);
+      const sizes: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const ids = Array.from({ length: 500 }, (_, i) => round * 500 + i);
+        await client.$executeRaw`INSERT INTO inbox (id, body) SELECT id, repeat('x', 200) FROM unnest(${ids}::int[]) AS id`;
+        await client.$executeRaw`DELETE FROM inbox WHERE id = ANY(${ids}::int[])`;
+        // The maintenance runs after the commit, on its own.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        sizes.push(await size());
+      }
+      return sizes;
+    };
+    const unmaintained = await PGlite.create('memory://');
+    try {
+      const grown = await churn(pgliteSqlClient(unmaintained, { autoAnalyze: false }));
+      const kept = await churn(sql);
+      // Never vacuumed, the 20,000 dead rows fill ~700 pages; vacuumed, their space is reused.
+      expect(grown[39]).toBeGreaterThan(4_000_000);
+      expect(kept[39]).toBeLessThan(grown[39] / 4);
+      expect(kept[39]).toBeLessThanOrEqual(Math.max(...kept.slice(0, 10)) * 2);
+    } finally {
+      await unmaintained.close();
+    }
+  });
 });

@@ -157,7 +157,7 @@ export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: numb
           statistics.starting(table);
           const rows = await exclusive(async () => {
             await queryInTransaction(db, parsers(), statements, `SET default_statistics_target = ${ANALYZE_STATISTICS_TARGET}`, []);
-            await queryInTransaction(db, parsers(), statements, `ANALYZE "${table}"`, []);
+            await queryInTransaction(db, parsers(), statements, `VACUUM (ANALYZE) "${table}"`, []);
             const result = await queryInTransaction(db, parsers(), statements, 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = $1::regclass', [`"${table}"`]);
             return Number((result.rows[0] as { n?: number } | undefined)?.n ?? 0);
           }).catch(() => -1);
