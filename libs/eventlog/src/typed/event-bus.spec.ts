@@ -67,6 +67,22 @@ describe('EventBus.subscribe: a consumer is what it declares', () => {
     expect(progress.map((p) => p.lastOffset)).toEqual([2, 4]);
   });
 
+  it('reads only the records of the types it handles: a broken record of another type is not its to dead-letter, one of its own or of no known type is', async () => {
+    const published: { topic: string; types: (string | undefined)[] }[] = [];
+    const { log, subscribed } = fakeLog();
+    (log as { publish: EventLog['publish'] }).publish = async (topic, records) => void published.push({ topic, types: records.map((r) => r.headers?.['sluice-event-type']) });
+    const seen: string[] = [];
+    await new EventBus(log).subscribe({ consumer: declareConsumer({ name: 'charges', handles: ['ObjectCompleted'] }), handle: async (events) => void seen.push(...events.map((e) => e.eventId)) });
+    const broken = (event: SluiceEvent, type = event.type): LogRecord => {
+      const encoded = encodeEvent(event);
+      return { ...encoded, headers: { ...encoded.headers, 'sluice-event-type': type }, value: Buffer.from('{"not":"valid"}'), topic: Topics.objects, partition: 0, offset: 0, timestamp: 0 };
+    };
+    const fine = { ...encodeEvent(completed), topic: Topics.objects, partition: 0, offset: 3, timestamp: 0 };
+    await subscribed[0].handleBatch({ topic: Topics.objects, partition: 0, records: [broken(submitted), broken(completed), broken(failed, 'ObjectVanished'), fine] });
+    expect(seen).toEqual([completed.eventId]);
+    expect(published).toEqual([{ topic: Topics.deadLetter, types: ['ObjectCompleted', 'ObjectVanished'] }]);
+  });
+
   it('joins the group the subscription names, when it is not the consumer name (one per instance)', async () => {
     const { log, subscribed } = fakeLog();
     await new EventBus(log).subscribe({ consumer: declareConsumer({ name: 'health', handles: ['ServiceHeartbeat'] }), groupId: 'health-i1', handle: async () => undefined });

@@ -1,4 +1,5 @@
 import {
+  EventHeaders,
   Topics,
   UndecodableEventError,
   decodeEvent,
@@ -66,6 +67,14 @@ export class EventBus {
   subscribe<T extends EventType>(options: EventSubscribeOptions<T>): Promise<Subscription> {
     const groupId = options.groupId ?? options.consumer.name;
     const handled = handledBy(options.consumer);
+    const handledTypes = new Set<string>(options.consumer.handles);
+    // A record of a catalogue type this consumer does not handle is skipped unread: most records
+    // of a shared topic are another consumer's, and parsing and validating each costs more than
+    // the work done on the rest. Records of unknown or missing type are decoded (and dead-lettered).
+    const notMine = (record: LogRecord) => {
+      const type = record.headers[EventHeaders.type];
+      return type !== undefined && !handledTypes.has(type) && definitionOf(type) !== undefined;
+    };
     return this.log.subscribe({
       groupId,
       topics: topicsOf(options.consumer.handles),
@@ -74,7 +83,7 @@ export class EventBus {
       retry: options.retry,
       deadLetterTopic: Topics.deadLetter,
       handleBatch: async (batch) => {
-        await this.handleBatch(batch, groupId, handled, options);
+        await this.handleBatch(batch, groupId, handled, notMine, options);
         const last = batch.records[batch.records.length - 1];
         if (last) options.progress?.({ topic: batch.topic, partition: batch.partition, lastOffset: last.offset });
       },
@@ -85,12 +94,14 @@ export class EventBus {
     batch: RecordBatch,
     groupId: string,
     handled: (event: SluiceEvent) => event is EventOf<T>,
+    notMine: (record: LogRecord) => boolean,
     options: EventSubscribeOptions<T>,
   ): Promise<void> {
     const decoded: SluiceEvent[] = [];
     const unreadable: LogRecord[] = [];
     const reasons: string[] = [];
     for (const record of batch.records) {
+      if (notMine(record)) continue;
       try {
         decoded.push(decodeEvent(record));
       } catch (err) {
