@@ -73,7 +73,7 @@ describe('EventBus.subscribe: a consumer is what it declares', () => {
     (log as { publish: EventLog['publish'] }).publish = async (topic, records) => void published.push({ topic, types: records.map((r) => r.headers?.['sluice-event-type']) });
     const seen: string[] = [];
     await new EventBus(log).subscribe({ consumer: declareConsumer({ name: 'charges', handles: ['ObjectCompleted'] }), handle: async (events) => void seen.push(...events.map((e) => e.eventId)) });
-    const broken = (event: SluiceEvent, type = event.type): LogRecord => {
+    const broken = (event: SluiceEvent, type: string = event.type): LogRecord => {
       const encoded = encodeEvent(event);
       return { ...encoded, headers: { ...encoded.headers, 'sluice-event-type': type }, value: Buffer.from('{"not":"valid"}'), topic: Topics.objects, partition: 0, offset: 0, timestamp: 0 };
     };
