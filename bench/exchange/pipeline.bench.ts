@@ -4,9 +4,12 @@
  * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
  * short one with --sla), over the demo models in turn.
  *
- *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0]
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0] [--time-scale 1]
  *
  * --latency-scale 1 gives the demo providers their catalogue latency (ttft plus per output token).
+ * --time-scale 60 runs the exchange's clock 60× faster: a 60-minute SLA is a 60-second window
+ * (`windowSeconds`). Prices follow the time of day, so with an SLA the plan (live now, a cheaper
+ * window later, a provider batch job) and hence the figures depend on when the bench runs.
  *
  * All bodies are posted at once (at most --clients in flight); the clock stops when GET
  * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     'timeout-s': { type: 'string', default: '900' },
     market: { type: 'string', default: 'thread' },
     'latency-scale': { type: 'string', default: '0' },
+    'time-scale': { type: 'string', default: '1' },
   },
 });
 const OBJECTS = Number(args.objects);
@@ -34,7 +38,7 @@ const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: '1', ...demoMarketEnv(args.market) });
+  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) });
   try {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;
@@ -87,6 +91,8 @@ async function main() {
         bodies: bodies.length,
         clients: CLIENTS,
         sla: SLA,
+        timeScale: Number(args['time-scale']),
+        windowSeconds: SLA === null ? null : round((SLA * 60) / Number(args['time-scale']), 1),
         timedOut: open.size > 0,
         seconds: round(seconds, 2),
         objectsPerSec: round(OBJECTS / seconds, 1),
@@ -97,6 +103,8 @@ async function main() {
         completedEventsSeen: completed,
         objectStatuses: statuses,
         postMs: latencySummary(postMs),
+        // The whole exchange runs in this process (its threads included).
+        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       }),
     );
   } finally {
