@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { declareConsumer, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, type SluiceEvent, timeOrderedId } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { billingDecisions, billingMicros, logger } from '@sluice/telemetry';
@@ -33,7 +32,7 @@ export class BillingConsumers implements OnModuleInit, OnApplicationShutdown {
     const deps: BillingDeps = {
       catalogue: this.runtime.catalogue,
       now: () => this.runtime.clock.now(),
-      newId: randomUUID,
+      newId: timeOrderedId,
       warn: (message) => this.logger.warn(message),
     };
     this.subscriptions.push(

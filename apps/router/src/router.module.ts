@@ -1,9 +1,9 @@
 import { Module, type Type } from '@nestjs/common';
+import { timeOrderedId } from '@sluice/events';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { findProvider, providerApi } from '@sluice/catalogue';
 import { ProviderAdapters } from '@sluice/providers';
 import { ProviderHealthBook } from '@sluice/routing';
-import { randomUUID } from 'node:crypto';
 import { ProviderBatchConsumer } from './batch/provider-batch.consumer';
 import { ProviderBatchPoller } from './batch/provider-batch.poller';
 import { DispatchExecutor } from './execution/dispatch-execution';
@@ -45,7 +45,7 @@ export function routerModule(options: RouterOptions): Type {
           new DispatchExecutor({
             catalogue: runtime.catalogue,
             caller: new LimitedLiveCaller({ catalogue: runtime.catalogue, endpoints: runtime.providerEndpoints, adapter, health, now: () => runtime.clock.now() }, gate, options.rateLimitPatienceMs),
-            events: { now: () => runtime.clock.now(), newId: randomUUID },
+            events: { now: () => runtime.clock.now(), newId: timeOrderedId },
           }),
       },
       LiveDispatchConsumer,

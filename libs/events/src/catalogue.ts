@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from './ids';
 import type { EventDefinition, PayloadOf } from './define-event';
 import type { Envelope, EventContext } from './envelope';
 import type { TopicName } from './topics';
@@ -77,7 +77,7 @@ export interface EventFactoryDeps {
   newId: () => string;
 }
 
-export const systemDeps: EventFactoryDeps = { now: () => new Date(), newId: randomUUID };
+export const systemDeps: EventFactoryDeps = { now: () => new Date(), newId: timeOrderedId };
 
 /** Builds a validated envelope for `def`; throws if the payload does not match its schema. */
 export function createEvent<D extends Defs>(

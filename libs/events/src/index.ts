@@ -6,6 +6,7 @@ export * from './catalogue';
 export * from './consumers';
 export * from './codec';
 export * from './failure-codes';
+export * from './ids';
 export * from './storable-text';
 export * from './catalogue/common';
 export * from './catalogue/task.events';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { createEvent, WalletTopUpRequested } from '@sluice/events';
+import { createEvent, WalletTopUpRequested, timeOrderedId } from '@sluice/events';
 import { EventStore, PRISMA, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
@@ -206,7 +206,7 @@ export class AccountsRepository {
   }
 
   private eventDeps() {
-    return { now: () => this.runtime.clock.now(), newId: randomUUID };
+    return { now: () => this.runtime.clock.now(), newId: timeOrderedId };
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BlobTooLargeError } from '@sluice/blobstore';
 import { describeDuplicate, FileScanner } from '@sluice/batch-formats';
-import { createEvent, FileDeleted, FileStored } from '@sluice/events';
+import { createEvent, FileDeleted, FileStored, timeOrderedId } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { randomUUID } from 'node:crypto';
@@ -90,7 +90,7 @@ export class FilesService {
       FileStored,
       { fileId, accountId, fileName, bytes: stored.bytes, mimeType, sha256: stored.sha256, blobKey, items: scan.items, format: scan.format },
       { correlationId: fileId },
-      { now: () => this.runtime.clock.now(), newId: randomUUID },
+      { now: () => this.runtime.clock.now(), newId: timeOrderedId },
     );
     const row = fileRowOf(event);
     await this.eventStore.transact(async (tx) => {
@@ -121,7 +121,7 @@ export class FilesService {
    */
   async delete(accountId: string, fileId: string): Promise<FileRow> {
     const row = await this.file(accountId, fileId);
-    const event = createEvent(FileDeleted, { fileId, accountId }, { correlationId: fileId }, { now: () => this.runtime.clock.now(), newId: randomUUID });
+    const event = createEvent(FileDeleted, { fileId, accountId }, { correlationId: fileId }, { now: () => this.runtime.clock.now(), newId: timeOrderedId });
     await this.eventStore.transact(async (tx) => {
       await markFilesDeleted(tx, [{ fileId, at: event.occurredAt }]);
       return { result: undefined, events: [event] };

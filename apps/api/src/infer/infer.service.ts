@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEvent, TaskCancelRequested } from '@sluice/events';
+import { createEvent, TaskCancelRequested, timeOrderedId } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import type { RawSqlClient } from '@sluice/persistence';
 import { priceFactor } from '@sluice/pricing';
@@ -58,7 +57,7 @@ export class InferService {
       inputTokens,
       accountId,
       now: this.runtime.clock.now(),
-      newId: randomUUID,
+      newId: timeOrderedId,
       priceFactor,
       outputFormat: options.outputFormat,
       callbackUrl: options.callbackUrl ?? (await defaultEndpointOf(this.sql, accountId)),
@@ -98,7 +97,7 @@ export class InferService {
       accountId,
       outputFormat,
       callbackUrl: options.callbackUrl ?? (await defaultEndpointOf(this.sql, accountId)),
-      deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
+      deps: { now: () => this.runtime.clock.now(), newId: timeOrderedId },
     });
     await this.eventStore.transact(async (tx) => {
       await recordSubmittedTask(tx, submitted);
@@ -155,7 +154,7 @@ export class InferService {
       throw new RequestError(409, 'task_not_cancellable', `task ${taskId} is ${status}: only a task that has not ended can be cancelled`);
     }
     const now = this.runtime.clock.now();
-    const event = createEvent(TaskCancelRequested, { taskId, accountId }, { correlationId: taskId }, { now: () => now, newId: randomUUID });
+    const event = createEvent(TaskCancelRequested, { taskId, accountId }, { correlationId: taskId }, { now: () => now, newId: timeOrderedId });
     await this.eventStore.transact(async (tx) => {
       const first = await recordCancelledTask(tx, event);
       return { result: undefined, events: first ? [event] : [] };

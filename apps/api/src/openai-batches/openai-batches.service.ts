@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createEvent, TaskCancelRequested } from '@sluice/events';
+import { createEvent, TaskCancelRequested, timeOrderedId } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
-import { randomUUID } from 'node:crypto';
 import { NotFoundError, RequestError, ValidationError } from '../errors/api-error';
 import { findFile } from '../files/file-view.store';
 import { submitFileTask } from '../infer/submit-task.decider';
@@ -39,7 +38,7 @@ export class OpenAiBatchesService {
     const submitted = submitFileTask({ file_id: request.input_file_id, sla }, file, {
       accountId,
       outputFormat: 'jsonl',
-      deps: { now: () => this.runtime.clock.now(), newId: randomUUID },
+      deps: { now: () => this.runtime.clock.now(), newId: timeOrderedId },
       openaiBatch: { endpoint: request.endpoint, completionWindow: request.completion_window, metadata: request.metadata ?? null },
       callbackUrl: await defaultEndpointOf(this.sql, accountId),
     });
@@ -76,7 +75,7 @@ export class OpenAiBatchesService {
     const now = this.runtime.clock.now();
     await this.eventStore.transact(async (tx) => {
       const first = await markCancelling(tx, batchId, now.toISOString());
-      const event = createEvent(TaskCancelRequested, { taskId: batchId, accountId }, { correlationId: batchId }, { now: () => now, newId: randomUUID });
+      const event = createEvent(TaskCancelRequested, { taskId: batchId, accountId }, { correlationId: batchId }, { now: () => now, newId: timeOrderedId });
       return { result: undefined, events: first ? [event] : [] };
     });
     return this.batch(accountId, batchId);

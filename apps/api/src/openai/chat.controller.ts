@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '@sluice/events';
 import { SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import type { FastifyReply } from 'fastify';
 import type { AuthenticatedAccount } from '../accounts/accounts.repository';
@@ -61,7 +61,7 @@ export class ChatCompletionsController {
   ): Promise<void> {
     const idempotencyKey = idempotencyKeyOf(idempotencyKeyHeader);
     const request = parseBody(ChatCompletionRequestSchema, body);
-    const objectId = randomUUID();
+    const objectId = timeOrderedId();
     const created = Math.floor(this.runtime.clock.now().getTime() / 1000);
     const options = {
       objectId,

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { createEvent, declareConsumer, TaskCompleted, type SluiceEvent } from '@sluice/events';
+import { createEvent, declareConsumer, TaskCompleted, type SluiceEvent, timeOrderedId } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
@@ -60,7 +59,7 @@ export function taskCompletedEvents(tasks: readonly TaskRow[], now: () => Date):
       TaskCompleted,
       { taskId: task.taskId, accountId: task.accountId, completedItems: task.completedItems, failedItems: task.failedItems },
       { correlationId: task.taskId },
-      { now, newId: randomUUID },
+      { now, newId: timeOrderedId },
     ),
   );
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { timeOrderedId } from '@sluice/events';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { LiveCaller, allFailedMessage, chooseRoute, paramsRefusal, quotesFor, refusedByEvery, type Quote, type TextSink } from '@sluice/routing';
@@ -134,7 +135,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     const { idempotency, render } = options;
     const deadline = Date.now() + this.options.waitMs;
-    const newId = () => options.objectId ?? randomUUID();
+    const newId = () => options.objectId ?? timeOrderedId();
     const inputTokens = await countRealtimeInput(request, this.runtime.catalogue);
     const plan = planRealtime(request, { catalogue: this.runtime.catalogue, accountId, markupBps: this.options.markupBps, newId, inputTokens });
     const ranked = this.accepting(this.route(plan), plan);
@@ -164,7 +165,7 @@ export class RealtimeService implements OnModuleInit, OnApplicationShutdown {
     const outcome: RealtimeOutcome = served
       ? { kind: 'served', quote: served.quote, result: served.result }
       : failureOutcome(failures, ranked.length);
-    const events = realtimeEvents(plan, outcome, { now: () => this.runtime.clock.now(), newId: randomUUID, traceparent });
+    const events = realtimeEvents(plan, outcome, { now: () => this.runtime.clock.now(), newId: timeOrderedId, traceparent });
     if (outcome.kind === 'failed') {
       await this.eventStore.transact(async (tx) => {
         await dropHolds(tx, [plan.objectId]);

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parseReadLine, readLines, type LineFormat } from '@sluice/batch-formats';
 import { Slices } from '@sluice/catalogue';
-import { createEvent, FileExpanded, Topics } from '@sluice/events';
+import { createEvent, FileExpanded, Topics, timeOrderedId } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { admissionPriority, BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
 import { priceFactor } from '@sluice/pricing';
 import { recordObjectRoots } from '@sluice/telemetry';
-import { randomUUID } from 'node:crypto';
 import { LineExpander, type LineEvent } from './expand-line.decider';
 import { markExpanded, pendingExpansions, saveCheckpoint, type Checkpoint, type PendingExpansion } from './expansion.repository';
 
@@ -93,7 +92,7 @@ export class ExpansionWorker extends BackgroundWorker {
         FileExpanded,
         { fileId: job.fileId, taskId: job.taskId, accountId: job.accountId, submitted: at.submitted, rejected: at.rejected },
         { correlationId: job.taskId },
-        { now: () => this.runtime.clock.now(), newId: randomUUID },
+        { now: () => this.runtime.clock.now(), newId: timeOrderedId },
       );
       return { result: undefined, events: first ? [done] : [] };
     });

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { openAiBatchLine, outputLine } from '@sluice/batch-formats';
-import { createEvent, TaskOutputReady } from '@sluice/events';
+import { createEvent, TaskOutputReady, timeOrderedId } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BackgroundWorker, EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/platform';
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { stableUuid } from '../expansion/stable-id';
 import { countFailedItems, markOutputWritten, outputPage, readyOutputTasks, type OutputRow, type OutputSelection, type ReadyOutputTask } from './output.repository';
@@ -87,7 +86,7 @@ export class OutputAssembler extends BackgroundWorker {
         TaskOutputReady,
         { ...output, taskId: task.taskId, accountId: task.accountId, ...(errorFile ? { errorFile } : {}) },
         { correlationId: task.taskId },
-        { now: () => this.runtime.clock.now(), newId: randomUUID },
+        { now: () => this.runtime.clock.now(), newId: timeOrderedId },
       );
       return { result: undefined, events: first ? [ready] : [] };
     });

@@ -1,11 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModelNotFoundError, countPromptTokens, findModel, findProvider, offerFor, providerApi, resolveModel, providerBatchPrice, tokenCostMicros, type ProviderSpec, type TokenPrice } from '@sluice/catalogue';
-import { ObjectFailed, QuoteAccepted, causedBy, createEvent, declareConsumer, promptOf, type EventOf, type SluiceEvent } from '@sluice/events';
+import { ObjectFailed, QuoteAccepted, causedBy, createEvent, declareConsumer, promptOf, type EventOf, type SluiceEvent, timeOrderedId } from '@sluice/events';
 import { EventBus, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { ProviderAdapters, ProviderError, ProviderServerError, ProviderUnsupportedParamsError, unsupportedParams, type Prompt } from '@sluice/providers';
-import { randomUUID } from 'node:crypto';
 import { customerPriceMicros } from '@sluice/routing';
 import { batchJobTraceparent, inSpan, objectTraceparent, recordSpans } from '@sluice/telemetry';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -79,7 +78,7 @@ export class ProviderBatchConsumer implements OnModuleInit, BeforeApplicationShu
   }
 
   private deps() {
-    return { now: () => this.runtime.clock.now(), newId: randomUUID };
+    return { now: () => this.runtime.clock.now(), newId: timeOrderedId };
   }
 
   private async submit(dispatched: BatchDispatched): Promise<Submission> {

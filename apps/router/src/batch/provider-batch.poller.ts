@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
-import { promptOf } from '@sluice/events';
+import { promptOf, timeOrderedId } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { ProviderAdapters, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { countedUsage } from '@sluice/routing';
-import { randomUUID } from 'node:crypto';
 import { batchJobTraceparent, inSpan, objectTraceparent, recordSpans } from '@sluice/telemetry';
 import { mapBounded } from '../execution/bounded';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -127,7 +126,7 @@ export class ProviderBatchPoller extends BackgroundWorker {
   private async record(job: BatchJob, status: string, results: BatchItemResult[]): Promise<void> {
     const provider = findProvider(this.runtime.catalogue, job.providerId);
     const price = providerBatchPrice(provider, job.model) ?? { inputMicrosPerMillion: 0, outputMicrosPerMillion: 0 };
-    const deps = { now: () => this.runtime.clock.now(), newId: randomUUID };
+    const deps = { now: () => this.runtime.clock.now(), newId: timeOrderedId };
     await this.store.transact(async (tx) => {
       const done = await completeBatchJob(tx, job.batchId, status, this.runtime.clock.now());
       return { result: undefined, events: done ? batchOutcomeEvents(job, price, this.withUsage(job, results), deps) : [] };

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Topics, objectsOf, servedByGateway, type SluiceEvent } from '@sluice/events';
+import { Topics, objectsOf, servedByGateway, type SluiceEvent, timeOrderedId } from '@sluice/events';
 import { readDeadLetter, type DeadLetter, type LogRecord, type RecordBatch, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
@@ -72,7 +72,7 @@ export class DeadLetterConsumer implements OnModuleInit, OnApplicationShutdown {
       const fresh = await claim(tx, letters);
       if (fresh.length === 0) return { result: [] as string[], events: [] };
       const now = this.runtime.clock.now();
-      const ctx: DecideContext = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: randomUUID } };
+      const ctx: DecideContext = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: timeOrderedId } };
       const objects = await loadObjects(tx, [...new Set(fresh.flatMap((a) => objectsOf(a.letter.event).map((o) => o.objectId)))]);
       const changed = new Map<string, ScheduledObject>();
       const events: SluiceEvent[] = [];

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { timeOrderedId } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { dispatchDue, taskOf } from './scheduled-object.decider';
@@ -60,7 +60,7 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
       const now = clock.now();
       const rows = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
       const cancelledTasks = await loadCancelledTasks(tx, [...new Set(rows.map(taskOf))]);
-      const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: randomUUID }, cancelledTasks };
+      const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: timeOrderedId }, cancelledTasks };
       const { states, events } = dispatchDue(rows, ctx, BATCH_MAX_ITEMS);
       await saveObjects(tx, states);
       return { result: { produced: events.length, more: rows.length >= ROWS_PER_TICK }, events };

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { declareConsumer, servedByGateway, type EventOf, type SluiceEvent } from '@sluice/events';
+import { declareConsumer, servedByGateway, type EventOf, type SluiceEvent, timeOrderedId } from '@sluice/events';
 import type { Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
@@ -74,7 +73,7 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     const produced: SluiceEvent[] = [];
     // One instant per batch: plans and the events that announce them agree on "now".
     const now = this.runtime.clock.now();
-    const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: randomUUID }, cancelledTasks };
+    const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: timeOrderedId }, cancelledTasks };
     const cancelled = await loadUndispatchedOfTasks(tx, cancellations.map((e) => e.payload.taskId));
     for (const row of cancelled) {
       const decision = cancelObject(objects.get(row.objectId) ?? row, ctx);
