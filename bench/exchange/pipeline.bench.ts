@@ -43,9 +43,13 @@ async function main() {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;
     let lastCompletedAt = 0;
+    const providerMs: number[] = [];
+    const modes: Record<string, number> = {};
     const sub = await watchObjects(ex, false, (event, record) => {
       if (event.type === 'ObjectCompleted' && event.payload.accountId === accountId) {
         completed += 1;
+        providerMs.push(event.payload.latencyMs);
+        modes[event.payload.mode] = (modes[event.payload.mode] ?? 0) + 1;
         lastCompletedAt = Math.max(lastCompletedAt, record.timestamp);
       }
     });
@@ -101,6 +105,9 @@ async function main() {
         postsDoneSeconds: round((postedAt - started) / 1000, 2),
         lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
         completedEventsSeen: completed,
+        // How each object ran (live or in a provider batch job) and the providers' own time per call.
+        modes,
+        providerMs: latencySummary(providerMs),
         objectStatuses: statuses,
         postMs: latencySummary(postMs),
         // The whole exchange runs in this process (its threads included).
