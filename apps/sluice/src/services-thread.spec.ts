@@ -8,13 +8,17 @@ import type { EmbeddedConfig } from './config';
 import { startServicesThread, type ServicesThread } from './services-thread';
 
 // Stand-ins for services.worker that speak its protocol: they start, then stop when asked, or end on their own.
+// They end only once the test has seen them start (the file `go` exists): the thread's messages and its
+// error come over different ports, so an ending right after 'started' could overtake it.
 const STAND_INS = {
   stoppable: '',
-  throws: "setTimeout(() => { throw new Error('boom in a service'); }, 20);",
-  exits: 'setTimeout(() => process.exit(3), 20);',
+  throws: "whenGo(() => { throw new Error('boom in a service'); });",
+  exits: 'whenGo(() => process.exit(3));',
 };
 const standIn = (ending: string) => `
 const { parentPort } = require('node:worker_threads');
+const { existsSync } = require('node:fs');
+const whenGo = (end) => { const poll = setInterval(() => { if (existsSync(require('node:path').join(__dirname, 'go'))) { clearInterval(poll); end(); } }, 5); };
 parentPort.once('message', () => parentPort.postMessage({ kind: 'stopped' }));
 parentPort.postMessage({ kind: 'started' });
 ${ending}
@@ -51,9 +55,12 @@ describe('the services thread', () => {
     }
   };
 
+  const go = () => writeFileSync(join(dir, 'go'), '');
+
   it('is lost, with the error, when it throws after starting', async () => {
     const logs = captureLogs();
     thread = await start('throws');
+    go();
     const reason = await settledWithin(thread.lost, 5_000);
     expect((reason as Error).message).toBe('boom in a service');
     logs.restore();
@@ -63,6 +70,7 @@ describe('the services thread', () => {
 
   it('is lost when it exits on its own, and can still be stopped', async () => {
     thread = await start('exits');
+    go();
     const reason = await settledWithin(thread.lost, 5_000);
     expect((reason as Error).message).toBe('the services thread exited (code 3)');
     await expect(settledWithin(thread.stop(), 5_000)).resolves.toBeUndefined();
