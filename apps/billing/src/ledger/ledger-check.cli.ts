@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { embeddedDatabaseDir, openServiceDatabase, type ServiceDatabaseOptions } from '@sluice/persistence';
-import { PrismaClient } from '../generated/prisma/client';
+import { embeddedDatabaseLocation, openServiceDatabase, type ServiceDatabaseOptions } from '@sluice/persistence';
 import { checkLedger, type LedgerReport } from './ledger-check';
 
 const USAGE = `Usage: npm run ledger:check -- [--data-dir <dir>]
 
 Proves billing's books balance; exits 1 and lists the discrepancies otherwise.
-  --data-dir <dir>   the embedded database at <dir>/db/billing (npm start uses .sluice);
+  --data-dir <dir>   the embedded database under <dir>/db (npm start uses .sluice);
                      stop Sluice first: an embedded database has one process at a time
   DATABASE_URL       billing's PostgreSQL database, when no --data-dir is given`;
 
@@ -16,11 +15,9 @@ const usd = (micros: number) => `$${(micros / 1_000_000).toFixed(6)}`;
 /** Opens billing's database, checks the ledger and closes it again. */
 export async function runLedgerCheck(database: ServiceDatabaseOptions): Promise<LedgerReport> {
   const db = await openServiceDatabase(database);
-  const prisma = new PrismaClient({ adapter: db.adapter });
   try {
-    return await checkLedger(prisma);
+    return await checkLedger(db.sql);
   } finally {
-    await prisma.$disconnect();
     await db.close();
   }
 }
@@ -47,8 +44,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`no database: pass --data-dir or set DATABASE_URL\n\n${USAGE}`);
     return 2;
   }
-  if (dataDir && !existsSync(embeddedDatabaseDir(dataDir, 'billing'))) {
-    console.error(`no billing database at ${embeddedDatabaseDir(dataDir, 'billing')}`);
+  if (dataDir && !existsSync(embeddedDatabaseLocation(dataDir, 'billing').dir)) {
+    console.error(`no billing database at ${embeddedDatabaseLocation(dataDir, 'billing').dir}`);
     return 2;
   }
   const report = await runLedgerCheck(

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalogue } from '@sluice/catalogue';
 import { ObjectCompleted, ObjectSubmitted, WalletTopUpRequested, createEvent, systemDeps, type SluiceEvent } from '@sluice/events';
-import { openServiceDatabase, type ServiceDatabase } from '@sluice/persistence';
-import { PrismaClient } from '../generated/prisma/client';
+import { openServiceDatabase, type ServiceDatabase, type TransactionalClient } from '@sluice/persistence';
 import { billObjectEvents } from '../objects/object-billing.handler';
 import { creditTopUps } from '../wallet/top-up.handler';
 import type { BillingDeps } from './billing-deps';
@@ -48,27 +47,26 @@ function object(accountId: string): SluiceEvent[] {
 describe('ledger check', () => {
   let dir: string;
   let database: ServiceDatabase;
-  let prisma: PrismaClient;
+  let sql: TransactionalClient;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-ledger-check-'));
     database = await openServiceDatabase({ service: 'billing', mode: 'embedded', dataDir: dir });
-    prisma = new PrismaClient({ adapter: database.adapter });
-    await prisma.$transaction((tx) =>
+    sql = database.sql;
+    await sql.$transaction((tx) =>
       creditTopUps(tx, [createEvent(WalletTopUpRequested, { accountId: 'a1', amountMicros: 20_000, reference: 'r1' }, ctx)], deps),
     );
     // Two objects charged, one still held, one denied.
-    await prisma.$transaction((tx) => billObjectEvents(tx, [...object('a1'), ...object('a1'), object('a1')[0], object('a1')[0]], deps));
+    await sql.$transaction((tx) => billObjectEvents(tx, [...object('a1'), ...object('a1'), object('a1')[0], object('a1')[0]], deps));
   });
 
   afterAll(async () => {
-    await prisma?.$disconnect();
     await database?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds the books of real billing balanced, with their totals', async () => {
-    const report = await checkLedger(prisma);
+    const report = await checkLedger(sql);
     expect(report.discrepancies).toEqual([]);
     // A top-up, three holds of 12,500 µ$, two charges of 1,000 × $2.50 + 10 × $10 per 1M = 2,600 µ$.
     expect(report.totals).toEqual({
@@ -93,8 +91,8 @@ describe('ledger check', () => {
     { name: 'revenue that no charge explains', tamper: `DELETE FROM charge WHERE ctid IN (SELECT ctid FROM charge LIMIT 1)`, finds: /revenue 5200 ≠ sum of charges 2600/ },
   ])('reports $name', async ({ tamper, finds }) => {
     await expect(
-      prisma.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe(tamper);
+      sql.$transaction(async (tx) => {
+        await tx.$executeRaw(Object.assign([tamper], { raw: [tamper] }));
         const report = await checkLedger(tx);
         expect(report.ok).toBe(false);
         expect(report.discrepancies.join('\n')).toMatch(finds);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { declareConsumer, type SluiceEvent } from '@sluice/events';
 import { BatchCoalescer, EventBus, type Subscription } from '@sluice/eventlog';
-import { EventStore, PRISMA, TRANSACTION_OPTIONS } from '@sluice/platform';
+import { EventStore, SQL, TRANSACTION_OPTIONS } from '@sluice/platform';
 import { applyOnce, type RawSqlClient, type TransactionalClient } from '@sluice/persistence';
 import { logger } from '@sluice/telemetry';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
@@ -94,7 +94,7 @@ export class LiveDispatchConsumer implements OnModuleInit, BeforeApplicationShut
   constructor(
     private readonly bus: EventBus,
     private readonly store: EventStore,
-    @Inject(PRISMA) private readonly db: TransactionalClient,
+    @Inject(SQL) private readonly db: TransactionalClient,
     private readonly executor: DispatchExecutor,
     private readonly gate: ProviderGate,
     @Inject(ROUTER_OPTIONS) private readonly options: RouterOptions,

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { parseArgs } from 'node:util';
 import { applyMigrations, createMigration, diffMigrationsToSchema, migrationStatus, type MigrationTarget } from '../migrate/migrate';
-import { embeddedDatabaseDir } from '../database/open-service-database';
+import { embeddedDatabaseLocation } from '../database/open-service-database';
+import { useSchema } from '../database/pglite-sql-client';
 import type { ServiceName } from '@sluice/events';
 import { ServiceNames, isServiceName, schemaLocationOf } from '../services';
 
@@ -16,7 +17,8 @@ Commands:
   create --name x   write apps/<service>/prisma/migrations/<timestamp>_x from that diff
 
 Databases (deploy, status):
-  --data-dir <dir>              embedded: the PGlite at <dir>/db/<service>
+  --data-dir <dir>              embedded: the PGlite at <dir>/db/api, or <dir>/db/services
+                                (schema <service>) for the other four
   <SERVICE>_DATABASE_URL        PostgreSQL URL of one service, e.g. BILLING_DATABASE_URL
   DATABASE_URL                  PostgreSQL URL, used with --service (one database per service)
 check, diff and create need no database: they replay the migrations into an in-memory PGlite.`;
@@ -30,10 +32,11 @@ interface OpenTarget {
 
 async function openTarget(service: ServiceName, dataDir: string | undefined, single: boolean): Promise<OpenTarget> {
   if (dataDir) {
-    const dir = embeddedDatabaseDir(dataDir, service);
+    const { dir, schema, shared } = embeddedDatabaseLocation(dataDir, service);
     mkdirSync(dir, { recursive: true });
     const db = await PGlite.create(dir);
-    return { target: { kind: 'pglite', db }, close: () => db.close() };
+    if (shared) await useSchema(db, schema);
+    return { target: { kind: 'pglite', db, schema }, close: () => db.close() };
   }
   const perService = `${service.toUpperCase()}_DATABASE_URL`;
   // One database per service: a bare DATABASE_URL only names the database of --service.

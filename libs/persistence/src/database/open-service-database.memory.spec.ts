@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { requireVmModulesForPglite } from '../testing/pglite-under-jest';
-import { EMBEDDED_POSTGRES_SETTINGS, embeddedDatabaseDir, embeddedStartParams, openServiceDatabase, type ServiceDatabase } from './open-service-database';
+import { EMBEDDED_POSTGRES_SETTINGS, embeddedDatabaseLocation, embeddedStartParams, openServiceDatabase, type ServiceDatabase } from './open-service-database';
 
 requireVmModulesForPglite();
 jest.setTimeout(60_000);
@@ -32,7 +32,7 @@ describe('openServiceDatabase, embedded: memory settings', () => {
     const [{ bytes }] = await second.sql.$queryRaw<{ bytes: string }[]>`SELECT sum(allocated_size)::text AS bytes FROM pg_shmem_allocations`;
     await second.close();
 
-    const conf = readFileSync(join(embeddedDatabaseDir(dataDir, 'scheduler'), 'postgresql.conf'), 'utf8');
+    const conf = readFileSync(join(embeddedDatabaseLocation(dataDir, 'scheduler').dir, 'postgresql.conf'), 'utf8');
 
     expect(EMBEDDED_POSTGRES_SETTINGS.shared_buffers).toBe('16MB');
     expect([created, reopened]).toEqual(['16MB', '16MB']);
@@ -43,6 +43,7 @@ describe('openServiceDatabase, embedded: memory settings', () => {
   });
 
   it("keeps PGlite's own start parameters (durability, single-user mode, search_path) as they were", async () => {
+    // The API's database is its own (the others share one, each in its schema's search_path).
     const params = embeddedStartParams();
     expect(params.slice(0, PGlite.defaultStartParams.length)).toEqual(PGlite.defaultStartParams);
     expect(params.slice(PGlite.defaultStartParams.length)).toEqual(['-c', 'shared_buffers=16MB']);
@@ -54,7 +55,7 @@ describe('openServiceDatabase, embedded: memory settings', () => {
     }
     await plain.close();
 
-    const database = await openServiceDatabase({ service: 'scheduler', mode: 'embedded', dataDir });
+    const database = await openServiceDatabase({ service: 'api', mode: 'embedded', dataDir });
     const actual: Record<string, string> = {};
     for (const name of Object.keys(expected)) actual[name] = await show(database, name);
     await database.close();

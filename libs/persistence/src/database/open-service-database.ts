@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -8,9 +8,10 @@ import type { SchemaLocation } from '../migrate/migrations-folder';
 import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
 import type { TransactionalClient } from '../raw-sql-client';
 import { pgSqlClient } from './pg-sql-client';
-import { pgliteSqlClient } from './pglite-sql-client';
+import { pgliteSqlClient, useSchema } from './pglite-sql-client';
 import type { ServiceName } from '@sluice/events';
 import { schemaLocationOf } from '../services';
+import { sharedDatabaseRefusal } from './shared-database-adapter';
 
 export type ServiceDatabaseOptions =
   | { service: ServiceName; mode: 'embedded'; dataDir: string; schema?: SchemaLocation }
@@ -43,9 +44,30 @@ export interface ServiceDatabase {
   close(): Promise<void>;
 }
 
-/** `<dataDir>/db/<service>`: where embedded mode keeps a service's PGlite files. */
-export function embeddedDatabaseDir(dataDir: string, service: ServiceName): string {
-  return join(dataDir, 'db', service);
+/**
+ * The services that share one embedded database, one schema each (they run on one thread): a
+ * PGlite holds ~50 MB however little is in it. The API keeps a database of its own on the main
+ * thread, where its reads do not wait behind the other services' statements.
+ */
+export const SHARED_EMBEDDED_SERVICES: readonly ServiceName[] = ['billing', 'scheduler', 'router', 'files'];
+
+/** Where embedded mode keeps a service's tables. */
+export interface EmbeddedLocation {
+  /** The PGlite folder. */
+  dir: string;
+  /** The schema holding them: the service's name in the shared database, `public` in one of its own. */
+  schema: string;
+  shared: boolean;
+}
+
+/**
+ * `<dataDir>/db/services`, schema `<service>`, for the services that share; `<dataDir>/db/<service>`
+ * for the API, and for every service of a data folder written before the database was shared.
+ */
+export function embeddedDatabaseLocation(dataDir: string, service: ServiceName): EmbeddedLocation {
+  const own = join(dataDir, 'db', service);
+  if (!SHARED_EMBEDDED_SERVICES.includes(service) || existsSync(join(own, 'PG_VERSION'))) return { dir: own, schema: 'public', shared: false };
+  return { dir: join(dataDir, 'db', 'services'), schema: service, shared: true };
 }
 
 /**
@@ -85,9 +107,9 @@ export function embeddedInitDbParams(): string[] {
 export async function openServiceDatabase(options: ServiceDatabaseOptions): Promise<ServiceDatabase> {
   const location = options.schema ?? schemaLocationOf(options.service);
   if (options.mode === 'embedded') {
-    const dir = embeddedDatabaseDir(options.dataDir, options.service);
-    mkdirSync(dir, { recursive: true });
-    const db = await PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
+    const where = embeddedDatabaseLocation(options.dataDir, options.service);
+    if (where.shared) return openSharedSchema(options.service, where, location);
+    const db = await createEmbedded(where.dir);
     try {
       const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
       return {
@@ -112,5 +134,69 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
     sql,
     appliedMigrations: applied,
     close: () => sql.end(),
+  };
+}
+
+async function createEmbedded(dir: string): Promise<PGlite> {
+  mkdirSync(dir, { recursive: true });
+  return PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
+}
+
+interface SharedDatabase {
+  db: PGlite;
+  users: number;
+  /** Applied at open, per schema; reported to the first service to open its schema. */
+  applied: Map<string, string[]>;
+}
+
+/** The shared databases this thread has open, by folder; closed when their last service closes. */
+const sharedDatabases = new Map<string, Promise<SharedDatabase>>();
+
+/**
+ * Opens the shared database once per thread and migrates every sharing service's schema before
+ * any of them runs a statement: migrations run in the session's search_path, which a service's
+ * statements would otherwise change under them.
+ */
+async function openSharedSchema(service: ServiceName, where: EmbeddedLocation, location: SchemaLocation): Promise<ServiceDatabase> {
+  let opening = sharedDatabases.get(where.dir);
+  if (opening === undefined) {
+    opening = (async () => {
+      const db = await createEmbedded(where.dir);
+      try {
+        const applied = new Map<string, string[]>();
+        for (const name of SHARED_EMBEDDED_SERVICES) {
+          await useSchema(db, name);
+          applied.set(name, (await applyMigrations({ kind: 'pglite', db, schema: name }, name === service ? location : schemaLocationOf(name))).applied);
+        }
+        return { db, users: 0, applied };
+      } catch (err) {
+        await db.close();
+        throw err;
+      }
+    })();
+    sharedDatabases.set(where.dir, opening);
+    opening.catch(() => sharedDatabases.delete(where.dir));
+  }
+  const shared = await opening;
+  // Its last service closed it while this one waited for the open.
+  if (shared.db.closed) return openSharedSchema(service, where, location);
+  shared.users += 1;
+  const appliedMigrations = shared.applied.get(where.schema) ?? [];
+  shared.applied.delete(where.schema);
+  let closed = false;
+  return {
+    service,
+    mode: 'embedded',
+    adapter: sharedDatabaseRefusal(service),
+    sql: pgliteSqlClient(shared.db, { schema: where.schema }),
+    appliedMigrations,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      shared.users -= 1;
+      if (shared.users > 0) return;
+      sharedDatabases.delete(where.dir);
+      await shared.db.close();
+    },
   };
 }

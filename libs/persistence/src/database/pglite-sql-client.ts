@@ -132,6 +132,19 @@ function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unkn
   };
 }
 
+/** Each PGlite's session search_path, as the last client to set it left it (unset: PGlite's own). */
+const sessionSchema = new WeakMap<PGlite, string>();
+const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Creates `schema` if missing and makes it the session's search_path: what migrations (whose
+ * SQL names no schema) and a tool's statements then run in. Only while nothing else uses `db`.
+ */
+export async function useSchema(db: PGlite, schema: string): Promise<void> {
+  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}; SET search_path TO ${quoteIdentifier(schema)}`);
+  sessionSchema.set(db, schema);
+}
+
 /**
  * Raw SQL and transactions straight on an embedded PGlite, for the write side's hot paths
  * (consumers, outbox, commands) and hot reads: the same tagged-template calls as a Prisma
@@ -139,12 +152,37 @@ function rawClient(run: (sql: string, values: unknown[]) => Promise<{ rows: unkn
  * which costs more than the query itself on small statements. PGlite runs one statement or one
  * transaction at a time; a query outside a transaction waits for the open one to end.
  */
-export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: number; autoAnalyze?: boolean } = {}): TransactionalClient {
+export function pgliteSqlClient(
+  db: PGlite,
+  options: {
+    preparedStatements?: number;
+    autoAnalyze?: boolean;
+    /**
+     * The schema this client's statements run in, when services share the database (one schema
+     * each): its unqualified names resolve there whatever other clients of the PGlite do.
+     */
+    schema?: string;
+  } = {},
+): TransactionalClient {
   const statements = new PreparedStatements(options.preparedStatements ?? 1000);
   let merged: Parsers | undefined;
   // Merged once: given separately, they would be merged again for every statement.
   const parsers = () => (merged ??= { ...db.parsers, ...PARSERS });
-  const exclusive = <T>(run: () => Promise<T>) => db._runExclusiveTransaction(() => db._runExclusiveQuery(run));
+  const { schema } = options;
+  const path = schema === undefined ? '' : `search_path TO ${quoteIdentifier(schema)}`;
+  // Outside a transaction, while holding the database: the session's path, set only when another schema's client left it.
+  const useSchemaInSession = async () => {
+    if (schema === undefined || sessionSchema.get(db) === schema) return;
+    await queryInTransaction(db, parsers(), statements, `SET ${path}`, []);
+    sessionSchema.set(db, schema);
+  };
+  const exclusive = <T>(run: () => Promise<T>) =>
+    db._runExclusiveTransaction(() =>
+      db._runExclusiveQuery(async () => {
+        await useSchemaInSession();
+        return run();
+      }),
+    );
   const statistics = new AutoAnalyze();
   let analyzing = false;
   // After the commit that made them due, each on its own, as autovacuum's worker would.
@@ -187,8 +225,10 @@ export function pgliteSqlClient(db: PGlite, options: { preparedStatements?: numb
     $transaction: async (fn) => {
       const writes: Array<readonly [string, number]> = [];
       const result = await db.transaction(() => {
-        // One statement at a time, as PGlite's own transaction client runs them.
-        let previous: Promise<unknown> = Promise.resolve();
+        // One statement at a time, as PGlite's own transaction client runs them. SET LOCAL ends
+        // with the transaction, so the session's path stays what sessionSchema says.
+        let previous: Promise<unknown> =
+          schema === undefined || sessionSchema.get(db) === schema ? Promise.resolve() : queryInTransaction(db, parsers(), statements, `SET LOCAL ${path}`, []);
         return fn(
           rawClient((sql, values) => {
             const result = previous.then(async () => {

@@ -6,13 +6,13 @@ import { pgliteMigrationAdapter } from './pglite-migration-adapter';
 import { postgresMigrationAdapter } from './postgres-migration-adapter';
 import { withSchemaEngine } from './schema-engine';
 
-/** A database to migrate: an open PGlite (embedded mode) or a PostgreSQL URL. */
-export type MigrationTarget = { kind: 'pglite'; db: PGlite } | { kind: 'postgres'; url: string };
+/** A database to migrate: an open PGlite (embedded mode; `schema` when it is shared, see useSchema) or a PostgreSQL URL. */
+export type MigrationTarget = { kind: 'pglite'; db: PGlite; schema?: string } | { kind: 'postgres'; url: string };
 
 export function migrationAdapterFor(target: MigrationTarget): SqlMigrationAwareDriverAdapterFactory {
   switch (target.kind) {
     case 'pglite':
-      return pgliteMigrationAdapter(target.db);
+      return pgliteMigrationAdapter(target.db, undefined, target.schema);
     case 'postgres':
       return postgresMigrationAdapter(target.url);
     default: {

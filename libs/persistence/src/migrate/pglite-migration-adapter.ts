@@ -3,8 +3,21 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@p
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /** pglite-prisma-adapter is built against an older driver-adapter-utils; the shapes agree. */
-export function pgliteAdapter(db: PGlite): SqlMigrationAwareDriverAdapterFactory {
-  return new PrismaPGlite(db) as unknown as SqlMigrationAwareDriverAdapterFactory;
+export function pgliteAdapter(db: PGlite, schema?: string): SqlMigrationAwareDriverAdapterFactory {
+  const factory = new PrismaPGlite(db) as unknown as SqlMigrationAwareDriverAdapterFactory;
+  if (schema === undefined) return factory;
+  // The adapter has a schema option its factory does not pass on: the engine reads it here.
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = await factory.connect();
+      const info = adapter.getConnectionInfo?.bind(adapter);
+      adapter.getConnectionInfo = () => ({ ...(info?.() ?? { supportsRelationJoins: true }), schemaName: schema });
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
 }
 
 /**
@@ -16,8 +29,10 @@ export function pgliteAdapter(db: PGlite): SqlMigrationAwareDriverAdapterFactory
 export function pgliteMigrationAdapter(
   db: PGlite,
   shadow: () => Promise<PGlite> = () => PGlite.create('memory://'),
+  /** The schema the engine looks for its tables in (`public` unless given); the session's search_path must name it too. */
+  schema?: string,
 ): SqlMigrationAwareDriverAdapterFactory {
-  const main = pgliteAdapter(db);
+  const main = pgliteAdapter(db, schema);
   return {
     provider: main.provider,
     adapterName: main.adapterName,
