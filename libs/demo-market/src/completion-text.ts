@@ -1,17 +1,20 @@
 import { withLinearBpe } from '@sluice/tokenizer';
 import { createHash } from 'node:crypto';
-// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
-import cl100k from 'gpt-tokenizer/cjs/encoding/cl100k_base';
-import o200k from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { DemoTokenizer } from './demo-market.types';
 
-// Linear on long runs without whitespace, as the exchange's own counting is: a prompt of 200 KB
-// without a space took the package alone minutes, and the market's thread with it.
-const encodings: Record<DemoTokenizer, typeof o200k> = { o200k_base: withLinearBpe(o200k), cl100k_base: withLinearBpe(cl100k) };
+// Loaded on the market's first answer with each, on the thread that answers: importing this module
+// (the engine's main thread does, for the market's types and start) costs nothing. Linear on long
+// runs without whitespace, as the exchange's own counting is: a prompt of 200 KB without a space
+// took the package alone minutes, and the market's thread with it.
+const encodings: Partial<Record<DemoTokenizer, GptEncoding>> = {};
+// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
+const encodingOf = (tokenizer: DemoTokenizer): GptEncoding =>
+  (encodings[tokenizer] ??= withLinearBpe((require(`gpt-tokenizer/cjs/encoding/${tokenizer}`) as { default: GptEncoding }).default));
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 export function countTokens(tokenizer: DemoTokenizer, text: string): number {
-  return encodings[tokenizer].countTokens(text, asPlainText);
+  return encodingOf(tokenizer).countTokens(text, asPlainText);
 }
 
 /** A number in [0, 1) that depends only on its parts. */
@@ -59,7 +62,7 @@ export function generateCompletion(
   const words = [`About "${opening}":`];
   const next = unitSequence(seed, model, prompt, 'words');
   while (words.length < naturalTokens) words.push(vocabulary[Math.floor(next() * vocabulary.length)]);
-  const encoding = encodings[tokenizer];
+  const encoding = encodingOf(tokenizer);
   const tokens = encoding.encode(`${words.join(' ')}.`, asPlainText).slice(0, naturalTokens);
   const finishReason = tokens.length <= maxTokens ? 'stop' : 'length';
   const text = encoding.decode(tokens.slice(0, maxTokens));
