@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -139,7 +140,30 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
 
 async function createEmbedded(dir: string): Promise<PGlite> {
   mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'PG_VERSION'))) await initdbOnItsOwnThread(dir);
   return PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
+}
+
+const INITDB_WORKER = `
+const { workerData } = require('node:worker_threads');
+const { PGlite } = require(workerData.pglite);
+PGlite.create(workerData.dir, { startParams: workerData.startParams, initDbStartParams: workerData.initDbStartParams }).then((db) => db.close());
+`;
+
+/**
+ * Creates a new database in a worker thread that exits when it is done: initdb runs a second
+ * WASM module and backend whose memory (hundreds of MB) an idle thread would keep until a full GC
+ * it has no reason to run; a thread's end returns it at once.
+ */
+async function initdbOnItsOwnThread(dir: string): Promise<void> {
+  const worker = new Worker(INITDB_WORKER, {
+    eval: true,
+    workerData: { pglite: require.resolve('@electric-sql/pglite'), dir, startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() },
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`creating the database at ${dir} failed (exit code ${code})`))));
+  });
 }
 
 interface SharedDatabase {
