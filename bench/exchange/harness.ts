@@ -3,15 +3,17 @@
  * demo provider market) started in this process on loopback in a throwaway data folder, an
  * account opened through the admin endpoint, a small JSON client, percentiles, and items.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
 import type { LogRecord, Subscription } from '@sluice/eventlog';
 import { configureLogging } from '@sluice/telemetry';
 import { loadEmbeddedConfig } from '../../apps/sluice/src/config';
 import { startEmbedded, type EmbeddedSluice } from '../../apps/sluice/src/embedded-host';
+import { freePort } from '../free-port';
 
 export const ADMIN_KEY = 'sk_admin_bench_exchange_0123456789';
 
@@ -44,6 +46,60 @@ export async function startExchange(env: Record<string, string> = {}): Promise<E
     url: sluice.url,
     stop: async () => {
       await sluice.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Sluice as `npm start` runs it: the built engine in a process of its own, watched through /proc. */
+export interface ExchangeProcess {
+  url: string;
+  pid: number;
+  /** CPU milliseconds (user + system) the process has used, all its threads. */
+  cpuMs(): number;
+  /** Its resident memory now and its peak (VmRSS, VmHWM), in MB. */
+  rssMB(): { now: number; peak: number };
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(__dirname, '../..');
+const procStatusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+
+/** Builds `dist/` (npm run build), then starts `node dist/apps/sluice/src/main.js` on a throwaway data folder with the settings given. */
+export async function startExchangeProcess(env: Record<string, string> = {}): Promise<ExchangeProcess> {
+  const build = spawnSync(process.execPath, [join(ROOT, 'tools/build.cjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0) throw new Error('build failed');
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-exchange-'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/sluice/src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, SLUICE_DATA_DIR: dataDir, PORT: String(port), SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const url = `http://127.0.0.1:${port}`;
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the engine exited (code ${child.exitCode}) before it was healthy`);
+    if (Date.now() - started > 180_000) throw new Error('the engine was not healthy after 180 s');
+    if (await fetch(`${url}/healthz`).then((res) => res.ok, () => false)) break;
+    await sleep(250);
+  }
+  const pid = child.pid!;
+  const ticksPerSecond = 100;
+  return {
+    url,
+    pid,
+    cpuMs: () => {
+      // Fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name): utime, stime in clock ticks.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    },
+    rssMB: () => ({ now: Math.round(procStatusKb(pid, 'VmRSS') / 1024), peak: Math.round(procStatusKb(pid, 'VmHWM') / 1024) }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

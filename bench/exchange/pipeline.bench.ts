@@ -4,7 +4,7 @@
  * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
  * short one with --sla), over the demo models in turn.
  *
- *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0] [--time-scale 1]
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0] [--time-scale 1] [--engine inprocess|process]
  *
  * --latency-scale 1 gives the demo providers their catalogue latency (ttft plus per output token).
  * --time-scale 60 runs the exchange's clock 60× faster: a 60-minute SLA is a 60-second window
@@ -14,10 +14,28 @@
  * All bodies are posted at once (at most --clients in flight); the clock stops when GET
  * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
  * ObjectCompleted reached the log, seen by a log subscriber, is reported too). Prints one JSON line.
+ *
+ * --engine process runs Sluice as `npm start` does (built, in a process of its own) and reports
+ * that process's CPU and resident memory (idle before the posts, peak) instead of this one's;
+ * the log is then out of reach, so `modes`, `providerMs` and the log-side figures are absent.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { allTaskObjects, call, demoMarketEnv, items, latencySummary, openAccount, pool, round, startExchange, watchObjects, type TaskView, runBenchmark } from './harness';
+import {
+  allTaskObjects,
+  call,
+  demoMarketEnv,
+  items,
+  latencySummary,
+  openAccount,
+  pool,
+  round,
+  startExchange,
+  startExchangeProcess,
+  watchObjects,
+  type TaskView,
+  runBenchmark,
+} from './harness';
 
 const { values: args } = parseArgs({
   options: {
@@ -29,8 +47,10 @@ const { values: args } = parseArgs({
     market: { type: 'string', default: 'thread' },
     'latency-scale': { type: 'string', default: '0' },
     'time-scale': { type: 'string', default: '1' },
+    engine: { type: 'string', default: 'inprocess' },
   },
 });
+if (args.engine !== 'inprocess' && args.engine !== 'process') throw new Error('--engine is inprocess or process');
 const OBJECTS = Number(args.objects);
 const ITEMS = Math.min(OBJECTS, Number(args.items));
 const CLIENTS = Number(args.clients);
@@ -38,21 +58,28 @@ const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 
 async function main() {
-  const ex = await startExchange({ SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) });
+  const env = { SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) };
+  const inProcess = args.engine === 'inprocess' ? await startExchange(env) : undefined;
+  const separate = inProcess ? undefined : await startExchangeProcess(env);
+  const ex = (inProcess ?? separate)!;
   try {
     const { key, accountId } = await openAccount(ex, 'bench-pipeline', 100_000);
     let completed = 0;
     let lastCompletedAt = 0;
     const providerMs: number[] = [];
     const modes: Record<string, number> = {};
-    const sub = await watchObjects(ex, false, (event, record) => {
-      if (event.type === 'ObjectCompleted' && event.payload.accountId === accountId) {
-        completed += 1;
-        providerMs.push(event.payload.latencyMs);
-        modes[event.payload.mode] = (modes[event.payload.mode] ?? 0) + 1;
-        lastCompletedAt = Math.max(lastCompletedAt, record.timestamp);
-      }
-    });
+    const sub = inProcess
+      ? await watchObjects(inProcess, false, (event, record) => {
+          if (event.type === 'ObjectCompleted' && event.payload.accountId === accountId) {
+            completed += 1;
+            providerMs.push(event.payload.latencyMs);
+            modes[event.payload.mode] = (modes[event.payload.mode] ?? 0) + 1;
+            lastCompletedAt = Math.max(lastCompletedAt, record.timestamp);
+          }
+        })
+      : undefined;
+    const idleRssMB = separate?.rssMB().now;
+    const engineCpuBefore = separate?.cpuMs() ?? 0;
 
     const bodies = Array.from({ length: Math.ceil(OBJECTS / ITEMS) }, (_, b) => items(Math.min(ITEMS, OBJECTS - b * ITEMS), SLA, b * ITEMS));
     const taskIds: string[] = [];
@@ -85,12 +112,14 @@ async function main() {
     }
     const finishedAt = Date.now();
     const cpu = process.cpuUsage(cpuBefore);
-    await sub.stop();
+    const cpuMs = separate ? separate.cpuMs() - engineCpuBefore : (cpu.user + cpu.system) / 1000;
+    await sub?.stop();
     const seconds = (finishedAt - started) / 1000;
     console.log(
       JSON.stringify({
         bench: 'pipeline',
         market: args.market,
+        engine: args.engine,
         objects: OBJECTS,
         bodies: bodies.length,
         clients: CLIENTS,
@@ -101,17 +130,20 @@ async function main() {
         seconds: round(seconds, 2),
         objectsPerSec: round(OBJECTS / seconds, 1),
         // The process's CPU time per object: steadier than objects/s on a machine shared with other work.
-        cpuMsPerObject: round((cpu.user + cpu.system) / 1000 / OBJECTS, 2),
+        cpuMsPerObject: round(cpuMs / OBJECTS, 2),
         postsDoneSeconds: round((postedAt - started) / 1000, 2),
-        lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
-        completedEventsSeen: completed,
-        // How each object ran (live or in a provider batch job) and the providers' own time per call.
-        modes,
-        providerMs: latencySummary(providerMs),
+        ...(inProcess && {
+          lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
+          completedEventsSeen: completed,
+          // How each object ran (live or in a provider batch job) and the providers' own time per call.
+          modes,
+          providerMs: latencySummary(providerMs),
+        }),
         objectStatuses: statuses,
         postMs: latencySummary(postMs),
-        // The whole exchange runs in this process (its threads included).
-        peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+        // In process: the whole exchange runs in this one (its threads included).
+        peakRssMB: separate ? separate.rssMB().peak : Math.round(process.resourceUsage().maxRSS / 1024),
+        ...(separate && { idleRssMB }),
       }),
     );
   } finally {

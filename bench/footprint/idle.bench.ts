@@ -9,10 +9,10 @@
 //   SLUICE_SERVICE_THREAD=false npm run bench:footprint   # env passes through to the engine
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { freePort } from '../free-port';
 
 const root = resolve(__dirname, '../..');
 
@@ -78,15 +78,6 @@ function tree(pid: number): number[] {
 const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const mbOf = (kb: number) => Math.round(kb / 1024);
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
-}
 
 async function measureStart(dataDir: string, settleMs: number, label: string): Promise<void> {
   const port = await freePort();
@@ -103,6 +94,7 @@ async function measureStart(dataDir: string, settleMs: number, label: string): P
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   let readyMs = -1;
   while (Date.now() - started < 180_000) {
+    if (child.exitCode !== null) throw new Error(`${label}: the engine exited (code ${child.exitCode}) before it was healthy`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/healthz`);
       if (res.ok) {
