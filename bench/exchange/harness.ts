@@ -59,20 +59,32 @@ export interface ExchangeProcess {
   cpuMs(): number;
   /** Its resident memory now and its peak (VmRSS, VmHWM), in MB. */
   rssMB(): { now: number; peak: number };
-  stop(): Promise<void>;
+  /** Stops it, then runs `npm run ledger:check` and `npm run rebuild` on its data folder; their last lines. */
+  stop(): Promise<{ ledgerCheck: string; rebuild: string }>;
+}
+
+/** Runs an operator command (an npm script) on a stopped engine's data folder: whether it succeeded, and its output on one line. */
+function operatorCommand(script: string, dataDir: string): string {
+  const run = spawnSync('npm', ['run', '-s', script, '--', '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+  const output = `${run.stdout} ${run.stderr}`.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return `${run.status === 0 ? 'ok' : `FAILED (exit ${run.status})`}: ${output}`;
 }
 
 const ROOT = resolve(__dirname, '../..');
 const procStatusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 
-/** Builds `dist/` (npm run build), then starts `node dist/apps/sluice/src/main.js` on a throwaway data folder with the settings given. */
+/**
+ * Builds `dist/` (npm run build), then starts `node dist/apps/sluice/src/main.js` on a throwaway
+ * data folder with the settings given; BENCH_ENGINE_NODE_ARGS (space-separated) go before the script.
+ */
 export async function startExchangeProcess(env: Record<string, string> = {}): Promise<ExchangeProcess> {
   const build = spawnSync(process.execPath, [join(ROOT, 'tools/build.cjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error('build failed');
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-exchange-'));
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/apps/sluice/src/main.js')], {
+  const nodeArgs = (process.env.BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/sluice/src/main.js')], {
     cwd: ROOT,
     env: { ...process.env, SLUICE_DATA_DIR: dataDir, PORT: String(port), SLUICE_ADMIN_KEY: ADMIN_KEY, HEARTBEAT_INTERVAL_MS: '5000', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -100,7 +112,9 @@ export async function startExchangeProcess(env: Record<string, string> = {}): Pr
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
+      const checks = { ledgerCheck: operatorCommand('ledger:check', dataDir), rebuild: operatorCommand('rebuild', dataDir) };
       rmSync(dataDir, { recursive: true, force: true });
+      return checks;
     },
   };
 }

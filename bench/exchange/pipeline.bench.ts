@@ -18,6 +18,7 @@
  * --engine process runs Sluice as `npm start` does (built, in a process of its own) and reports
  * that process's CPU and resident memory (idle before the posts, peak) instead of this one's;
  * the log is then out of reach, so `modes`, `providerMs` and the log-side figures are absent.
+ * Stopped, its data folder gets `npm run ledger:check` and `npm run rebuild` (a second JSON line).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -147,7 +148,8 @@ async function main() {
       }),
     );
   } finally {
-    await ex.stop();
+    const checks = await ex.stop();
+    if (checks) console.log(JSON.stringify(checks));
   }
 }
 
