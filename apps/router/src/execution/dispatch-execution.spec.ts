@@ -1,4 +1,4 @@
-import { findProvider, loadCatalogue, providerApi, tokenCostMicros } from '@sluice/catalogue';
+import { countPromptTokens, findProvider, loadCatalogue, providerApi, tokenCostMicros } from '@sluice/catalogue';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ObjectDispatched, createEvent, type Pricing } from '@sluice/events';
@@ -22,7 +22,7 @@ function executorWith(answer: (request: CompletionRequest) => Promise<Completion
   return { executor, calls, warnings };
 }
 
-const dispatch = (overrides: { model?: string; input?: { text: string } | { blobKey: string; bytes: number } } = {}): Dispatch =>
+const dispatch = (overrides: { model?: string; input?: { text: string } | { blobKey: string; bytes: number }; inputTokens?: number } = {}): Dispatch =>
   createEvent(
     ObjectDispatched,
     {
@@ -35,6 +35,7 @@ const dispatch = (overrides: { model?: string; input?: { text: string } | { blob
       pricing: realtime,
       avoidProviders: [],
       escalated: false,
+      ...(overrides.inputTokens === undefined ? {} : { inputTokens: overrides.inputTokens }),
     },
     { correlationId: 'task-1' },
     events,
@@ -43,6 +44,17 @@ const dispatch = (overrides: { model?: string; input?: { text: string } | { blob
 const answered = async (): Promise<CompletionResult> => ({ text: 'ok', inputTokens: 10, outputTokens: 5, latencyMs: 12, finishReason: 'stop' });
 
 describe('dispatch execution', () => {
+  it('quotes with the input tokens counted at submission when the dispatch carries them, else counts the input', async () => {
+    // A fresh executor each time: what a call teaches the health book would change the next quote.
+    const estimate = async (d: Dispatch) => (await executorWith(answered).executor.execute(d)).events.find((e) => e.type === 'QuoteAccepted')!.payload;
+    const long = 'the exchange routes each request '.repeat(200);
+    const counted = await estimate(dispatch({ input: { text: long } }));
+    const carried = await estimate(dispatch({ input: { text: 'hi' }, inputTokens: countPromptTokens(catalogue, 'qwen-7b', long) }));
+    const short = await estimate(dispatch({ input: { text: 'hi' } }));
+    expect(carried).toEqual(counted);
+    expect(short).not.toEqual(counted);
+  });
+
   it('refuses an input stored by reference without calling a provider', async () => {
     const { executor, calls } = executorWith(answered);
     const outcome = await executor.execute(dispatch({ input: { blobKey: 'b/1', bytes: 3 } }));

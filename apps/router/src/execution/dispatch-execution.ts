@@ -67,7 +67,7 @@ export class DispatchExecutor {
     const model = findModel(this.deps.catalogue, payload.work.model);
     const request: QuoteRequest = {
       model: payload.work.model,
-      inputTokens: model ? countPromptTokens(this.deps.catalogue, model.id, input) : 0,
+      inputTokens: payload.inputTokens ?? (model ? countPromptTokens(this.deps.catalogue, model.id, input) : 0),
       maxOutputTokens: payload.work.maxOutputTokens,
       pricing: payload.pricing,
       routing: payload.routing,

@@ -118,8 +118,9 @@ describe('scheduler decider: dispatching what is due', () => {
     given({ objectId: id, status: 'scheduled', mode: 'provider_batch', providerId: 'openai-direct', attempt: 0, dueAt });
 
   it('overtakes a batch job that is not back by its escalation time: live, escalated, next attempt', () => {
-    const { states, events } = dispatchDue([given({ mode: 'provider_batch', escalateAt: at(-1) })], ctx, 10);
-    expect(events[0]).toMatchObject({ type: 'ObjectDispatched', payload: { attempt: 2, escalated: true } });
+    const { states, events } = dispatchDue([given({ mode: 'provider_batch', escalateAt: at(-1), inputTokens: 1234 })], ctx, 10);
+    // The router quotes with the count made at submission instead of counting the input again.
+    expect(events[0]).toMatchObject({ type: 'ObjectDispatched', payload: { attempt: 2, escalated: true, inputTokens: 1234 } });
     expect(states[0]).toMatchObject({ status: 'dispatched', escalated: true, escalateAt: null });
   });
 

@@ -303,6 +303,7 @@ function dispatchLive(o: ScheduledObject, escalated: boolean, ctx: DecideContext
       pricing: o.pricing,
       avoidProviders: o.avoidProviders,
       escalated,
+      inputTokens: o.inputTokens,
     },
     contextOf(o),
     ctx.deps,

@@ -119,6 +119,8 @@ export const ObjectDispatched = defineEvent({
     avoidProviders: z.array(Id).default([]),
     /** Set when a deadline at risk sends the object to the fastest live provider. */
     escalated: z.boolean(),
+    /** The input tokens counted at submission (ObjectSubmitted's), which the router quotes with; absent in older events, whose router counts again. */
+    inputTokens: z.number().int().nonnegative().optional(),
   }),
 });
 
