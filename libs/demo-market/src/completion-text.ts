@@ -3,15 +3,20 @@ import { createHash } from 'node:crypto';
 import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { DemoTokenizer } from './demo-market.types';
 
-// Loaded on the market's first answer with each, on the thread that answers: importing this module
-// (the engine's main thread does, for the market's types and start) costs nothing. Linear on long
-// runs without whitespace, as the exchange's own counting is: a prompt of 200 KB without a space
-// took the package alone minutes, and the market's thread with it.
+// Loaded by the market that uses them (warmTokenizers, on its start), on the thread it answers
+// from: importing this module (the engine's main thread does, for the market's types and start)
+// costs nothing. Linear on long runs without whitespace, as the exchange's own counting is: a
+// prompt of 200 KB without a space took the package alone minutes, and the market's thread with it.
 const encodings: Partial<Record<DemoTokenizer, GptEncoding>> = {};
 // The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
 const encodingOf = (tokenizer: DemoTokenizer): GptEncoding =>
   (encodings[tokenizer] ??= withLinearBpe((require(`gpt-tokenizer/cjs/encoding/${tokenizer}`) as { default: GptEncoding }).default));
 const asPlainText = { disallowedSpecial: new Set<string>() };
+
+/** Loads these encodings now: loading one takes 0.1–0.4 s of CPU, which a first answer should not wait for. */
+export function warmTokenizers(tokenizers: Iterable<DemoTokenizer>): void {
+  for (const tokenizer of tokenizers) encodingOf(tokenizer);
+}
 
 export function countTokens(tokenizer: DemoTokenizer, text: string): number {
   return encodingOf(tokenizer).countTokens(text, asPlainText);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { anthropicError, answerMessage, messageStreamEvents } from './anthropic-messages';
 import { BatchStore } from './batch-store';
 import { answerChatCompletion, openAiError, streamChunks, streamWanted, type ChatContext, type WireReply } from './chat-completions';
-import { unitHash } from './completion-text';
+import { unitHash, warmTokenizers } from './completion-text';
 import {
   type DemoMarket,
   type DemoMarketCatalogue,
@@ -371,6 +371,7 @@ export async function startDemoMarket(
     now: options.now ?? Date.now,
     onRequest: options.onRequest,
   };
+  warmTokenizers(new Set(catalogue.models.map((m) => m.tokenizer)));
   const servers: FastifyInstance[] = [];
   const urls: Record<string, string> = {};
   const apiKeys: Record<string, string> = {};
