@@ -90,8 +90,8 @@ async function build() {
       writeAtomically(out, `${code}\n//# sourceMappingURL=${out.split('/').at(-1)}.map\n`);
     }),
   );
-  // The tokenizer rank tables as JSON beside the compiled catalogue (see libs/catalogue/src/encodings.ts).
-  const encodings = require(join(outDir, 'libs', 'catalogue', 'src', 'encodings.js'));
+  // The tokenizer rank tables as JSON beside the compiled tokenizer library (see libs/tokenizer/src/encodings.ts).
+  const encodings = require(join(outDir, 'libs', 'tokenizer', 'src', 'encodings.js'));
   if (!fresh || !existsSync(encodings.RANK_TABLES_DIR)) encodings.writeRankTables();
   mkdirSync(outDir, { recursive: true });
   writeAtomically(stampFile, stamp);

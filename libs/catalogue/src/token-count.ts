@@ -1,17 +1,14 @@
 import type { Catalogue, TokenizerEncoding } from './catalogue.schema';
 import { resolveModel } from './catalogue';
-import { countPlainTokensInSlices, Slices } from '@sluice/tokenizer';
-import { loadEncoding, type Encoding } from './encodings';
+import { countPlainTokensInSlices, encodingNamed, Slices, type Encoding } from '@sluice/tokenizer';
 
 export { Slices } from '@sluice/tokenizer';
-
-// Loaded when a model using it is first counted, not with the module (see loadEncoding).
-const loaded: Partial<Record<TokenizerEncoding, Encoding>> = {};
 
 // Customer text is data: "<|endoftext|>" typed by a user is counted as ordinary text, not refused.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
-const encodingOf = (encoding: TokenizerEncoding): Encoding => (loaded[encoding] ??= loadEncoding(encoding));
+// Loaded when a model using it is first counted, not with the module (see loadEncoding).
+const encodingOf = (encoding: TokenizerEncoding): Encoding => encodingNamed(encoding);
 
 export function countTokensWith(encoding: TokenizerEncoding, text: string): number {
   return encodingOf(encoding).countTokens(text, asPlainText);

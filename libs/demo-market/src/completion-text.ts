@@ -1,16 +1,13 @@
-import { withLinearBpe } from '@sluice/tokenizer';
+import { encodingNamed } from '@sluice/tokenizer';
 import { createHash } from 'node:crypto';
 import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { DemoTokenizer } from './demo-market.types';
 
 // Loaded by the market that uses them (warmTokenizers, on its start), on the thread it answers
-// from: importing this module (the engine's main thread does, for the market's types and start)
-// costs nothing. Linear on long runs without whitespace, as the exchange's own counting is: a
-// prompt of 200 KB without a space took the package alone minutes, and the market's thread with it.
-const encodings: Partial<Record<DemoTokenizer, GptEncoding>> = {};
-// The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
-const encodingOf = (tokenizer: DemoTokenizer): GptEncoding =>
-  (encodings[tokenizer] ??= withLinearBpe((require(`gpt-tokenizer/cjs/encoding/${tokenizer}`) as { default: GptEncoding }).default));
+// from, from the rank tables the build writes as JSON (@sluice/tokenizer's encodingNamed):
+// importing this module (the engine's main thread does, for the market's types and start) costs
+// nothing.
+const encodingOf = (tokenizer: DemoTokenizer): GptEncoding => encodingNamed(tokenizer);
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 /** Loads these encodings now: loading one takes 0.1–0.4 s of CPU, which a first answer should not wait for. */

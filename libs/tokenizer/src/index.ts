@@ -1,2 +1,3 @@
 export * from './linear-bpe';
 export * from './plain-count';
+export * from './encodings';

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withLinearBpe } from '@sluice/tokenizer';
 import type { RawBytePairRanks } from 'gpt-tokenizer/cjs/BytePairEncodingCore';
 import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
-import type { TokenizerEncoding } from './catalogue.schema';
+import { withLinearBpe } from './linear-bpe';
 
 export type Encoding = GptEncoding;
+/** The encodings Sluice counts with (the catalogue's `tokenizer` of a model). */
+export type TokenizerEncoding = 'o200k_base' | 'cl100k_base';
 
 /**
  * Where the rank tables are found as JSON: beside this module, in `npm run build`'s output
@@ -20,6 +21,16 @@ const ENCODINGS: readonly TokenizerEncoding[] = ['o200k_base', 'cl100k_base'];
 // The cjs/ paths because the workspace's "node" module resolution does not read the exports map.
 function packagedRanks(name: TokenizerEncoding): RawBytePairRanks {
   return (require(`gpt-tokenizer/cjs/bpeRanks/${name}`) as { default: RawBytePairRanks }).default;
+}
+
+const loaded: Partial<Record<TokenizerEncoding, Encoding>> = {};
+
+/**
+ * The thread's one copy of an encoding (loadEncoding's, from RANK_TABLES_DIR), built when first
+ * asked for: the exchange's counting and the demo market share it when they share a thread.
+ */
+export function encodingNamed(name: TokenizerEncoding): Encoding {
+  return (loaded[name] ??= loadEncoding(name));
 }
 
 /**
