@@ -1,17 +1,14 @@
 import type { Catalogue, TokenizerEncoding } from './catalogue.schema';
 import { resolveModel } from './catalogue';
-import { countPlainTokensInSlices, encodingNamed, Slices, type Encoding } from '@sluice/tokenizer';
+import { countPlainTokensInSlices, encodingNamed, Slices } from '@sluice/tokenizer';
 
 export { Slices } from '@sluice/tokenizer';
 
 // Customer text is data: "<|endoftext|>" typed by a user is counted as ordinary text, not refused.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
-// Loaded when a model using it is first counted, not with the module (see loadEncoding).
-const encodingOf = (encoding: TokenizerEncoding): Encoding => encodingNamed(encoding);
-
 export function countTokensWith(encoding: TokenizerEncoding, text: string): number {
-  return encodingOf(encoding).countTokens(text, asPlainText);
+  return encodingNamed(encoding).countTokens(text, asPlainText);
 }
 
 /**
@@ -27,7 +24,7 @@ export const COUNT_AT_ONCE_CHARS = 16 * 1024;
  * request: many short texts in a row (a request's items) are as long as one long text.
  */
 export async function countTokensInSlices(encoding: TokenizerEncoding, text: string, slices = new Slices()): Promise<number> {
-  if (text.length >= COUNT_AT_ONCE_CHARS) return countPlainTokensInSlices(encodingOf(encoding), text, slices);
+  if (text.length >= COUNT_AT_ONCE_CHARS) return countPlainTokensInSlices(encodingNamed(encoding), text, slices);
   await slices.next();
   return countTokensWith(encoding, text);
 }

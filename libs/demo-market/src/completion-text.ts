@@ -1,22 +1,19 @@
 import { encodingNamed } from '@sluice/tokenizer';
 import { createHash } from 'node:crypto';
-import type { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import type { DemoTokenizer } from './demo-market.types';
 
-// Loaded by the market that uses them (warmTokenizers, on its start), on the thread it answers
-// from, from the rank tables the build writes as JSON (@sluice/tokenizer's encodingNamed):
-// importing this module (the engine's main thread does, for the market's types and start) costs
-// nothing.
-const encodingOf = (tokenizer: DemoTokenizer): GptEncoding => encodingNamed(tokenizer);
+// Encodings come from @sluice/tokenizer's per-thread cache, loaded by the market that uses them
+// (warmTokenizers, on its start) on the thread it answers from: importing this module (the
+// engine's main thread does, for the market's types and start) costs nothing.
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 /** Loads these encodings now: loading one takes 0.1–0.4 s of CPU, which a first answer should not wait for. */
 export function warmTokenizers(tokenizers: Iterable<DemoTokenizer>): void {
-  for (const tokenizer of tokenizers) encodingOf(tokenizer);
+  for (const tokenizer of tokenizers) encodingNamed(tokenizer);
 }
 
 export function countTokens(tokenizer: DemoTokenizer, text: string): number {
-  return encodingOf(tokenizer).countTokens(text, asPlainText);
+  return encodingNamed(tokenizer).countTokens(text, asPlainText);
 }
 
 /** A number in [0, 1) that depends only on its parts. */
@@ -64,7 +61,7 @@ export function generateCompletion(
   const words = [`About "${opening}":`];
   const next = unitSequence(seed, model, prompt, 'words');
   while (words.length < naturalTokens) words.push(vocabulary[Math.floor(next() * vocabulary.length)]);
-  const encoding = encodingOf(tokenizer);
+  const encoding = encodingNamed(tokenizer);
   const tokens = encoding.encode(`${words.join(' ')}.`, asPlainText).slice(0, naturalTokens);
   const finishReason = tokens.length <= maxTokens ? 'stop' : 'length';
   const text = encoding.decode(tokens.slice(0, maxTokens));
