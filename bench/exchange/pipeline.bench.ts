@@ -19,12 +19,23 @@
  * that process's CPU and resident memory (idle before the posts, peak) instead of this one's;
  * the log is then out of reach, so `modes`, `providerMs` and the log-side figures are absent.
  * Stopped, its data folder gets `npm run ledger:check` and `npm run rebuild` (a second JSON line).
+ *
+ * --file writes the objects as one seed-format JSONL file instead, uploads it (PUT /v0/files) and
+ * submits one task over it with --sla: the path of a large file task (the files service expands
+ * it). Its outcome is then the task's counts (`objectStatuses`: completed, failed), not each
+ * object's error code; progress goes to stderr every 30 s.
  */
+import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { writeSeedFile } from '../files/jsonl-file';
 import {
   allTaskObjects,
   call,
+  DEMO_MODELS,
   demoMarketEnv,
   items,
   latencySummary,
@@ -49,6 +60,7 @@ const { values: args } = parseArgs({
     'latency-scale': { type: 'string', default: '0' },
     'time-scale': { type: 'string', default: '1' },
     engine: { type: 'string', default: 'inprocess' },
+    file: { type: 'boolean', default: false },
   },
 });
 if (args.engine !== 'inprocess' && args.engine !== 'process') throw new Error('--engine is inprocess or process');
@@ -57,6 +69,20 @@ const ITEMS = Math.min(OBJECTS, Number(args.items));
 const CLIENTS = Number(args.clients);
 const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
+if (args.file && SLA === null) throw new Error('--file needs --sla <minutes>: a file task runs within an SLA window');
+
+/** Uploads the file as the account's, one streamed PUT; its file id. */
+async function uploadFile(url: string, key: string, path: string): Promise<string> {
+  const res = await fetch(`${url}/v0/files/bench.jsonl`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/jsonl', 'content-length': String(statSync(path).size) },
+    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  const body = (await res.json()) as { file_id: string };
+  if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.file_id;
+}
 
 async function main() {
   const env = { SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) };
@@ -82,11 +108,22 @@ async function main() {
     const idleRssMB = separate?.rssMB().now;
     const engineCpuBefore = separate?.cpuMs() ?? 0;
 
-    const bodies = Array.from({ length: Math.ceil(OBJECTS / ITEMS) }, (_, b) => items(Math.min(ITEMS, OBJECTS - b * ITEMS), SLA, b * ITEMS));
+    const fileDir = args.file ? mkdtempSync(join(tmpdir(), 'sluice-bench-pipeline-')) : undefined;
+    const filePath = fileDir && join(fileDir, 'objects.jsonl');
+    if (filePath) await writeSeedFile(filePath, OBJECTS, DEMO_MODELS);
+    const bodies = args.file ? [] : Array.from({ length: Math.ceil(OBJECTS / ITEMS) }, (_, b) => items(Math.min(ITEMS, OBJECTS - b * ITEMS), SLA, b * ITEMS));
     const taskIds: string[] = [];
     const postMs: number[] = [];
     const started = Date.now();
     const cpuBefore = process.cpuUsage();
+    if (filePath) {
+      const fileId = await uploadFile(ex.url, key, filePath);
+      const reply = await call<TaskView>(ex.url, 'POST', '/v0/infer/', key, [{ file_id: fileId, sla: SLA }]);
+      if (reply.status !== 200) throw new Error(`POST answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
+      taskIds.push(reply.body.task_id);
+      postMs.push(Date.now() - started);
+      rmSync(fileDir!, { recursive: true, force: true });
+    }
     await pool(bodies.length, CLIENTS, async (b) => {
       const reply = await call<TaskView>(ex.url, 'POST', '/v0/infer/', key, bodies[b]);
       if (reply.status !== 200) throw new Error(`POST answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 300)}`);
@@ -94,6 +131,12 @@ async function main() {
       postMs.push(reply.ms);
     });
     const postedAt = Date.now();
+    const progress = setInterval(() => {
+      void call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskIds[0]}?limit=1`, key).then((task) => {
+        const rss = separate?.rssMB();
+        console.error(JSON.stringify({ seconds: round((Date.now() - started) / 1000), firstTask: task.body.counts, ...(rss && { rssMB: rss.now, peakRssMB: rss.peak }) }));
+      });
+    }, 30_000);
 
     // Poll the tasks until each is finished (completed or failed) as the customer sees it.
     const statuses: Record<string, number> = {};
@@ -103,6 +146,11 @@ async function main() {
         const task = await call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskId}`, key);
         if (task.body.status === 'completed' || task.body.status === 'failed') {
           open.delete(taskId);
+          if (args.file) {
+            statuses.completed = task.body.counts.completed;
+            statuses.failed = task.body.counts.failed;
+            continue;
+          }
           for (const o of await allTaskObjects(ex.url, key, taskId)) {
             const s = o.error?.code ?? o.status;
             statuses[s] = (statuses[s] ?? 0) + 1;
@@ -112,6 +160,7 @@ async function main() {
       if (open.size > 0) await sleep(1_000);
     }
     const finishedAt = Date.now();
+    clearInterval(progress);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMs = separate ? separate.cpuMs() - engineCpuBefore : (cpu.user + cpu.system) / 1000;
     await sub?.stop();
@@ -119,6 +168,7 @@ async function main() {
     console.log(
       JSON.stringify({
         bench: 'pipeline',
+        ...(args.file && { file: true }),
         market: args.market,
         engine: args.engine,
         objects: OBJECTS,
