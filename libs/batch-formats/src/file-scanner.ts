@@ -1,4 +1,4 @@
-import { detectFormat, KEY_FIELDS, keyOf, type LineFormat } from './line-format';
+import { detectFormat, KEY_FIELDS, keyOf, modelDemandOf, type LineFormat } from './line-format';
 import { LineSplitter, type SplitterOptions } from './line-splitter';
 
 export interface DuplicateKey {
@@ -6,6 +6,19 @@ export interface DuplicateKey {
   firstLineNo: number;
   lineNo: number;
 }
+
+/** The lines of a file that name one model (as written) and the output bounds they ask for. */
+export interface ModelLines {
+  model: string;
+  lines: number;
+  /** The bounds the lines that set one asked for (max_output_tokens, max_completion_tokens or max_tokens), summed. */
+  maxOutputTokens: number;
+  /** Lines that set no bound: the model's default applies. */
+  linesWithoutMax: number;
+}
+
+/** More distinct model names than this in one file and the tally is dropped (`models` absent). */
+export const MAX_MODELS_TALLIED = 100;
 
 export interface FileScan {
   /** Non-blank lines: each becomes an object, good or failed. */
@@ -16,11 +29,16 @@ export interface FileScan {
   duplicate?: DuplicateKey;
   /** Bytes scanned. */
   bytes: number;
+  /**
+   * The lines in the file's format that name a model, per model as written: absent when the file
+   * names more than MAX_MODELS_TALLIED, or a duplicate key stopped the scan of lines.
+   */
+  models?: ModelLines[];
 }
 
 /**
  * The upload-time pass over a file, fed the chunks as they stream to the blob store: counts items,
- * detects the file's format and finds the first duplicate key. Memory: the unfinished line plus one
+ * detects the file's format, finds the first duplicate key and tallies the lines per model. Memory: the unfinished line plus one
  * entry per key until a duplicate turns up (then the keys are dropped and lines are only counted).
  */
 export class FileScanner {
@@ -28,6 +46,7 @@ export class FileScanner {
   private format: LineFormat | null = null;
   private firstLineOfKey: Map<string, number> | null = new Map();
   private duplicate?: DuplicateKey;
+  private models: Map<string, ModelLines> | null = new Map();
   private readonly splitter: LineSplitter;
 
   constructor(options: Pick<SplitterOptions, 'maxLineBytes'> = {}) {
@@ -49,6 +68,7 @@ export class FileScanner {
     this.firstLineOfKey = null;
     const scan: FileScan = { items: this.items, format: this.format, bytes: this.splitter.bytes };
     if (this.duplicate) scan.duplicate = this.duplicate;
+    else if (this.models) scan.models = [...this.models.values()];
     return scan;
   }
 
@@ -67,6 +87,7 @@ export class FileScanner {
     this.format ??= lineFormat;
     // A line of the other format fails on its own (format_mismatch); its key is not the file's.
     if (keys === null || lineFormat !== this.format) return;
+    this.tally(value, lineFormat);
     const key = keyOf(value, lineFormat);
     if (key === undefined) return;
     const firstLineNo = keys.get(key);
@@ -76,6 +97,24 @@ export class FileScanner {
     }
     this.duplicate = { key, firstLineNo, lineNo };
     this.firstLineOfKey = null;
+  }
+
+  private tally(value: unknown, format: LineFormat): void {
+    if (this.models === null) return;
+    const demand = modelDemandOf(value, format);
+    if (demand === undefined) return;
+    let entry = this.models.get(demand.model);
+    if (entry === undefined) {
+      if (this.models.size >= MAX_MODELS_TALLIED) {
+        this.models = null;
+        return;
+      }
+      entry = { model: demand.model, lines: 0, maxOutputTokens: 0, linesWithoutMax: 0 };
+      this.models.set(demand.model, entry);
+    }
+    entry.lines++;
+    if (demand.maxOutputTokens === undefined) entry.linesWithoutMax++;
+    else entry.maxOutputTokens += demand.maxOutputTokens;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { GenerationParams } from '@sluice/events';
+import { isStorableText, type GenerationParams } from '@sluice/events';
 
 /**
  * The two JSONL line formats a batch file may use, one per file:
@@ -61,4 +61,26 @@ export function keyOf(value: unknown, format: LineFormat): string | undefined {
   if (!isJsonObject(value)) return undefined;
   const key = value[KEY_FIELDS[format]];
   return typeof key === 'string' && key.length > 0 ? key : undefined;
+}
+
+const MAX_MODEL_NAME = 200;
+
+/**
+ * The model a line names and the output bound it asks for, as written, read without validating
+ * the line (its expansion does): what the SLA capacity check counts of a file at submission.
+ */
+export function modelDemandOf(value: unknown, format: LineFormat): { model: string; maxOutputTokens?: number } | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const request = format === 'sluice' ? value.request : value.body;
+  // A name no model has (too long to be one, or text an event cannot carry) fails at expansion, uncounted.
+  if (!isJsonObject(request) || typeof request.model !== 'string' || request.model.length > MAX_MODEL_NAME || !isStorableText(request.model)) return undefined;
+  let max: unknown;
+  if (format === 'sluice') {
+    const config = isJsonObject(request.generation_config) ? request.generation_config : isJsonObject(request.generationConfig) ? request.generationConfig : {};
+    max = config.max_output_tokens ?? config.maxOutputTokens;
+  } else {
+    // As fromOpenai: max_completion_tokens replaces the deprecated max_tokens.
+    max = request.max_completion_tokens ?? request.max_tokens;
+  }
+  return Number.isSafeInteger(max) && (max as number) > 0 ? { model: request.model, maxOutputTokens: max as number } : { model: request.model };
 }

@@ -64,11 +64,13 @@ export function slaCapacity(catalogue: Catalogue, volume: SlaVolume): SlaCapacit
   return { model: resolveModel(catalogue, volume.model).id, liveRequests, plannableRequests, providers, fits: volume.requests <= plannableRequests };
 }
 
-/** One SLA request of a task, as the capacity check sees it. */
+/** SLA requests of a task for one model and window, as the capacity check sees them: one, or a file's lines. */
 export interface SlaDemand {
   readonly model: string;
   readonly slaMinutes: number;
-  /** Its input tokens plus the bound on its output. */
+  /** How many requests this is (1 when absent). */
+  readonly requests?: number;
+  /** Their input tokens plus the bound on their output, summed. */
   readonly tokens: number;
 }
 
@@ -96,7 +98,7 @@ export function slaShortfalls(catalogue: Catalogue, demands: Iterable<SlaDemand>
     const windows = byModel.get(id) ?? new Map<number, { requests: number; tokens: number }>();
     byModel.set(id, windows);
     const due = windows.get(d.slaMinutes) ?? { requests: 0, tokens: 0 };
-    windows.set(d.slaMinutes, { requests: due.requests + 1, tokens: due.tokens + d.tokens });
+    windows.set(d.slaMinutes, { requests: due.requests + (d.requests ?? 1), tokens: due.tokens + d.tokens });
   }
   const shortfalls: SlaShortfall[] = [];
   for (const [model, windows] of byModel) {

@@ -1,5 +1,5 @@
 import type { RawSqlClient } from '@sluice/persistence';
-import type { FileRow } from './file.projection';
+import type { FileModels, FileRow } from './file.projection';
 
 export interface FileRecord {
   file_id: string;
@@ -14,6 +14,7 @@ export interface FileRecord {
   purpose: string;
   task_id: string | null;
   created_at: Date;
+  models: FileModels | null;
 }
 
 export const toFileRow = (r: FileRecord): FileRow => ({
@@ -29,6 +30,7 @@ export const toFileRow = (r: FileRecord): FileRow => ({
   purpose: r.purpose === 'output' || r.purpose === 'error' ? r.purpose : 'input',
   taskId: r.task_id,
   createdAt: new Date(r.created_at).toISOString(),
+  models: r.models,
 });
 
 /** Files never change: the first write of a row (the upload's own, or the projection's) stands. */
@@ -36,10 +38,10 @@ export async function saveFiles(tx: RawSqlClient, rows: readonly FileRow[]): Pro
   if (rows.length === 0) return;
   const col = <K extends keyof FileRow>(k: K) => rows.map((r) => r[k]);
   await tx.$executeRaw`
-    INSERT INTO file_view (file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at)
+    INSERT INTO file_view (file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at, models)
     SELECT * FROM unnest(${col('fileId')}::text[], ${col('accountId')}::text[], ${col('fileName')}::text[], ${col('bytes').map(String)}::text[]::bigint[],
       ${col('mimeType')}::text[], ${col('sha256')}::text[], ${col('blobKey')}::text[], ${col('items')}::int[], ${col('format')}::text[],
-      ${col('purpose')}::text[], ${col('taskId')}::text[], ${col('createdAt')}::text[]::timestamptz[])
+      ${col('purpose')}::text[], ${col('taskId')}::text[], ${col('createdAt')}::text[]::timestamptz[], ${col('models').map((m) => (m === null ? null : JSON.stringify(m)))}::text[]::jsonb[])
     ON CONFLICT (file_id) DO NOTHING`;
 }
 
@@ -56,7 +58,7 @@ export async function markFilesDeleted(tx: RawSqlClient, deleted: readonly { fil
 /** A file that exists and was not deleted. */
 export async function findFile(db: RawSqlClient, fileId: string): Promise<FileRow | null> {
   const rows = await db.$queryRaw<FileRecord[]>`
-    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
+    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at, models
     FROM file_view WHERE file_id = ${fileId} AND deleted_at IS NULL`;
   return rows[0] ? toFileRow(rows[0]) : null;
 }
@@ -76,7 +78,7 @@ export interface FileListQuery {
 export async function listFiles(db: RawSqlClient, accountId: string, query: FileListQuery): Promise<FileRow[]> {
   const desc = query.order === 'desc';
   const rows = await db.$queryRaw<FileRecord[]>`
-    SELECT f.file_id, f.account_id, f.file_name, f.bytes, f.mime_type, f.sha256, f.blob_key, f.items, f.format, f.purpose, f.task_id, f.created_at
+    SELECT f.file_id, f.account_id, f.file_name, f.bytes, f.mime_type, f.sha256, f.blob_key, f.items, f.format, f.purpose, f.task_id, f.created_at, f.models
     FROM file_view f
     LEFT JOIN file_view c ON c.file_id = ${query.after ?? null} AND c.account_id = ${accountId}
     WHERE f.account_id = ${accountId} AND f.purpose = ANY(${query.purposes}::text[]) AND f.deleted_at IS NULL
@@ -90,7 +92,7 @@ export async function listFiles(db: RawSqlClient, accountId: string, query: File
 
 export async function outputFileOfTask(db: RawSqlClient, taskId: string): Promise<FileRow | null> {
   const rows = await db.$queryRaw<FileRecord[]>`
-    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
+    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at, models
     FROM file_view WHERE task_id = ${taskId} AND purpose = 'output' AND deleted_at IS NULL`;
   return rows[0] ? toFileRow(rows[0]) : null;
 }
@@ -98,7 +100,7 @@ export async function outputFileOfTask(db: RawSqlClient, taskId: string): Promis
 /** Every file row in key order (rebuild compares the live and the replayed read models). */
 export async function snapshotFiles(db: RawSqlClient): Promise<FileRow[]> {
   const rows = await db.$queryRaw<FileRecord[]>`
-    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at
+    SELECT file_id, account_id, file_name, bytes, mime_type, sha256, blob_key, items, format, purpose, task_id, created_at, models
     FROM file_view ORDER BY file_id`;
   return rows.map(toFileRow);
 }

@@ -14,7 +14,11 @@ export interface FileRow {
   purpose: 'input' | 'output' | 'error';
   taskId: string | null;
   createdAt: string;
+  /** An upload's lines per model it names (FileStored's `models`); null when not tallied, and for results. */
+  models: FileModels | null;
 }
+
+export type FileModels = NonNullable<EventOf<'FileStored'>['payload']['models']>;
 
 export type FileEvent = EventOf<'FileStored' | 'TaskOutputReady'>;
 
@@ -27,7 +31,7 @@ export function fileRowsOf(event: FileEvent): FileRow[] {
   const output = fileRowOf(event);
   if (!errorFile) return [output];
   const { fileId, fileName, bytes, sha256, blobKey, lines } = errorFile;
-  return [output, { fileId, accountId, fileName, bytes, sha256, blobKey, createdAt: event.occurredAt, mimeType: 'application/jsonl', items: lines, format: null, purpose: 'error', taskId }];
+  return [output, { fileId, accountId, fileName, bytes, sha256, blobKey, createdAt: event.occurredAt, mimeType: 'application/jsonl', items: lines, format: null, purpose: 'error', taskId, models: null }];
 }
 
 /** The row a file event describes (pure): the upload, or the task's output file. */
@@ -36,9 +40,9 @@ export function fileRowOf(event: FileEvent): FileRow {
   const common = { fileId, accountId, fileName, bytes, sha256, blobKey, createdAt: event.occurredAt };
   if (event.type === 'FileStored') {
     const p = event.payload;
-    return { ...common, mimeType: p.mimeType, items: p.items, format: p.format, purpose: 'input', taskId: null };
+    return { ...common, mimeType: p.mimeType, items: p.items, format: p.format, purpose: 'input', taskId: null, models: p.models ?? null };
   }
-  return { ...common, mimeType: 'application/jsonl', items: event.payload.lines, format: null, purpose: 'output', taskId: event.payload.taskId };
+  return { ...common, mimeType: 'application/jsonl', items: event.payload.lines, format: null, purpose: 'output', taskId: event.payload.taskId, models: null };
 }
 
 /** PUT and GET /v0/files/…: the seed's four fields, then ours. */

@@ -23,7 +23,7 @@ const blobKeyOf = (accountId: string, fileId: string) => `files/${accountId}/${f
 
 /**
  * PUT /v0/files/{name}: streams the body into the blob store while a scanner counts its lines,
- * detects the line format and looks for a duplicate key; then records the file and announces
+ * detects the line format, looks for a duplicate key and tallies the lines per model; then records the file and announces
  * FileStored in one transaction. Nothing is kept of a refused upload.
  */
 @Injectable()
@@ -88,7 +88,7 @@ export class FilesService {
 
     const event = createEvent(
       FileStored,
-      { fileId, accountId, fileName, bytes: stored.bytes, mimeType, sha256: stored.sha256, blobKey, items: scan.items, format: scan.format },
+      { fileId, accountId, fileName, bytes: stored.bytes, mimeType, sha256: stored.sha256, blobKey, items: scan.items, format: scan.format, ...(scan.models && { models: scan.models }) },
       { correlationId: fileId },
       { now: () => this.runtime.clock.now(), newId: timeOrderedId },
     );

@@ -94,6 +94,7 @@ export class InferService {
   async submitFile(accountId: string, item: FileInferItem, options: SubmitOptions & { outputFormat: OutputFormat; baseUrl: string }) {
     const { outputFormat, baseUrl, waitMs = NO_SLA_WAIT_MS } = options;
     const submitted = submitFileTask(item, await findFile(this.sql, item.file_id), {
+      catalogue: this.runtime.catalogue,
       accountId,
       outputFormat,
       callbackUrl: options.callbackUrl ?? (await defaultEndpointOf(this.sql, accountId)),

@@ -3,7 +3,8 @@ import { ObjectSubmitted } from '@sluice/events';
 import { priceFactor } from '@sluice/pricing';
 import { SlaCapacityExceededError, UnknownModelError, ValidationError } from '../errors/api-error';
 import { InferItemSchema } from './infer-request';
-import { submitTask, type SubmitTaskContext } from './submit-task.decider';
+import type { FileRow } from '../files/file.projection';
+import { fileSlaDemands, submitFileTask, submitTask, type SubmitTaskContext } from './submit-task.decider';
 
 const catalogue = loadCatalogue();
 let n = 0;
@@ -81,5 +82,53 @@ describe('submitTask', () => {
     })();
     expect(thrown).toBeInstanceOf(ValidationError);
     expect((thrown as ValidationError).fields.map((f) => f.field)).toEqual(['items[1].input']);
+  });
+});
+
+describe('submitFileTask', () => {
+  const file = (models: FileRow['models']): FileRow => ({
+    fileId: 'file-1',
+    accountId: 'acct-1',
+    fileName: 'data.jsonl',
+    bytes: 1000,
+    mimeType: 'application/jsonl',
+    sha256: '0'.repeat(64),
+    blobKey: 'files/acct-1/file-1',
+    items: (models ?? []).reduce((n, m) => n + m.lines, 0),
+    format: 'sluice',
+    purpose: 'input',
+    taskId: null,
+    createdAt: '2030-01-01T09:00:00.000Z',
+    models,
+  });
+  const fileCtx = () => ({ catalogue, accountId: 'acct-1', outputFormat: 'json' as const, deps: { now: () => new Date('2030-01-01T10:00:00.000Z'), newId: ctx().newId } });
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
+
+  it("refuses a file whose lines for a model are more than its providers' limits allow in the window, from the upload's tally", () => {
+    // gemini-flash, as above: about 24 items of 65,000 output tokens in 2 minutes.
+    const lines = (n: number) => [{ model: 'gemini-flash', lines: n, maxOutputTokens: n * 65_000, linesWithoutMax: 0 }];
+    expect(submitFileTask({ file_id: 'file-1', sla: 2 }, file(lines(24)), fileCtx()).payload).toMatchObject({ totalItems: 24, slaMinutes: 2 });
+    const refused = refusal(() => submitFileTask({ file_id: 'file-1', sla: 2 }, file(lines(25)), fileCtx()));
+    expect(refused).toBeInstanceOf(SlaCapacityExceededError);
+    expect((refused as SlaCapacityExceededError).shortfalls).toEqual([{ model: 'google:gemini-2.5-flash', slaMinutes: 2, requests: 25, plannableRequests: 24 }]);
+    // Without an SLA nothing waits for a window; a longer one fits.
+    expect(submitFileTask({ file_id: 'file-1' }, file(lines(25)), fileCtx()).payload.slaMinutes).toBeNull();
+    expect(submitFileTask({ file_id: 'file-1', sla: 10 }, file(lines(25)), fileCtx()).payload.totalItems).toBe(25);
+  });
+
+  it("counts a line without a bound at the model's default, caps a bound at the model's maximum, and leaves unknown models and untallied files out", () => {
+    const gemini = catalogue.models.find((m) => m.id === 'google:gemini-2.5-flash')!;
+    expect(fileSlaDemands(catalogue, file([{ model: 'gemini-flash', lines: 3, maxOutputTokens: 10_000_000, linesWithoutMax: 1 }]), 60)).toEqual([
+      { model: 'google:gemini-2.5-flash', slaMinutes: 60, requests: 3, tokens: 2 * gemini.maxOutputTokens + 1024 },
+    ]);
+    expect(fileSlaDemands(catalogue, file([{ model: 'no-such-model', lines: 5, maxOutputTokens: 0, linesWithoutMax: 5 }]), 60)).toEqual([]);
+    expect(submitFileTask({ file_id: 'file-1', sla: 1 }, file(null), fileCtx()).payload.slaMinutes).toBe(1);
   });
 });

@@ -150,17 +150,38 @@ export function submitTask(items: readonly InferItem[], ctx: SubmitTaskContext):
 }
 
 /**
+ * A file's SLA demand from its upload's tally, per model it names: its lines and their output
+ * bounds (the model's default for a line that sets none, at most the model's maximum). Input
+ * tokens are not counted before the expansion, so the demand is a lower bound: a file refused on
+ * it cannot fit. Unknown models are left out (their lines fail at expansion); so are files stored
+ * before the tally existed.
+ */
+export function fileSlaDemands(catalogue: Catalogue, file: FileRow, slaMinutes: number): SlaDemand[] {
+  return (file.models ?? []).flatMap(({ model: name, lines, maxOutputTokens, linesWithoutMax }): SlaDemand[] => {
+    const model = findModel(catalogue, name);
+    if (!model) return [];
+    const bounded = Math.min(maxOutputTokens, (lines - linesWithoutMax) * model.maxOutputTokens);
+    return [{ model: model.id, slaMinutes, requests: lines, tokens: bounded + linesWithoutMax * outputTokenBudget(model, undefined) }];
+  });
+}
+
+/**
  * `[{file_id, sla}]` as one task over the file's lines (pure): the account's own uploaded file
  * (another's is 404; an output file is refused), total_items its line count, known since the
- * upload. The files service expands it into objects.
+ * upload. The files service expands it into objects. Throws SlaCapacityExceededError when the
+ * file's lines for a model are more than its providers' limits can run in the window.
  */
 export function submitFileTask(
   item: FileInferItem,
   file: FileRow | null,
-  ctx: { accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps; openaiBatch?: TaskSubmittedPayload['openaiBatch']; callbackUrl?: string },
+  ctx: { catalogue: Catalogue; accountId: string; outputFormat: OutputFormat; deps: EventFactoryDeps; openaiBatch?: TaskSubmittedPayload['openaiBatch']; callbackUrl?: string },
 ): EventOf<'TaskSubmitted'> {
   if (!file || file.accountId !== ctx.accountId) throw new NotFoundError('file', item.file_id);
   if (file.purpose !== 'input') throw new RequestError(422, 'invalid_file', `file ${file.fileId} holds a task's results, not requests`);
+  if (item.sla != null) {
+    const shortfalls = slaShortfalls(ctx.catalogue, fileSlaDemands(ctx.catalogue, file, item.sla));
+    if (shortfalls.length > 0) throw new SlaCapacityExceededError(shortfalls);
+  }
   const taskId = ctx.deps.newId();
   const openaiBatch = ctx.openaiBatch ? { openaiBatch: ctx.openaiBatch } : {};
   return createEvent(

@@ -28,6 +28,7 @@ const file = (purpose: FileRow['purpose'], items = 2): FileRow => ({
   purpose,
   taskId: 'b1',
   createdAt: '2030-01-01T10:30:00.000Z',
+  models: null,
 });
 
 const quote = (patch: Partial<TaskQuote> = {}): TaskQuote => ({ quotedItems: 3, baseMicros: 3_000_000, expectedMicros: 1_500_000, chargedMicros: 250_000, minFactor: 0.5, maxFactor: 0.5, ...patch });

@@ -36,6 +36,7 @@ export class OpenAiBatchesService {
     }
     const sla = completionWindowMinutes(request.completion_window) as number;
     const submitted = submitFileTask({ file_id: request.input_file_id, sla }, file, {
+      catalogue: this.runtime.catalogue,
       accountId,
       outputFormat: 'jsonl',
       deps: { now: () => this.runtime.clock.now(), newId: timeOrderedId },

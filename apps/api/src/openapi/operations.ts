@@ -115,7 +115,7 @@ export const OPERATIONS: Record<string, Operation> = {
         },
       },
     },
-    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: "validation_error (fields named like `items[2].model`; `query.callback_url` not https or an internal address), invalid_file; sla_capacity_exceeded: a model's SLA items are more than its providers' rate limits allow in the window (the message names the model, the count, the window and about how many fit)" },
+    errors: { ...ACCOUNT, ...JSON_BODY, 404: 'model_not_found; not_found (the file)', 422: "validation_error (fields named like `items[2].model`; `query.callback_url` not https or an internal address), invalid_file; sla_capacity_exceeded: a model's SLA items (or a file's lines, tallied at upload) are more than its providers' rate limits allow in the window (the message names the model, the count, the window and about how many fit)" },
   },
   'GET /v0/infer/tasks': {
     summary: "The account's tasks, newest first, with their counts by status",
@@ -461,7 +461,7 @@ export const OPERATIONS: Record<string, Operation> = {
         },
       },
     },
-    errors: { ...ACCOUNT, ...JSON_BODY, 400: 'validation_error (named in `param`), invalid_request', 404: 'not_found: the input file', 422: 'invalid_file' },
+    errors: { ...ACCOUNT, ...JSON_BODY, 400: 'validation_error (named in `param`), invalid_request', 404: 'not_found: the input file', 422: "invalid_file; sla_capacity_exceeded: the file's lines for a model are more than its providers' rate limits allow in the completion window" },
   },
   'GET /v1/batches': {
     summary: "The account's batches, newest first",

@@ -206,4 +206,20 @@ export function filesScenarios(start: () => Promise<FilesHarness>, stop: (h: Fil
     const stolen = await postJson<{ error: { code: string } }>('/v0/infer/', alice, [{ file_id: bobs.body.file_id, sla: 60 }]);
     expect(stolen.status).toBe(404);
   });
+
+  it("refuses a file task whose lines are more than the model's providers' limits allow in its window (422 sla_capacity_exceeded), counted at upload", async () => {
+    // gemini-direct alone serves gemini-flash (1,000,000 tpm; batch API in 10 minutes): about 24 lines of 65,000 output tokens fit in 2 minutes.
+    const line = (i: number) => JSON.stringify({ key: `k${i}`, request: { contents: [{ parts: [{ text: 'hi' }] }], generation_config: { max_output_tokens: 65_000 }, model: 'gemini-flash' } });
+    const up = await uploadMultipart(alice, 'volume.jsonl', Array.from({ length: 25 }, (_, i) => line(i)).join('\n'));
+    expect(up.status).toBe(200);
+    const tasksBefore = (await call<{ tasks: unknown[] }>('GET', '/v0/infer/tasks?limit=100', alice)).body.tasks.length;
+    const refused = await postJson<{ error: { type: string; code: string; message: string } }>('/v0/infer/', alice, [{ file_id: up.body.file_id, sla: 2 }]);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toEqual({
+      type: 'invalid_request_error',
+      code: 'sla_capacity_exceeded',
+      message: "google:gemini-2.5-flash: 25 requests in 2 minutes exceed what its providers' rate limits allow (about 24 in that window); choose a longer sla",
+    });
+    expect((await call<{ tasks: unknown[] }>('GET', '/v0/infer/tasks?limit=100', alice)).body.tasks).toHaveLength(tasksBefore);
+  });
 }

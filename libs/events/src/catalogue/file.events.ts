@@ -27,6 +27,21 @@ export const FileStored = defineEvent({
     items: z.number().int().nonnegative(),
     /** The line format detected from the first line that parses (null when none does). */
     format: LineFormat.nullable(),
+    /**
+     * The lines per model they name (as written) and the output bounds they ask for, summed:
+     * what a task's SLA capacity check counts at submission. Absent when the file names too many
+     * models to tally, and in events written before it existed.
+     */
+    models: z
+      .array(
+        z.object({
+          model: z.string(),
+          lines: z.number().int().positive(),
+          maxOutputTokens: z.number().int().nonnegative(),
+          linesWithoutMax: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
   }),
 });
 

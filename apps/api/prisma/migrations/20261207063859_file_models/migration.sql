@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "file_view" ADD COLUMN     "models" JSONB;
