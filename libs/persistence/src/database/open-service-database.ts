@@ -10,6 +10,7 @@ import { pgliteAdapter } from '../migrate/pglite-migration-adapter';
 import type { TransactionalClient } from '../raw-sql-client';
 import { pgSqlClient } from './pg-sql-client';
 import { pgliteSqlClient, useSchema } from './pglite-sql-client';
+import { startCheckpoints } from './embedded-checkpoints';
 import type { ServiceName } from '@sluice/events';
 import { schemaLocationOf } from '../services';
 import { sharedDatabaseRefusal } from './shared-database-adapter';
@@ -110,7 +111,8 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
   if (options.mode === 'embedded') {
     const where = embeddedDatabaseLocation(options.dataDir, options.service);
     if (where.shared) return openSharedSchema(options.service, where, location);
-    const db = await createEmbedded(where.dir);
+    const embedded = await createEmbedded(where.dir);
+    const { db } = embedded;
     try {
       const { applied } = await applyMigrations({ kind: 'pglite', db }, location);
       return {
@@ -119,10 +121,10 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
         adapter: pgliteAdapter(db),
         sql: pgliteSqlClient(db),
         appliedMigrations: applied,
-        close: () => db.close(),
+        close: embedded.close,
       };
     } catch (err) {
-      await db.close();
+      await embedded.close();
       throw err;
     }
   }
@@ -138,10 +140,24 @@ export async function openServiceDatabase(options: ServiceDatabaseOptions): Prom
   };
 }
 
-async function createEmbedded(dir: string): Promise<PGlite> {
+/** An open embedded database, checkpointed while open (startCheckpoints); `close` stops that first. */
+interface EmbeddedDatabase {
+  db: PGlite;
+  close(): Promise<void>;
+}
+
+async function createEmbedded(dir: string): Promise<EmbeddedDatabase> {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(join(dir, 'PG_VERSION'))) await initdbOnItsOwnThread(dir);
-  return PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
+  const db = await PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
+  const checkpoints = startCheckpoints(db);
+  return {
+    db,
+    close: async () => {
+      await checkpoints.stop();
+      await db.close();
+    },
+  };
 }
 
 const INITDB_WORKER = `
@@ -168,6 +184,7 @@ async function initdbOnItsOwnThread(dir: string): Promise<void> {
 
 interface SharedDatabase {
   db: PGlite;
+  close(): Promise<void>;
   users: number;
   /** Applied at open, per schema; reported to the first service to open its schema. */
   applied: Map<string, string[]>;
@@ -185,16 +202,17 @@ async function openSharedSchema(service: ServiceName, where: EmbeddedLocation, l
   let opening = sharedDatabases.get(where.dir);
   if (opening === undefined) {
     opening = (async () => {
-      const db = await createEmbedded(where.dir);
+      const embedded = await createEmbedded(where.dir);
+      const { db } = embedded;
       try {
         const applied = new Map<string, string[]>();
         for (const name of SHARED_EMBEDDED_SERVICES) {
           await useSchema(db, name);
           applied.set(name, (await applyMigrations({ kind: 'pglite', db, schema: name }, name === service ? location : schemaLocationOf(name))).applied);
         }
-        return { db, users: 0, applied };
+        return { db, close: embedded.close, users: 0, applied };
       } catch (err) {
-        await db.close();
+        await embedded.close();
         throw err;
       }
     })();
@@ -220,7 +238,7 @@ async function openSharedSchema(service: ServiceName, where: EmbeddedLocation, l
       shared.users -= 1;
       if (shared.users > 0) return;
       sharedDatabases.delete(where.dir);
-      await shared.db.close();
+      await shared.close();
     },
   };
 }
