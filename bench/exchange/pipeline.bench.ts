@@ -134,9 +134,10 @@ async function main() {
     const progress = setInterval(() => {
       void call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskIds[0]}?limit=1`, key).then((task) => {
         const rss = separate?.rssMB();
-        console.error(JSON.stringify({ seconds: round((Date.now() - started) / 1000), firstTask: task.body.counts, ...(rss && { rssMB: rss.now, peakRssMB: rss.peak }) }));
+        const onLog = inProcess && { completedOnLog: completed };
+        console.error(JSON.stringify({ seconds: round((Date.now() - started) / 1000), firstTask: task.body.counts, ...onLog, ...(rss && { rssMB: rss.now, peakRssMB: rss.peak }) }));
       });
-    }, 30_000);
+    }, Number(process.env.BENCH_PROGRESS_MS ?? 30_000));
 
     // Poll the tasks until each is finished (completed or failed) as the customer sees it.
     const statuses: Record<string, number> = {};
