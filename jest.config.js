@@ -22,10 +22,11 @@ const common = {
   moduleNameMapper,
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/.sluice/'],
-  // Creating a PGlite and migrating it takes 4-5 s on a shared CI machine: jest's 5 s default is a coin toss there.
-  testTimeout: 30_000,
 };
 module.exports = {
+  // Creating a PGlite and migrating it takes 4-5 s on a shared CI machine: jest's 5 s default is
+  // a coin toss there. A global option: jest 29 ignores it inside a project's config.
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testRegex: '(apps|libs|deploy)/.*(?<!\\.int)\\.spec\\.ts$' },
     {
