@@ -65,6 +65,10 @@ describe('FileScanner', () => {
     expect(scan([chat('1', { max_tokens: 10 }), chat('2', { max_completion_tokens: 7, max_tokens: 99 }), chat('3', {})].join('\n')).models).toEqual([
       { model: 'gpt-4o-mini', lines: 3, maxOutputTokens: 17, linesWithoutMax: 1 },
     ]);
+    // A bound past any model's counts as 10,000,000: a file's sum stays a safe integer.
+    expect(scan([chat('1', { max_tokens: 2 ** 52 }), chat('2', { max_tokens: 2 ** 52 })].join('\n')).models).toEqual([
+      { model: 'gpt-4o-mini', lines: 2, maxOutputTokens: 20_000_000, linesWithoutMax: 0 },
+    ]);
   });
 
   it('drops the tally of a file naming more models than it keeps, or with a duplicate key', () => {

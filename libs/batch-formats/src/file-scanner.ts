@@ -1,3 +1,4 @@
+import type { EventOf } from '@sluice/events';
 import { detectFormat, KEY_FIELDS, keyOf, modelDemandOf, type LineFormat } from './line-format';
 import { LineSplitter, type SplitterOptions } from './line-splitter';
 
@@ -7,18 +8,18 @@ export interface DuplicateKey {
   lineNo: number;
 }
 
-/** The lines of a file that name one model (as written) and the output bounds they ask for. */
-export interface ModelLines {
-  model: string;
-  lines: number;
-  /** The bounds the lines that set one asked for (max_output_tokens, max_completion_tokens or max_tokens), summed. */
-  maxOutputTokens: number;
-  /** Lines that set no bound: the model's default applies. */
-  linesWithoutMax: number;
-}
+/**
+ * The lines of a file that name one model (as written): how many, the output bounds those that
+ * set one asked for (max_output_tokens, max_completion_tokens or max_tokens) summed, and how many
+ * set none. FileStored carries them.
+ */
+export type ModelLines = NonNullable<EventOf<'FileStored'>['payload']['models']>[number];
 
 /** More distinct model names than this in one file and the tally is dropped (`models` absent). */
 export const MAX_MODELS_TALLIED = 100;
+
+/** A line's bound counts up to this (more than any model produces), so a file's sum stays exact. */
+const MAX_COUNTED_OUTPUT_TOKENS = 10_000_000;
 
 export interface FileScan {
   /** Non-blank lines: each becomes an object, good or failed. */
@@ -38,8 +39,9 @@ export interface FileScan {
 
 /**
  * The upload-time pass over a file, fed the chunks as they stream to the blob store: counts items,
- * detects the file's format, finds the first duplicate key and tallies the lines per model. Memory: the unfinished line plus one
- * entry per key until a duplicate turns up (then the keys are dropped and lines are only counted).
+ * detects the file's format, finds the first duplicate key and tallies the lines per model.
+ * Memory: the unfinished line plus one entry per key until a duplicate turns up (then the keys
+ * are dropped and lines are only counted).
  */
 export class FileScanner {
   private items = 0;
@@ -114,7 +116,7 @@ export class FileScanner {
     }
     entry.lines++;
     if (demand.maxOutputTokens === undefined) entry.linesWithoutMax++;
-    else entry.maxOutputTokens += demand.maxOutputTokens;
+    else entry.maxOutputTokens += Math.min(demand.maxOutputTokens, MAX_COUNTED_OUTPUT_TOKENS);
   }
 }
 
