@@ -4,9 +4,10 @@
  * account opened through the admin endpoint, a small JSON client, percentiles, and items.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Topics, decodeEvent, type SluiceEvent } from '@sluice/events';
 import type { LogRecord, Subscription } from '@sluice/eventlog';
@@ -189,6 +190,19 @@ export interface TaskView {
   objects: Array<{ object_id: string; status: string; error?: { code: string } }>;
   has_more: boolean;
   next: string | null;
+}
+
+/** Uploads a JSONL file from disk as the account's (PUT /v0/files, one streamed body); its file id. */
+export async function uploadFile(url: string, key: string, path: string): Promise<string> {
+  const res = await fetch(`${url}/v0/files/bench.jsonl`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/jsonl', 'content-length': String(statSync(path).size) },
+    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  const body = (await res.json()) as { file_id: string };
+  if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.file_id;
 }
 
 /** Every object of a task, in pages of 1,000 (the most a page holds). */

@@ -25,10 +25,9 @@
  * it). Its outcome is then the task's counts (`objectStatuses`: completed, failed), not each
  * object's error code; progress goes to stderr every 30 s.
  */
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { writeSeedFile } from '../files/jsonl-file';
@@ -44,6 +43,7 @@ import {
   round,
   startExchange,
   startExchangeProcess,
+  uploadFile,
   watchObjects,
   type TaskView,
   runBenchmark,
@@ -70,19 +70,6 @@ const CLIENTS = Number(args.clients);
 const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 if (args.file && SLA === null) throw new Error('--file needs --sla <minutes>: a file task runs within an SLA window');
-
-/** Uploads the file as the account's, one streamed PUT; its file id. */
-async function uploadFile(url: string, key: string, path: string): Promise<string> {
-  const res = await fetch(`${url}/v0/files/bench.jsonl`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/jsonl', 'content-length': String(statSync(path).size) },
-    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-    duplex: 'half',
-  } as RequestInit);
-  const body = (await res.json()) as { file_id: string };
-  if (res.status !== 200) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
-  return body.file_id;
-}
 
 async function main() {
   const env = { SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) };

@@ -10,14 +10,13 @@
  *   npm run bench:files -- [--lines 1000000] [--roundtrip 0]
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startPostgres } from '@sluice/testing';
-import { openAccount, round, runBenchmark, startExchange, type Exchange } from '../exchange/harness';
+import { openAccount, round, runBenchmark, startExchange, uploadFile, type Exchange } from '../exchange/harness';
 import { writeSeedFile } from './jsonl-file';
 
 /**
@@ -41,15 +40,8 @@ const { values: args } = parseArgs({ options: { lines: { type: 'string', default
 
 async function upload(ex: Exchange, key: string, path: string): Promise<{ fileId: string; seconds: number }> {
   const started = performance.now();
-  const res = await fetch(`${ex.url}/v0/files/bench.jsonl`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/jsonl', 'content-length': String(statSync(path).size) },
-    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-    duplex: 'half',
-  } as RequestInit);
-  const body = (await res.json()) as { file_id: string };
-  if (res.status !== 200) throw new Error(`upload failed: ${res.status} ${JSON.stringify(body)}`);
-  return { fileId: body.file_id, seconds: (performance.now() - started) / 1000 };
+  const fileId = await uploadFile(ex.url, key, path);
+  return { fileId, seconds: (performance.now() - started) / 1000 };
 }
 
 async function roundtrip(lines: number, dir: string) {
