@@ -4,7 +4,12 @@ export interface RouterOptions {
   readonly providerTimeoutMs: number;
   /** Provider calls in flight at once across all providers (each provider's own limits come from the catalogue). */
   readonly maxCallsInFlight: number;
-  /** Dispatches taken from the log and not yet recorded, at most; past it the router stops consuming until calls end. */
+  /**
+   * Dispatches taken from the log and not yet recorded, at most; past it the router stops
+   * consuming until calls end. Each one waiting for room holds its quotes and call chain in
+   * memory (~13 KB), so this stays a small multiple of maxCallsInFlight: a burst of due objects
+   * waits in the log, not in the heap.
+   */
   readonly maxPendingCalls: number;
   /**
    * Enforce the catalogue's limits on `demo://` providers too. Off by default: the demo market
@@ -24,7 +29,7 @@ export const ROUTER_OPTIONS = Symbol('ROUTER_OPTIONS');
 export const defaultRouterOptions: RouterOptions = {
   providerTimeoutMs: 30_000,
   maxCallsInFlight: 2_000,
-  maxPendingCalls: 20_000,
+  maxPendingCalls: 5_000,
   limitDemoProviders: false,
   rateLimitPatienceMs: 60_000,
   batchPollConcurrency: 32,

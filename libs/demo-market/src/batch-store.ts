@@ -17,7 +17,9 @@ interface BatchRecord {
   readonly inputFileId: string;
   readonly metadata: unknown;
   readonly createdAtMs: number;
-  readonly lines: readonly string[];
+  readonly total: number;
+  /** The requests until the outcome is computed; dropped then (the outcome files hold the rest). */
+  lines: readonly string[];
   readonly invalidLines: readonly { line: number; message: string }[];
   cancelledAtMs?: number;
   outcome?: { outputFileId: string | null; errorFileId: string | null; completed: number; failed: number };
@@ -74,9 +76,15 @@ export class BatchStore {
     return this.files.get(id)?.content;
   }
 
+  /** DELETE /v1/files/{id}: what a client does with a batch's files once it has read them. */
+  deleteFile(id: string): WireReply {
+    if (!this.files.delete(id)) return openAiError(404, `No such File object: ${id}`, 'invalid_request_error', 'not_found');
+    return { statusCode: 200, body: { id, object: 'file', deleted: true } };
+  }
+
   createBatch(body: Record<string, unknown>): { reply: WireReply; requests: number } {
     const reply = this.validateAndCreate(body);
-    return { reply, requests: reply.statusCode === 200 ? (this.batches.get((reply.body as { id: string }).id)?.lines.length ?? 0) : 0 };
+    return { reply, requests: reply.statusCode === 200 ? (this.batches.get((reply.body as { id: string }).id)?.total ?? 0) : 0 };
   }
 
   private validateAndCreate(body: Record<string, unknown>): WireReply {
@@ -106,6 +114,7 @@ export class BatchStore {
       inputFileId: input.meta.id,
       metadata: body.metadata ?? null,
       createdAtMs: this.options.now(),
+      total: lines.length,
       lines,
       invalidLines,
     };
@@ -156,6 +165,7 @@ export class BatchStore {
     const save = (results: string[], name: string) =>
       results.length === 0 ? null : this.uploadFile(`${record.id}_${name}.jsonl`, `batch_${name}`, `${results.join('\n')}\n`).id;
     record.outcome = { outputFileId: save(outputs, 'output'), errorFileId: save(errors, 'error'), completed: outputs.length, failed: errors.length };
+    record.lines = [];
     return record.outcome;
   }
 
@@ -184,7 +194,7 @@ export class BatchStore {
       failed_at: status === 'failed' ? seconds(record.createdAtMs + turnaroundMs / 10) : null,
       cancelled_at: record.cancelledAtMs !== undefined ? seconds(record.cancelledAtMs) : null,
       request_counts: {
-        total: validated ? record.lines.length : 0,
+        total: validated ? record.total : 0,
         completed: outcome?.completed ?? 0,
         failed: outcome?.failed ?? 0,
       },

@@ -173,6 +173,12 @@ function countBatch(runtime: ProviderRuntime, requests: number): void {
   runtime.state.count('batchRequests', requests);
 }
 
+/** The reply, counted under `stat` when it succeeded. */
+function counted(runtime: ProviderRuntime, stat: 'filesDeleted' | 'batchesDeleted', reply: WireReply): WireReply {
+  if (reply.statusCode === 200) runtime.state.count(stat);
+  return reply;
+}
+
 function withFamilyBatches<B>(batches: B | null, reply: FastifyReply, none: WireReply, use: (batches: B) => WireReply): FastifyReply {
   return send(reply, batches ? use(batches) : none);
 }
@@ -283,6 +289,9 @@ function addAnthropicRoutes(app: FastifyInstance, settings: MarketSettings, runt
   app.get<{ Params: { id: string } }>('/v1/messages/batches/:id/results', (request, reply) =>
     withFamilyBatches(runtime.anthropicBatches, reply, none, (b) => b.results(request.params.id)),
   );
+  app.delete<{ Params: { id: string } }>('/v1/messages/batches/:id', (request, reply) =>
+    withFamilyBatches(runtime.anthropicBatches, reply, none, (b) => counted(runtime, 'batchesDeleted', b.delete(request.params.id))),
+  );
 }
 
 function addGeminiRoutes(app: FastifyInstance, settings: MarketSettings, runtime: ProviderRuntime): void {
@@ -314,6 +323,9 @@ function addGeminiRoutes(app: FastifyInstance, settings: MarketSettings, runtime
   app.get<{ Params: { '*': string } }>('/v1beta/batches/*', (request, reply) =>
     withFamilyBatches(runtime.geminiBatches, reply, none, (b) => b.retrieve(request.params['*'])),
   );
+  app.delete<{ Params: { '*': string } }>('/v1beta/batches/*', (request, reply) =>
+    withFamilyBatches(runtime.geminiBatches, reply, none, (b) => counted(runtime, 'batchesDeleted', b.delete(request.params['*']))),
+  );
   app.post<{ Params: { '*': string } }>('/v1beta/batches/*', (request, reply) => {
     const [id, method] = request.params['*'].split(':');
     if (method !== 'cancel') return send(reply, geminiError(404, `Method ${method ?? '(none)'} is not found.`));
@@ -336,6 +348,9 @@ function addOpenAiRoutes(app: FastifyInstance, settings: MarketSettings, runtime
       if (content === undefined) return openAiError(404, `No such File object: ${request.params.id}`, 'invalid_request_error', 'not_found');
       return { statusCode: 200, body: content, headers: { 'content-type': 'application/octet-stream' } };
     }),
+  );
+  app.delete<{ Params: { id: string } }>('/v1/files/:id', (request, reply) =>
+    withBatches(runtime, reply, (batches) => counted(runtime, 'filesDeleted', batches.deleteFile(request.params.id))),
   );
   app.post<{ Body: Record<string, unknown> }>('/v1/batches', (request, reply) =>
     withBatches(runtime, reply, (batches) => {

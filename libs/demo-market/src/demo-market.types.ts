@@ -78,6 +78,9 @@ export interface ProviderCallStats {
   timedOut: number;
   unauthorized: number;
   filesUploaded: number;
+  /** Files (OpenAI family) and batches (Anthropic, Gemini) a client deleted. */
+  filesDeleted: number;
+  batchesDeleted: number;
   batchesCreated: number;
   batchRequests: number;
 }
@@ -112,6 +115,8 @@ export function emptyStats(): ProviderCallStats {
     timedOut: 0,
     unauthorized: 0,
     filesUploaded: 0,
+    filesDeleted: 0,
+    batchesDeleted: 0,
     batchesCreated: 0,
     batchRequests: 0,
   };

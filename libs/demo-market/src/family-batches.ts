@@ -115,6 +115,15 @@ export class AnthropicBatches extends TimedBatches {
     return { statusCode: 200, body: { ...this.view(batch), ...(batch.cancelledAtMs === this.options.now() ? { processing_status: 'canceling' } : {}) } };
   }
 
+  /** DELETE /v1/messages/batches/{id}: an ended batch and its results go; a running one must be cancelled first. */
+  delete(id: string): WireReply {
+    const batch = this.batches.get(id);
+    if (!batch) return anthropicError(404, 'not_found_error', `message_batch ${id} not found`);
+    if (!this.done(batch)) return anthropicError(400, 'invalid_request_error', `message_batch ${id} cannot be deleted while it is in progress; cancel it first`);
+    this.batches.delete(id);
+    return { statusCode: 200, body: { id, type: 'message_batch_deleted' } };
+  }
+
   results(id: string): WireReply {
     const batch = this.batches.get(id);
     if (!batch) return anthropicError(404, 'not_found_error', `message_batch ${id} not found`);
@@ -256,6 +265,16 @@ export class GeminiBatches extends TimedBatches {
     const batch = this.batches.get(id);
     if (!batch) return geminiError(404, `Batch batches/${id} not found.`);
     if (!this.done(batch)) batch.cancelledAtMs = this.options.now();
+    return { statusCode: 200, body: {} };
+  }
+
+  /** DELETE /v1beta/batches/{id}: the job and the results file it wrote (a running job must be cancelled first). */
+  delete(id: string): WireReply {
+    const batch = this.batches.get(id);
+    if (!batch) return geminiError(404, `Batch batches/${id} not found.`);
+    if (!this.done(batch)) return geminiError(400, `Batch batches/${id} is still running; cancel it first.`);
+    this.batches.delete(id);
+    this.files.delete(`${id}-results`);
     return { statusCode: 200, body: {} };
   }
 

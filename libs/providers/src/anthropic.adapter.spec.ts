@@ -178,6 +178,18 @@ describe('AnthropicAdapter through @anthropic-ai/sdk against the demo market (Me
     expect(!failed.ok && failed.error).toBeInstanceOf(ProviderRejectedError);
     const first = results[0];
     expect(first.ok && first.inputTokens).toBe(3);
+
+    await adapter.deleteBatch(endpoint(), batchId);
+    expect(received.at(-1)).toMatchObject({ method: 'DELETE', url: `/v1/messages/batches/${batchId}` });
+    await expect(adapter.pollBatch(endpoint(), batchId)).rejects.toMatchObject({ status: 404 });
+    await expect(adapter.deleteBatch(endpoint(), batchId)).resolves.toBeUndefined();
+  });
+
+  it('refuses to delete a Message Batch still in progress', async () => {
+    clock = 1_500_000;
+    const batchId = await adapter.submitBatch(endpoint(), [{ customId: 'r#1', providerModel: 'claude-haiku-4-5', input: 'hi', maxOutputTokens: 8 }]);
+    await expect(adapter.deleteBatch(endpoint(), batchId)).rejects.toMatchObject({ status: 400 });
+    expect(await adapter.pollBatch(endpoint(), batchId)).toMatchObject({ status: 'in_progress' });
   });
 
   it('cancels a running Message Batch: canceling, then ended with nothing run', async () => {

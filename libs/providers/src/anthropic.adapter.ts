@@ -7,6 +7,7 @@ import {
   ProviderUnreachableError,
   ProviderUnsupportedParamsError,
   classifyHttpFailure,
+  unlessGone,
   withoutKey,
 } from './provider-errors';
 import {
@@ -245,5 +246,9 @@ export class AnthropicAdapter implements ProviderPort {
       }
       return results;
     });
+  }
+
+  async deleteBatch(provider: ProviderEndpoint, batchId: string): Promise<void> {
+    await this.call(provider, (client) => client.messages.batches.delete(batchId)).catch(unlessGone);
   }
 }

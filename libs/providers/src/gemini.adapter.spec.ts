@@ -196,6 +196,13 @@ describe('GeminiAdapter through @google/genai against the demo market (Gemini AP
       ['f-1#1', true],
       ['f-2#1', false],
     ]);
+
+    // The job, its results file with it.
+    received.length = 0;
+    await byFile.deleteBatch(endpoint(), batchId);
+    expect(received.map((r) => `${r.method} ${r.url.replace(/\?.*/, '')}`)).toEqual([`DELETE /v1beta/${batchId}`]);
+    await expect(byFile.fetchBatchResults(endpoint(), batchId)).rejects.toMatchObject({ status: 404 });
+    await expect(byFile.deleteBatch(endpoint(), batchId)).resolves.toBeUndefined();
   });
 
   it('cancels a running job: cancelled, with nothing run', async () => {

@@ -7,6 +7,7 @@ import {
   ProviderUnreachableError,
   ProviderUnsupportedParamsError,
   classifyHttpFailure,
+  unlessGone,
   withoutKey,
 } from './provider-errors';
 import {
@@ -289,6 +290,14 @@ export class GeminiAdapter implements ProviderPort {
       if (!line.response) return [{ customId, ok: false, error: new ProviderServerError(provider.id, 'result carried no response') }];
       return [{ customId, ok: true, text: textOf(line.response), ...(usageOf(line.response) ?? UNREPORTED_USAGE) }];
     });
+  }
+
+  /**
+   * The job, with its results. An uploaded input file is not named in the job as the SDK reads
+   * it back; the Files API deletes it by itself 48 hours after the upload.
+   */
+  async deleteBatch(provider: ProviderEndpoint, batchId: string): Promise<void> {
+    await this.call(provider, (client) => client.batches.delete({ name: batchId })).catch(unlessGone);
   }
 
   /** A results file's bytes, as the SDK's own download reads them (which only writes to a path). */

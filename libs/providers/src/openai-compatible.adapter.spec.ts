@@ -165,6 +165,25 @@ describe('OpenAiCompatibleAdapter against the demo market', () => {
     expect(market.stats().batchy).toMatchObject({ filesUploaded: 1, batchesCreated: 1, batchRequests: 3, chatCompletions: 0 });
   });
 
+  it('deletes a finished batch\'s input, output and error files at the provider, and a second time is no failure', async () => {
+    const batchy = endpoint('batchy');
+    const batchId = await adapter.submitBatch(batchy, [
+      { customId: 'd-1', providerModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct', input: 'question', maxOutputTokens: 8 },
+      { customId: 'd-2', providerModel: 'not-served', input: 'question', maxOutputTokens: 8 },
+    ]);
+    while (!(await adapter.pollBatch(batchy, batchId)).finished) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await adapter.fetchBatchResults(batchy, batchId)).toHaveLength(2);
+    const headers = { authorization: `Bearer ${batchy.apiKey}` };
+    const batch = (await (await fetch(`${batchy.baseUrl}/batches/${batchId}`, { headers })).json()) as Record<string, string>;
+    const files = [batch.input_file_id, batch.output_file_id, batch.error_file_id];
+    const statusOf = async (id: string) => (await fetch(`${batchy.baseUrl}/files/${id}`, { headers })).status;
+    expect(await Promise.all(files.map(statusOf))).toEqual([200, 200, 200]);
+
+    await adapter.deleteBatch(batchy, batchId);
+    expect(await Promise.all(files.map(statusOf))).toEqual([404, 404, 404]);
+    await expect(adapter.deleteBatch(batchy, batchId)).resolves.toBeUndefined();
+  });
+
   it('refuses to read results of a batch that is still running', async () => {
     const batchy = endpoint('batchy');
     const batchId = await adapter.submitBatch(batchy, [{ customId: 'x', providerModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct', input: 'q', maxOutputTokens: 8 }]);

@@ -1,6 +1,6 @@
 import type { GenerationParams } from '@sluice/events';
 import OpenAI, { APIConnectionError, APIError, toFile } from 'openai';
-import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError, withoutKey } from './provider-errors';
+import { ProviderError, ProviderServerError, ProviderTimeoutError, classifyProviderError, unlessGone, withoutKey } from './provider-errors';
 import type {
   BatchItem,
   BatchItemResult,
@@ -206,6 +206,13 @@ export class OpenAiCompatibleAdapter implements ProviderPort {
         .filter((line) => line.trim() !== '')
         .map((line) => toItemResult(provider.id, JSON.parse(line) as BatchOutputLine)),
     );
+  }
+
+  /** The batch object itself stays (the API deletes none); its files go. */
+  async deleteBatch(provider: ProviderEndpoint, batchId: string): Promise<void> {
+    const batch = await this.call(provider, (client) => client.batches.retrieve(batchId));
+    const fileIds = [batch.input_file_id, batch.output_file_id, batch.error_file_id].filter((id): id is string => Boolean(id));
+    await Promise.all(fileIds.map((id) => this.call(provider, (client) => client.files.delete(id)).catch(unlessGone)));
   }
 }
 

@@ -66,6 +66,10 @@ export class ProviderAdapters implements ProviderPort {
     return this.of(provider.id).fetchBatchResults(provider, batchId);
   }
 
+  deleteBatch(provider: ProviderEndpoint, batchId: string): Promise<void> {
+    return this.of(provider.id).deleteBatch(provider, batchId);
+  }
+
   classifyError(providerId: string, err: unknown): ProviderError {
     return this.of(providerId).classifyError(providerId, err);
   }

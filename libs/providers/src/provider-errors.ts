@@ -52,6 +52,12 @@ export class ProviderAuthError extends ProviderError {
   readonly transient = false;
 }
 
+/** For a delete: what the provider no longer has (404) is what was asked; anything else is thrown. */
+export function unlessGone(err: unknown): void {
+  if (err instanceof ProviderError && err.status === 404) return;
+  throw err;
+}
+
 /** 400, 404, 422…: the same request would fail again anywhere it is sent unchanged. */
 export class ProviderRejectedError extends ProviderError {
   readonly code = 'provider_rejected_request';

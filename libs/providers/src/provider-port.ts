@@ -94,6 +94,13 @@ export interface ProviderPort {
    * provider never ran (expired, cancelled) are absent: the caller compares with what it sent.
    */
   fetchBatchResults(provider: ProviderEndpoint, batchId: string): Promise<BatchItemResult[]>;
+  /**
+   * Deletes what a finished job keeps at the provider once its results are recorded (OpenAI: its
+   * input, output and error files; Anthropic: the batch and its results; Gemini: the job and its
+   * results), as a client of the API does so that its storage does
+   * not grow with every job. Something already gone is no failure.
+   */
+  deleteBatch(provider: ProviderEndpoint, batchId: string): Promise<void>;
   /** Whatever a call threw, as a ProviderError (rethrows what is no provider failure). */
   classifyError(providerId: string, err: unknown): ProviderError;
 }

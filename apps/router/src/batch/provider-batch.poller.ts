@@ -27,6 +27,7 @@ type PollResult = { job: BatchJob; finished: false } | { job: BatchJob; finished
  * Polls open provider batch jobs on the runtime clock until each finishes, then records the
  * job done and emits one ObjectCompleted / ObjectFailed per item in the same transaction.
  * Provider calls run outside transactions; a job another round already completed emits nothing.
+ * Then the job is deleted at the provider (release).
  */
 @Injectable()
 export class ProviderBatchPoller extends BackgroundWorker {
@@ -61,7 +62,24 @@ export class ProviderBatchPoller extends BackgroundWorker {
       waiting.map((j) => j.batchId),
       waiting.map((j) => new Date(this.runtime.clock.now().getTime() + this.intervalMs(j))),
     );
-    for (const p of polled) if (p.finished) await this.record(p.job, p.status, p.results);
+    for (const p of polled) {
+      if (!p.finished) continue;
+      await this.record(p.job, p.status, p.results);
+      await this.release(p.job);
+    }
+  }
+
+  /**
+   * Once the outcome is committed, the job's files and results go at the provider: they hold
+   * every request and answer of the job, and would otherwise pile up there (and, in the demo
+   * market, in memory) job after job. A failure only costs that storage, so it is logged, not retried.
+   */
+  private async release(job: BatchJob): Promise<void> {
+    const endpoint = this.runtime.providerEndpoints[job.providerId];
+    if (!endpoint) return;
+    await this.adapter.deleteBatch({ id: job.providerId, ...endpoint }, job.providerBatchId).catch((err: unknown) => {
+      this.logger.warn(`batch ${job.batchId} (${job.providerId} ${job.providerBatchId}) recorded; deleting it at the provider failed: ${(err as Error).message}`);
+    });
   }
 
   private intervalMs(job: BatchJob): number {

@@ -50,6 +50,10 @@ describe('router service, provider batch jobs (demo market)', () => {
     const accepted = harness.eventsOf('QuoteAccepted').filter((e) => batch.payload.items.some((i) => i.objectId === e.payload.objectId));
     expect(accepted.map((e) => e.payload.mode)).toEqual(['provider_batch', 'provider_batch', 'provider_batch']);
     expect(harness.market?.stats().bargain).toMatchObject({ batchesCreated: 1, batchRequests: 3, chatCompletions: 0 });
+    // Once recorded, the job's input and output files are deleted at the provider.
+    const deadline = Date.now() + 10_000;
+    while (harness.market?.stats().bargain.filesDeleted !== 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(harness.market?.stats().bargain).toMatchObject({ filesUploaded: 1, filesDeleted: 2 });
   });
 
   it('a BatchDispatched delivered again submits nothing and emits nothing', async () => {
