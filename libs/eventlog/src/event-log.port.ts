@@ -50,12 +50,17 @@ export interface RetryPolicy {
   maxBackoffMs: number;
 }
 
+/** Records handed to a consumer at most at once, unless it asks otherwise (either engine). */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
+
 export interface SubscribeOptions {
   groupId: string;
   topics: string[];
   /** Where a group with no committed offset starts: the beginning (default) or the end. */
   fromBeginning?: boolean;
   maxBatchSize?: number;
+  /** A topic's own batch size, in place of `maxBatchSize`, for the topics named. */
+  maxBatchSizeByTopic?: Readonly<Record<string, number>>;
   retry?: Partial<RetryPolicy>;
   /** Where poison records go; records there carry `dlq-*` headers naming source and error. */
   deadLetterTopic: string;

@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { declareConsumer, servedByGateway, type EventOf, type SluiceEvent, timeOrderedId } from '@sluice/events';
-import type { Subscription } from '@sluice/eventlog';
+import { declareConsumer, servedByGateway, type EventOf, type SluiceEvent, timeOrderedId, Topics, TopicSpecs } from '@sluice/events';
+import { DEFAULT_MAX_BATCH_SIZE, type Subscription } from '@sluice/eventlog';
 import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { cancelObject, decide, dispatchDue, taskOf, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
 import { DispatchLoop } from './dispatch-loop';
 import { loadCancelledTasks, loadObjects, loadUndispatchedOfTasks, recordCancelledTasks, saveObjects } from './scheduled-object.store';
+
+/** The log's default batch from every partition of the objects topic. */
+const SUBMISSIONS_PER_TRANSACTION = DEFAULT_MAX_BATCH_SIZE * (TopicSpecs.find((t) => t.name === Topics.objects)?.partitions ?? 1);
 
 export const SCHEDULING_CONSUMER = declareConsumer({
   name: 'scheduler-scheduling',
@@ -49,6 +52,12 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
       consumer: SCHEDULING_CONSUMER,
       // The objects the real-time gateway served are not the scheduler's to plan.
       accepts: (e) => isInput(e) || isCancellation(e),
+      // An object is planned once both its ObjectSubmitted and its FundsReserved are in. Billing
+      // events are keyed by account, so one account's reservations come through one partition
+      // while its submissions spread over every partition of the objects topic, and each
+      // transaction takes one batch per partition: a billing batch as large as all the objects
+      // batches together keeps planning at the pace of a large file's submissions.
+      maxBatchSizeByTopic: { [Topics.billing]: SUBMISSIONS_PER_TRANSACTION },
       handle: (tx, events) => this.apply(tx, events),
       // Work due now was dispatched in the same transaction; the loop is woken for what is left.
       afterCommit: (_applied, produced) => {

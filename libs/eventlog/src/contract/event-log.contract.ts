@@ -77,6 +77,26 @@ export function describeEventLogContract(name: string, harness: EventLogHarness)
       expect(new Set(seen.records.map((r) => r.partition)).size).toBe(4);
     });
 
+    it('hands a topic given its own batch size batches of that size, the others the default', async () => {
+      const log = await create();
+      const small = await topicWith(log, 1);
+      const large = await topicWith(log, 1);
+      for (const { topic } of [small, large]) await log.publish(topic, Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: json({ i }) })));
+      const sizes = new Map<string, number[]>();
+      const seen = collector(async (batch) => void sizes.set(batch.topic, [...(sizes.get(batch.topic) ?? []), batch.records.length]));
+      await log.subscribe({
+        groupId: uniqueName('sizes'),
+        topics: [small.topic, large.topic],
+        deadLetterTopic: small.deadLetterTopic,
+        maxBatchSize: 5,
+        maxBatchSizeByTopic: { [large.topic]: 50 },
+        handleBatch: seen.handleBatch,
+      });
+      await waitFor(() => seen.records.length >= 400, '400 records');
+      expect(Math.max(...(sizes.get(small.topic) ?? []))).toBe(5);
+      expect(Math.max(...(sizes.get(large.topic) ?? []))).toBe(50);
+    });
+
     it('redelivers a batch whose consumer crashed before committing it, and only that', async () => {
       let log = await create();
       const { topic, deadLetterTopic } = await topicWith(log, 1);

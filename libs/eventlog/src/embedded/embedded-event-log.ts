@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type {
-  EventLog,
-  LogHealth,
-  OutgoingRecord,
-  SubscribeOptions,
-  Subscription,
-  TopicConfig,
-  TopicPartition,
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  type EventLog,
+  type LogHealth,
+  type OutgoingRecord,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicConfig,
+  type TopicPartition,
 } from '../event-log.port';
 import { partitionFor } from '../partitioner';
 import { ConsumerGroup, type GroupMember } from './consumer-group';
@@ -30,7 +31,6 @@ export interface EmbeddedEventLogOptions {
   onRepair?: (message: string) => void;
 }
 
-const DEFAULT_MAX_BATCH_SIZE = 500;
 
 /**
  * The event log on local disk, for running every service in one process without Kafka:
@@ -109,6 +109,7 @@ export class EmbeddedEventLog implements EventLog {
       settings: {
         fromBeginning: options.fromBeginning ?? true,
         maxBatchSize: Math.max(1, options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE),
+        maxBatchSizeByTopic: options.maxBatchSizeByTopic,
         retry: options.retry,
         deadLetterTopic: options.deadLetterTopic,
         handleBatch: options.handleBatch,

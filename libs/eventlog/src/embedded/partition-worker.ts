@@ -7,6 +7,7 @@ import type { PartitionFile } from './partition-file';
 export interface ConsumerSettings {
   fromBeginning: boolean;
   maxBatchSize: number;
+  maxBatchSizeByTopic?: Readonly<Record<string, number>>;
   retry?: Partial<RetryPolicy>;
   deadLetterTopic: string;
   handleBatch: (batch: RecordBatch) => Promise<void>;
@@ -71,8 +72,9 @@ export class PartitionWorker {
     let committing: Promise<void> = Promise.resolve();
     let commitFailure: { err: unknown } | null = null;
     let position = start;
+    const batchSize = Math.max(1, settings.maxBatchSizeByTopic?.[partition.topic] ?? settings.maxBatchSize);
     while (!this.stopping && partition.isOpen && commitFailure === null) {
-      const records = partition.read(position, settings.maxBatchSize);
+      const records = partition.read(position, batchSize);
       if (records.length === 0) {
         await this.waitForRecordsAfter(position);
         continue;

@@ -1,8 +1,7 @@
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { DeliveryAbortedError, deliverBatch } from '../delivery';
-import type { LogRecord, OutgoingRecord, SubscribeOptions, Subscription, TopicPartition } from '../event-log.port';
+import { DEFAULT_MAX_BATCH_SIZE, type LogRecord, type OutgoingRecord, type SubscribeOptions, type Subscription, type TopicPartition } from '../event-log.port';
 
-export const DEFAULT_MAX_BATCH_SIZE = 500;
 /**
  * Partitions whose batches are handled at the same time (one batch per partition at a time,
  * as in the embedded log): a slow partition does not hold the others back, and commits of
@@ -90,7 +89,8 @@ export class KafkaSubscription implements Subscription {
 
   private async handleKafkaBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const maxBatchSize = Math.max(1, this.deps.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
+    const { options } = this.deps;
+    const maxBatchSize = Math.max(1, options.maxBatchSizeByTopic?.[batch.topic] ?? options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
     const records = batch.messages.map((message) => toLogRecord(batch.topic, batch.partition, message));
     const rebalance = { noticed: false };
     for (let from = 0; from < records.length; from += maxBatchSize) {

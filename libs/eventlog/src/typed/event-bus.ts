@@ -32,6 +32,8 @@ export interface EventSubscribeOptions<T extends EventType = EventType> {
   groupId?: string;
   fromBeginning?: boolean;
   maxBatchSize?: number;
+  /** A topic's own batch size (records read, handled or not), in place of `maxBatchSize`. */
+  maxBatchSizeByTopic?: Readonly<Partial<Record<TopicName, number>>>;
   retry?: Partial<RetryPolicy>;
   /** Parsed, validated, upcast events of one partition in log order, of the handled types only (never an empty list). */
   handle: (events: EventOf<T>[], ctx: EventBatchContext) => Promise<void>;
@@ -80,6 +82,7 @@ export class EventBus {
       topics: topicsOf(options.consumer.handles),
       fromBeginning: options.fromBeginning,
       maxBatchSize: options.maxBatchSize,
+      maxBatchSizeByTopic: options.maxBatchSizeByTopic as Readonly<Record<string, number>> | undefined,
       retry: options.retry,
       deadLetterTopic: Topics.deadLetter,
       handleBatch: async (batch) => {

@@ -16,6 +16,7 @@ export interface ConsumeOptions<Tx extends RawSqlClient, T extends EventType = E
   consumer: ConsumerDeclaration<T>;
   fromBeginning?: boolean;
   maxBatchSize?: number;
+  maxBatchSizeByTopic?: EventSubscribeOptions['maxBatchSizeByTopic'];
   retry?: EventSubscribeOptions['retry'];
   /**
    * Of the handled events, those the handler acts on, by their payload (default: all). Others
@@ -135,6 +136,7 @@ export class EventStore<Tx extends RawSqlClient = RawSqlClient> {
       consumer: options.consumer,
       fromBeginning: options.fromBeginning ?? true,
       maxBatchSize: options.maxBatchSize,
+      maxBatchSizeByTopic: options.maxBatchSizeByTopic,
       retry: options.retry,
       handle: (events) => coalescer.submit(events),
     });
