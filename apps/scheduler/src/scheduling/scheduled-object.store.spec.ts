@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openServiceDatabase, type ServiceDatabase } from '@sluice/persistence';
 import type { ScheduledObject } from './scheduled-object.decider';
-import { nextWakeAt, saveObjects } from './scheduled-object.store';
+import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
 
 jest.setTimeout(120_000);
 
@@ -64,5 +64,56 @@ describe('the scheduler\'s next wake-up', () => {
     }
     // A scan of every waiting row takes tens of milliseconds here.
     expect(Math.min(...times)).toBeLessThan(5);
+  });
+});
+
+describe('the due objects a dispatch pass takes', () => {
+  let dir: string;
+  let database: ServiceDatabase;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-due-objects-'));
+    database = await openServiceDatabase({ service: 'scheduler', mode: 'embedded', dataDir: dir });
+  });
+  afterAll(async () => {
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const due = (minute: number) => database.sql.$transaction(async (tx) => (await loadDue(tx, at(minute), 3, 100)).map((o) => o.objectId).sort());
+  const inBatch = (providerId: string, dueAt: Date) => ({ mode: 'provider_batch' as const, providerId, dueAt, escalateAt: at(58) });
+
+  it('are live objects due, escalations due, and whole provider batch groups that are due or full', async () => {
+    await database.sql.$transaction((tx) =>
+      saveObjects(tx, [
+        object('live-due', { dueAt: at(10), escalateAt: at(58) }),
+        object('live-later', { dueAt: at(30), escalateAt: at(58) }),
+        object('escalating', { status: 'dispatched', dueAt: null, escalateAt: at(15) }),
+        object('escalated', { status: 'dispatched', dueAt: null, escalateAt: at(15), escalated: true }),
+        object('full-1', inBatch('bulk', at(40))),
+        object('full-2', inBatch('bulk', at(41))),
+        object('full-3', inBatch('bulk', at(42))),
+        object('group-due-1', inBatch('cheap', at(12))),
+        object('group-due-2', inBatch('cheap', at(50))),
+        object('group-waiting', inBatch('slow', at(45))),
+      ]),
+    );
+    expect(await due(20)).toEqual(['escalating', 'full-1', 'full-2', 'full-3', 'group-due-1', 'group-due-2', 'live-due']);
+    expect(await due(5)).toEqual(['full-1', 'full-2', 'full-3']);
+  });
+
+  it('does not read the live objects waiting for a later window: milliseconds with 100,000 of them', async () => {
+    for (let i = 0; i < 100_000; i += 2_000) {
+      const batch = Array.from({ length: 2_000 }, (_, k) => object(`off-peak-${i + k}`, { dueAt: at(55), escalateAt: at(58) }));
+      await database.sql.$transaction((tx) => saveObjects(tx, batch));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const times: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const started = performance.now();
+      expect(await due(5)).toEqual(['full-1', 'full-2', 'full-3']);
+      times.push(performance.now() - started);
+    }
+    // Reading the waiting rows (the plan before the (status, mode, due_at) index) took 70-120 ms here.
+    expect(Math.min(...times)).toBeLessThan(15);
   });
 });

@@ -86,7 +86,8 @@ export async function loadObjects(tx: RawSqlClient, objectIds: readonly string[]
 /**
  * What may need dispatching at `now`: due or escalating objects, and every waiting member of a
  * provider batch group that is due or full (so a flush takes the whole group). Rows another
- * instance holds are skipped.
+ * instance holds are skipped. Each branch is an index range (status, mode, due_at): live objects
+ * waiting for a later window are never read, however many there are.
  */
 export async function loadDue(tx: RawSqlClient, now: Date, maxBatchItems: number, limit: number): Promise<ScheduledObject[]> {
   const at = now.toISOString();
@@ -138,7 +139,8 @@ export async function saveObjects(tx: RawSqlClient, objects: readonly ScheduledO
 export async function nextWakeAt(tx: RawSqlClient): Promise<Date | null> {
   const [row] = await tx.$queryRaw<{ at: Date | null }[]>`
     SELECT least(
-      (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled'),
+      (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled' AND mode = 'live'),
+      (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled' AND mode = 'provider_batch'),
       (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'scheduled' AND escalated = false),
       (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'dispatched' AND escalated = false)) AS at`;
   return row?.at ? new Date(row.at) : null;
