@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { declareConsumer, type EventOf, type SluiceEvent } from '@sluice/events';
-import type { Subscription } from '@sluice/eventlog';
+import { BatchCoalescer, type Subscription } from '@sluice/eventlog';
 import type { RawSqlClient, TransactionalClient } from '@sluice/persistence';
 import { EventStore, SERVICE_RUNTIME, SQL, TRANSACTION_OPTIONS, type ServiceRuntime } from '@sluice/platform';
 import { recordExpansion, recordStoredFile } from '../expansion/expansion.repository';
@@ -20,6 +20,9 @@ export const FILES_OUTPUTS_CONSUMER = declareConsumer({
   description: "Keeps the items and results of tasks that want a JSONL file (idempotent by itself, no processed ids); skips the gateway's objects.",
   handles: ['ObjectSubmitted', 'ObjectRejected', 'ObjectCompleted', 'ObjectAbandoned'],
 });
+
+/** Object events of all partitions in one output transaction, at most (each partition hands over 2,000). */
+const OUTPUT_BATCH_MAX_EVENTS = 24_000;
 
 async function recordFiles(tx: RawSqlClient, events: readonly SluiceEvent[]): Promise<SluiceEvent[]> {
   for (const e of events) {
@@ -63,6 +66,18 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    // The partitions' batches that arrive while one waits for its turn share the next one: one
+    // transaction on the background lane, not one per partition.
+    const outputs = new BatchCoalescer<SluiceEvent>(async (events) => {
+      // Most objects want no file: their submissions collect nothing, and then no transaction
+      // runs; an end runs one (its item may exist), and the assembler looks for due files only
+      // when an item became final.
+      const collected = collectResults(events);
+      if (collected.items.length === 0 && collected.finals.length === 0) return;
+      // No reader waits on it: it takes its turn on the background lane, after the read models.
+      const becameFinal = await this.store.inBackground(() => this.db.$transaction((tx) => collectOutputs(tx, collected), TRANSACTION_OPTIONS));
+      if (becameFinal > 0) this.assembler.wake();
+    }, { maxItems: OUTPUT_BATCH_MAX_EVENTS });
     this.subscriptions.push(
       await this.store.consume({
         consumer: FILES_REGISTRY_CONSUMER,
@@ -78,16 +93,7 @@ export class FilesConsumers implements OnModuleInit, OnApplicationShutdown {
         consumer: FILES_OUTPUTS_CONSUMER,
         fromBeginning: true,
         maxBatchSize: 2_000,
-        handle: async (events) => {
-          // Most objects want no file: their submissions collect nothing, and then no transaction
-          // runs; an end runs one (its item may exist), and the assembler looks for due files only
-          // when an item became final.
-          const collected = collectResults(events);
-          if (collected.items.length === 0 && collected.finals.length === 0) return;
-          // No reader waits on it: it takes its turn on the background lane, after the read models.
-          const becameFinal = await this.store.inBackground(() => this.db.$transaction((tx) => collectOutputs(tx, collected), TRANSACTION_OPTIONS));
-          if (becameFinal > 0) this.assembler.wake();
-        },
+        handle: (events) => outputs.submit(events),
       }),
     );
   }
