@@ -19,6 +19,7 @@
  * that process's CPU and resident memory (idle before the posts, peak) instead of this one's;
  * the log is then out of reach, so `modes`, `providerMs` and the log-side figures are absent.
  * Stopped, its data folder gets `npm run ledger:check` and `npm run rebuild` (a second JSON line).
+ * `settledSeconds` is when billing had charged (or released) every object, after the last completion.
  *
  * --file writes the objects as one seed-format JSONL file instead, uploads it (PUT /v0/files) and
  * submits one task over it with --sla: the path of a large file task (the files service expands
@@ -153,6 +154,8 @@ async function main() {
     const cpuMs = separate ? separate.cpuMs() - engineCpuBefore : (cpu.user + cpu.system) / 1000;
     await sub?.stop();
     const seconds = (finishedAt - started) / 1000;
+    // The books settle after the last completion: billing charges what completed (or releases it).
+    const settledAt = open.size > 0 ? null : await booksSettled(ex.url, OBJECTS, started + TIMEOUT_MS);
     console.log(
       JSON.stringify({
         bench: 'pipeline',
@@ -168,6 +171,8 @@ async function main() {
         timedOut: open.size > 0,
         seconds: round(seconds, 2),
         objectsPerSec: round(OBJECTS / seconds, 1),
+        // Every object charged or released as billing's counters (GET /metrics) say; null: not within the timeout.
+        settledSeconds: settledAt === null ? null : round((settledAt - started) / 1000, 2),
         // The process's CPU time per object: steadier than objects/s on a machine shared with other work.
         cpuMsPerObject: round(cpuMs / OBJECTS, 2),
         postsDoneSeconds: round((postedAt - started) / 1000, 2),
@@ -189,6 +194,22 @@ async function main() {
     const checks = await ex.stop();
     if (checks) console.log(JSON.stringify(checks));
   }
+}
+
+/**
+ * When every object's reservation was charged or released (billing's decision counters on
+ * GET /metrics, summed over the process's threads), polled each second until `deadline`.
+ */
+async function booksSettled(url: string, objects: number, deadline: number): Promise<number | null> {
+  while (Date.now() < deadline) {
+    const text = await fetch(`${url}/metrics`).then((r) => r.text());
+    const decided = (kind: string) =>
+      [...text.matchAll(new RegExp(`^sluice_billing_decisions_total\\{[^}]*kind="${kind}"[^}]*\\} (\\S+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    const reserved = decided('reserved');
+    if (reserved + decided('denied') >= objects && decided('charged') + decided('released') >= reserved) return Date.now();
+    await sleep(1_000);
+  }
+  return null;
 }
 
 runBenchmark(main);
