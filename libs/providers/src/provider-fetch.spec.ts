@@ -26,7 +26,9 @@ async function slowProvider(delayMs: number) {
     socket.on('close', () => (seen.open -= 1));
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // 2,000 connections open at once: past the default accept backlog (511) a dropped SYN is retried
+  // for seconds and can outlast the client's connect timeout on a busy machine.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return { url, seen, close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
