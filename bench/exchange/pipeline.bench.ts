@@ -4,12 +4,14 @@
  * providers that answer instantly (SLUICE_DEMO_LATENCY_SCALE=0) and items without an SLA (or a
  * short one with --sla), over the demo models in turn.
  *
- *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0] [--time-scale 1] [--engine inprocess|process]
+ *   npm run bench:pipeline -- [--objects 5000] [--items 1000] [--clients 5] [--sla none|<minutes>] [--market thread|inline] [--latency-scale 0] [--time-scale 1] [--clock-origin <ISO time>] [--engine inprocess|process]
  *
  * --latency-scale 1 gives the demo providers their catalogue latency (ttft plus per output token).
  * --time-scale 60 runs the exchange's clock 60× faster: a 60-minute SLA is a 60-second window
  * (`windowSeconds`). Prices follow the time of day, so with an SLA the plan (live now, a cheaper
- * window later, a provider batch job) and hence the figures depend on when the bench runs.
+ * window later, a provider batch job) and hence the figures depend on when the bench runs;
+ * --clock-origin 2026-12-07T14:12:00Z starts the exchange's clock there (SLUICE_CLOCK_ORIGIN) so a
+ * run can be repeated at any hour.
  *
  * All bodies are posted at once (at most --clients in flight); the clock stops when GET
  * /v0/infer/task/{id} shows every task finished (polled each second; the moment the last
@@ -62,6 +64,7 @@ const { values: args } = parseArgs({
     'time-scale': { type: 'string', default: '1' },
     engine: { type: 'string', default: 'inprocess' },
     file: { type: 'boolean', default: false },
+    'clock-origin': { type: 'string' },
   },
 });
 if (args.engine !== 'inprocess' && args.engine !== 'process') throw new Error('--engine is inprocess or process');
@@ -73,7 +76,12 @@ const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 if (args.file && SLA === null) throw new Error('--file needs --sla <minutes>: a file task runs within an SLA window');
 
 async function main() {
-  const env = { SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'], SLUICE_TIME_SCALE: args['time-scale'], ...demoMarketEnv(args.market) };
+  const env = {
+    SLUICE_DEMO_LATENCY_SCALE: args['latency-scale'],
+    SLUICE_TIME_SCALE: args['time-scale'],
+    ...(args['clock-origin'] ? { SLUICE_CLOCK_ORIGIN: args['clock-origin'] } : {}),
+    ...demoMarketEnv(args.market),
+  };
   const inProcess = args.engine === 'inprocess' ? await startExchange(env) : undefined;
   const separate = inProcess ? undefined : await startExchangeProcess(env);
   const ex = (inProcess ?? separate)!;
@@ -167,6 +175,7 @@ async function main() {
         clients: CLIENTS,
         sla: SLA,
         timeScale: Number(args['time-scale']),
+        clockOrigin: args['clock-origin'] ?? null,
         windowSeconds: SLA === null ? null : round((SLA * 60) / Number(args['time-scale']), 1),
         timedOut: open.size > 0,
         seconds: round(seconds, 2),

@@ -261,7 +261,9 @@ function buildProviderServer(settings: MarketSettings, runtime: ProviderRuntime)
   });
   if (settings.onRequest) {
     const onRequest = settings.onRequest;
-    app.addHook('preHandler', async (request) => onRequest({ providerId: runtime.spec.id, method: request.method, url: request.url, body: request.body }));
+    app.addHook('preHandler', async (request) => {
+      await onRequest({ providerId: runtime.spec.id, method: request.method, url: request.url, body: request.body });
+    });
   }
   if (runtime.api === 'anthropic') addAnthropicRoutes(app, settings, runtime);
   else if (runtime.api === 'gemini') addGeminiRoutes(app, settings, runtime);

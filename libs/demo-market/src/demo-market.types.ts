@@ -57,8 +57,11 @@ export interface DemoMarketOptions {
   /** The Retry-After a 429 carries. */
   readonly retryAfterMs?: number;
   readonly now?: () => number;
-  /** Sees every authenticated request as it arrived (in-thread markets only): tests check what was sent. */
-  readonly onRequest?: (request: ReceivedRequest) => void;
+  /**
+   * Sees every authenticated request as it arrived (in-thread markets only): tests check what was
+   * sent; a promise returned holds the request until it settles (a slow provider).
+   */
+  readonly onRequest?: (request: ReceivedRequest) => unknown;
 }
 
 export interface ReceivedRequest {

@@ -62,11 +62,10 @@ export class ProviderBatchPoller extends BackgroundWorker {
       waiting.map((j) => j.batchId),
       waiting.map((j) => new Date(this.runtime.clock.now().getTime() + this.intervalMs(j))),
     );
-    for (const p of polled) {
-      if (!p.finished) continue;
-      await this.record(p.job, p.status, p.results);
-      await this.release(p.job);
-    }
+    const finished = polled.filter((p) => p.finished);
+    for (const p of finished) await this.record(p.job, p.status, p.results);
+    // Each release is a few round trips to the provider; one after another they held up the next round.
+    await mapBounded(finished, this.options.batchPollConcurrency, (p) => this.release(p.job));
   }
 
   /**

@@ -86,3 +86,31 @@ describe('router service, provider batch jobs (demo market)', () => {
     expect(failed.payload).toMatchObject({ providerId: 'swift', transient: true, code: 'provider_batch_unavailable' });
   });
 });
+
+describe('router service, provider batch jobs whose release is slow', () => {
+  let harness: ServiceHarness;
+  const DELETE_MS = 1_000;
+
+  beforeAll(async () => {
+    // Deleting a job's files takes a second at this provider.
+    const onRequest = ({ method }: { method: string }) => (method === 'DELETE' ? new Promise<void>((resolve) => setTimeout(resolve, DELETE_MS)) : undefined);
+    harness = await startServiceHarness(routerService, { timeScale: 600, market: { latencyScale: 0, turnaroundScale: 1, onRequest } });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('records every finished job before releasing any, and releases them together', async () => {
+    const batches = Array.from({ length: 4 }, (_, n) => batchOf('bargain', [{ text: `job ${n}` }]));
+    await harness.bus.emit(batches);
+    // When each job's outcome reached the log.
+    const arrivedAt = await Promise.all(
+      batches.map((b) => harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === b.payload.items[0].objectId, 20_000).then(() => Date.now())),
+    );
+    // Released one after another, each job's release held the next job's outcome a second (≥ 3 s in all).
+    expect(Math.max(...arrivedAt) - Math.min(...arrivedAt)).toBeLessThan(2 * DELETE_MS);
+    const deadline = Date.now() + 10_000;
+    while (harness.market?.stats().bargain.filesDeleted !== 8 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(harness.market?.stats().bargain).toMatchObject({ filesUploaded: 4, filesDeleted: 8 });
+  });
+});
