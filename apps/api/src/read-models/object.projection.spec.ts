@@ -1,5 +1,5 @@
 import { Catalogue as E, createEvent } from '@sluice/events';
-import { evolveObject, type ObjectEvent, type ObjectRow } from './object.projection';
+import { evolveObject, statusCountDeltas, type ObjectEvent, type ObjectRow } from './object.projection';
 import { applyTaskDelta, blankTask, cancelTask, summariseTask, taskCounts, taskDelta, taskStatus, type TaskRow } from './task.projection';
 
 let n = 0;
@@ -128,5 +128,28 @@ describe('task counters and status', () => {
     ['not all objects projected yet', 3, ['completed', 'completed'], 'running'],
   ])('%s → %s', (_, total, statuses, expected) => {
     expect(summariseTask(total, statuses)).toBe(expected);
+  });
+});
+
+describe('status counts', () => {
+  const row = (status: ObjectRow['status'], slaMissed = false): ObjectRow => ({ ...fold(submitted), status, slaMissed });
+
+  it('moves each rewritten row from its old status to its new one; new rows only add', () => {
+    expect(
+      statusCountDeltas([
+        { before: null, after: row('submitted') },
+        { before: row('queued'), after: row('running') },
+        { before: row('running'), after: row('completed', true) },
+      ]),
+    ).toEqual([
+      { status: 'completed', slaMissed: true, delta: 1 },
+      { status: 'queued', slaMissed: false, delta: -1 },
+      { status: 'submitted', slaMissed: false, delta: 1 },
+    ]);
+  });
+
+  it('leaves out pairs that net to zero (a row rewritten in its own status)', () => {
+    expect(statusCountDeltas([{ before: row('running'), after: row('running') }])).toEqual([]);
+    expect(statusCountDeltas([])).toEqual([]);
   });
 });

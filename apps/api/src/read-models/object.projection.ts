@@ -258,3 +258,33 @@ function apply(row: ObjectRow, event: ObjectEvent, objectId: string): ObjectRow 
     }
   }
 }
+
+/** How many objects one (status, past-deadline) pair gains or loses. */
+export interface StatusCountDelta {
+  status: ObjectStatus;
+  slaMissed: boolean;
+  delta: number;
+}
+
+/**
+ * What rewriting these rows does to the counts by status (the /metrics gauges): each row leaves
+ * its old pair and joins its new one. Pairs that net to zero are left out; the rest come in key
+ * order, so concurrent writers lock the count rows in one order.
+ */
+export function statusCountDeltas(changes: readonly { before: ObjectRow | null; after: ObjectRow }[]): StatusCountDelta[] {
+  const deltas = new Map<string, StatusCountDelta>();
+  const add = (row: ObjectRow, delta: number) => {
+    const key = `${row.status}/${row.slaMissed}`;
+    const entry = deltas.get(key) ?? { status: row.status, slaMissed: row.slaMissed, delta: 0 };
+    entry.delta += delta;
+    deltas.set(key, entry);
+  };
+  for (const { before, after } of changes) {
+    if (before) add(before, -1);
+    add(after, 1);
+  }
+  return [...deltas.entries()]
+    .filter(([, d]) => d.delta !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => d);
+}

@@ -1,7 +1,7 @@
 import type { EventOf, SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { evolveBalance, isBalanceEvent, type BalanceRow } from './balance.projection';
-import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, type ObjectRow, type ObjectStatus } from './object.projection';
+import { evolveObject, isObjectEvent, isTerminal, objectIdsOf, statusCountDeltas, type ObjectRow, type ObjectStatus, type StatusCountDelta } from './object.projection';
 import { fileRowsOf, isFileEvent, type FileRow } from '../files/file.projection';
 import { markFilesDeleted, saveFiles, snapshotFiles } from '../files/file-view.store';
 import { projectBatches, snapshotBatches, type BatchSnapshotRow } from '../openai-batches/openai-batch.store';
@@ -168,6 +168,21 @@ async function saveObjects(tx: RawSqlClient, rows: ObjectRow[]): Promise<void> {
       charged_micros = excluded.charged_micros, balance_after_micros = excluded.balance_after_micros`;
 }
 
+async function saveStatusCounts(tx: RawSqlClient, deltas: StatusCountDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  await tx.$executeRaw`
+    INSERT INTO object_status_count (status, sla_missed, n)
+    SELECT * FROM unnest(${deltas.map((d) => d.status)}::text[], ${deltas.map((d) => d.slaMissed)}::bool[], ${deltas.map((d) => d.delta)}::int8[])
+    ON CONFLICT (status, sla_missed) DO UPDATE SET n = object_status_count.n + excluded.n`;
+}
+
+/** Objects by status and whether they ended past their deadline, as the projection keeps count. */
+export async function objectStatusCounts(client: RawSqlClient): Promise<{ status: string; slaMissed: boolean; count: number }[]> {
+  const rows = await client.$queryRaw<{ status: string; sla_missed: boolean; n: bigint | number }[]>`
+    SELECT status, sla_missed, n FROM object_status_count WHERE n <> 0 ORDER BY status, sla_missed`;
+  return rows.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: Number(r.n) }));
+}
+
 async function loadTasks(tx: RawSqlClient, ids: string[]): Promise<Map<string, TaskRow>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.$queryRaw<TaskRecord[]>`
@@ -278,6 +293,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   }
 
   await saveObjects(tx, changedObjects);
+  await saveStatusCounts(tx, statusCountDeltas(changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after }))));
   await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
   await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
   await saveTransactions(tx, transactions);
@@ -297,6 +313,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
 
 export interface ReadModelSnapshot {
   objects: ObjectRow[];
+  statusCounts: { status: string; slaMissed: boolean; count: number }[];
   tasks: TaskRow[];
   balances: BalanceRow[];
   files: FileRow[];
@@ -318,5 +335,5 @@ export async function snapshotReadModels(client: RawSqlClient): Promise<ReadMode
       queued_items, running_items, cancelled_at
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
-  return { objects: objects.map(toObjectRow), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client), transactions: await snapshotTransactions(client) };
+  return { objects: objects.map(toObjectRow), statusCounts: await objectStatusCounts(client), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client), transactions: await snapshotTransactions(client) };
 }

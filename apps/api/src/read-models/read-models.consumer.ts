@@ -6,7 +6,7 @@ import { EventStore, SERVICE_RUNTIME, SQL, type ServiceRuntime } from '@sluice/p
 import { countObjectsWith, logger, objectTraceparent, traceFields } from '@sluice/telemetry';
 import { FinishedObjectsNotifier, possiblyFinishedObjectIds } from './finished-objects.notifier';
 import type { ObjectRow } from './object.projection';
-import { projectEvents } from './read-model.store';
+import { objectStatusCounts, projectEvents } from './read-model.store';
 import type { TaskRow } from './task.projection';
 
 export const READ_MODELS_CONSUMER = declareConsumer({
@@ -82,12 +82,9 @@ export class ReadModelsConsumer implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    // The object gauges of /metrics, read at scrape time (never on a request's path).
-    this.stopCounting = countObjectsWith(async () => {
-      const rows = await this.sql.$queryRaw<{ status: string; sla_missed: boolean; n: number }[]>`
-        SELECT status, sla_missed, count(*)::int AS n FROM object_view GROUP BY status, sla_missed`;
-      return rows.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: Number(r.n) }));
-    });
+    // The object gauges of /metrics, read at scrape time from the counts the projection keeps
+    // (counting object_view itself took the API's database for a scan of every object ever seen).
+    this.stopCounting = countObjectsWith(() => objectStatusCounts(this.sql));
     // The rows of the transaction being applied (the event store applies one at a time), handed
     // to waiting requests once it committed so they answer without reading them back.
     let projected: ReadonlyMap<string, ObjectRow> = new Map();

@@ -8,7 +8,7 @@ import { OutboxRelay, openServiceDatabase, type ServiceDatabase } from '@sluice/
 import { EventStore } from '@sluice/platform';
 import { PrismaClient } from '../generated/prisma/client';
 import { READ_MODELS_CONSUMER } from './read-models.consumer';
-import { projectEvents, snapshotReadModels } from './read-model.store';
+import { objectStatusCounts, projectEvents, snapshotReadModels } from './read-model.store';
 import { rebuildReadModels } from './rebuild';
 
 jest.setTimeout(60_000);
@@ -96,6 +96,16 @@ describe('rebuild', () => {
     expect(transactions).toHaveLength(3);
     expect(byType.reservation).toMatchObject({ objectId: a, amountMicros: -40, balanceBeforeMicros: 100, balanceAfterMicros: 60 });
     expect(byType.charge).toMatchObject({ objectId: a, chargedMicros: 30, reservedMicros: 40, amountMicros: 10, balanceBeforeMicros: 60, balanceAfterMicros: 70 });
+  });
+
+  it('keeps the counts by status the /metrics gauges read equal to the objects, events seen twice counted once', async () => {
+    const counted = await live.$queryRaw<{ status: string; sla_missed: boolean; n: number }[]>`
+      SELECT status, sla_missed, count(*)::int AS n FROM object_view GROUP BY status, sla_missed ORDER BY status, sla_missed`;
+    expect(counted.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: r.n }))).toEqual([
+      { status: 'completed', slaMissed: false, count: 1 },
+      { status: 'failed', slaMissed: false, count: 2 },
+    ]);
+    expect(await objectStatusCounts(live)).toEqual(counted.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: r.n })));
   });
 
   it('names the rows that differ when the live read models drifted', async () => {

@@ -10,7 +10,7 @@ import { READ_MODELS_CONSUMER } from './read-models.consumer';
 import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
 
 export interface SnapshotDifference {
-  table: 'object_view' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote' | 'wallet_transaction';
+  table: 'object_view' | 'object_status_count' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote' | 'wallet_transaction';
   key: string;
   live: unknown;
   rebuilt: unknown;
@@ -31,6 +31,7 @@ function diffTable<T>(table: SnapshotDifference['table'], live: readonly T[], re
 export function compareSnapshots(live: ReadModelSnapshot, rebuilt: ReadModelSnapshot): SnapshotDifference[] {
   return [
     ...diffTable('object_view', live.objects, rebuilt.objects, (r) => r.objectId),
+    ...diffTable('object_status_count', live.statusCounts, rebuilt.statusCounts, (r) => `${r.status}/${r.slaMissed}`),
     ...diffTable('task_view', live.tasks, rebuilt.tasks, (r) => r.taskId),
     ...diffTable('balance_view', live.balances, rebuilt.balances, (r) => r.accountId),
     ...diffTable('file_view', live.files, rebuilt.files, (r) => r.fileId),
