@@ -293,7 +293,6 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   }
 
   await saveObjects(tx, changedObjects);
-  await saveStatusCounts(tx, statusCountDeltas(changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after }))));
   await saveTasks(tx, [...tasks.values()].filter((t) => t !== tasksBefore.get(t.taskId)));
   await saveBalances(tx, [...balances.values()].filter((b) => b !== balancesBefore.get(b.accountId)));
   await saveTransactions(tx, transactions);
@@ -304,6 +303,8 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
   await markFilesDeleted(tx, events.flatMap((e) => (e.type === 'FileDeleted' ? [{ fileId: e.payload.fileId, at: e.occurredAt }] : [])));
   await projectBatches(tx, events, changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after })));
+  // Last: every transaction of every API replica updates these few rows, so each holds them only until its commit.
+  await saveStatusCounts(tx, statusCountDeltas(changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after }))));
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
