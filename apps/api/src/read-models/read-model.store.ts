@@ -176,8 +176,15 @@ async function saveStatusCounts(tx: RawSqlClient, deltas: StatusCountDelta[]): P
     ON CONFLICT (status, sla_missed) DO UPDATE SET n = object_status_count.n + excluded.n`;
 }
 
+/** How many objects are in one status (and whether they ended past their deadline). */
+export interface StatusCount {
+  status: string;
+  slaMissed: boolean;
+  count: number;
+}
+
 /** Objects by status and whether they ended past their deadline, as the projection keeps count. */
-export async function objectStatusCounts(client: RawSqlClient): Promise<{ status: string; slaMissed: boolean; count: number }[]> {
+export async function objectStatusCounts(client: RawSqlClient): Promise<StatusCount[]> {
   const rows = await client.$queryRaw<{ status: string; sla_missed: boolean; n: bigint | number }[]>`
     SELECT status, sla_missed, n FROM object_status_count WHERE n <> 0 ORDER BY status, sla_missed`;
   return rows.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: Number(r.n) }));
@@ -302,9 +309,10 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
   await dropHolds(tx, balanceEvents.flatMap((e) => (e.type === 'Charged' || e.type === 'FundsReleased' || e.type === 'FundsDenied' ? [e.payload.objectId] : [])));
   await saveFiles(tx, events.filter(isFileEvent).flatMap(fileRowsOf));
   await markFilesDeleted(tx, events.flatMap((e) => (e.type === 'FileDeleted' ? [{ fileId: e.payload.fileId, at: e.occurredAt }] : [])));
-  await projectBatches(tx, events, changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after })));
+  const changes = changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after }));
+  await projectBatches(tx, events, changes);
   // Last: every transaction of every API replica updates these few rows, so each holds them only until its commit.
-  await saveStatusCounts(tx, statusCountDeltas(changedObjects.map((after) => ({ before: before.get(after.objectId) ?? null, after }))));
+  await saveStatusCounts(tx, statusCountDeltas(changes));
   return {
     completedTasks,
     finishedObjectIds: changedObjects.filter((r) => isTerminal(r.status) && !isTerminal(before.get(r.objectId)?.status ?? 'submitted')).map((r) => r.objectId),
@@ -314,7 +322,7 @@ export async function projectEvents(tx: RawSqlClient, events: readonly SluiceEve
 
 export interface ReadModelSnapshot {
   objects: ObjectRow[];
-  statusCounts: { status: string; slaMissed: boolean; count: number }[];
+  statusCounts: StatusCount[];
   tasks: TaskRow[];
   balances: BalanceRow[];
   files: FileRow[];
