@@ -114,4 +114,12 @@ describe('rebuild', () => {
     expect(report.equal).toBe(false);
     expect(report.differences).toEqual([expect.objectContaining({ table: 'object_view', key: a })]);
   });
+
+  it('fails with a clear error when the replay stops moving short of the log\'s end, however long the log', async () => {
+    // A partition that says it holds records it never delivers.
+    const short: EventLog = Object.assign(Object.create(log) as EventLog, { endOffset: async () => 1_000_000 });
+    const started = Date.now();
+    await expect(rebuildReadModels({ log: short, live, stallTimeoutMs: 300 })).rejects.toThrow(/rebuild: the replay made no progress for \d+ ms/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });

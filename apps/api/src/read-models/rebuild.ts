@@ -67,7 +67,7 @@ async function endOffsets(log: EventLog): Promise<Map<string, number>> {
  * compares them with the live tables. Meaningful when nothing is being written meanwhile
  * (the server stopped, or idle).
  */
-export async function rebuildReadModels(options: { log: EventLog; live: RawSqlClient; timeoutMs?: number }): Promise<RebuildReport> {
+export async function rebuildReadModels(options: { log: EventLog; live: RawSqlClient; stallTimeoutMs?: number }): Promise<RebuildReport> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-api-rebuild-'));
   const database = await openServiceDatabase({ service: 'api', mode: 'embedded', dataDir: dir });
   const scratch = new PrismaClient({ adapter: database.adapter });
@@ -77,6 +77,7 @@ export async function rebuildReadModels(options: { log: EventLog; live: RawSqlCl
     let caughtUp: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));
     const progress = new Map<string, number>();
+    let progressedAt = performance.now();
     const check = () => {
       if ([...ends].every(([tp, end]) => (progress.get(tp) ?? 0) >= end)) caughtUp();
     };
@@ -92,19 +93,24 @@ export async function rebuildReadModels(options: { log: EventLog; live: RawSqlCl
       // Every batch read counts, those of events the read models do not handle too.
       progress: (ctx) => {
         progress.set(`${ctx.topic}/${ctx.partition}`, ctx.lastOffset + 1);
+        progressedAt = performance.now();
         check();
       },
     });
     check();
-    const timeoutMs = options.timeoutMs ?? 600_000;
+    // A log of any length replays; one that stops moving (a partition that cannot be read) fails.
+    const stallTimeoutMs = options.stallTimeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`rebuild: the log was not replayed within ${timeoutMs} ms`)), timeoutMs);
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        const idleMs = performance.now() - progressedAt;
+        if (idleMs >= stallTimeoutMs) reject(new Error(`rebuild: the replay made no progress for ${Math.round(idleMs)} ms`));
+      }, Math.min(1_000, stallTimeoutMs));
     });
     try {
-      await Promise.race([done, timedOut]);
+      await Promise.race([done, stalled]);
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
       await subscription.stop();
     }
     const rebuilt = await snapshotReadModels(scratch);

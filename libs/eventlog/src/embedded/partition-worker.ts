@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DeliveryAbortedError, deliverBatch } from '../delivery';
 import type { OutgoingRecord, RetryPolicy, RecordBatch, TopicPartition } from '../event-log.port';
 import type { OffsetsStore } from './offsets-store';
@@ -26,6 +27,26 @@ export interface PartitionWorkerDeps {
 
 /** Pause before retrying a batch whose delivery failed for a reason other than the handler. */
 const REDELIVERY_PAUSE_MS = 1_000;
+
+/**
+ * How long this process's workers may deliver batches back to back before the event loop turns.
+ * Reading a partition is synchronous and an embedded database answers without I/O, so a worker
+ * with a backlog would otherwise never return to the loop: no timer, socket, offset fsync or
+ * thread message is served until the backlog is gone.
+ */
+export const DELIVERY_SLICE_MS = 20;
+/** When the current slice began; null once the loop has turned since (the slice's immediate ran). */
+let sliceStartedAt: number | null = null;
+
+/** Lets the event loop turn once the workers have held it for a slice (shared by every worker). */
+async function turnIfSliceSpent(): Promise<void> {
+  if (sliceStartedAt === null) {
+    sliceStartedAt = performance.now();
+    setImmediate(() => (sliceStartedAt = null));
+    return;
+  }
+  if (performance.now() - sliceStartedAt >= DELIVERY_SLICE_MS) await nextTurn();
+}
 
 /**
  * Feeds one partition to one group member at a time: read a batch from the committed offset,
@@ -74,6 +95,8 @@ export class PartitionWorker {
     let position = start;
     const batchSize = Math.max(1, settings.maxBatchSizeByTopic?.[partition.topic] ?? settings.maxBatchSize);
     while (!this.stopping && partition.isOpen && commitFailure === null) {
+      await turnIfSliceSpent();
+      if (this.stopping || !partition.isOpen) break;
       const records = partition.read(position, batchSize);
       if (records.length === 0) {
         await this.waitForRecordsAfter(position);
