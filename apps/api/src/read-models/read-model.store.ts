@@ -331,18 +331,44 @@ export interface ReadModelSnapshot {
   transactions: TransactionRow[];
 }
 
-/** Every read-model row, in key order (the rebuild compares two of these). */
-export async function snapshotReadModels(client: RawSqlClient): Promise<ReadModelSnapshot> {
+/** Which rows of a large read model to read: a keyset page (after a key, in key order), or the rows with these keys. */
+export interface RowSelection {
+  after?: string | null;
+  keys?: readonly string[] | null;
+  limit?: number;
+}
+
+/** object_view rows, in object id order. */
+export async function snapshotObjects(client: RawSqlClient, selection: RowSelection = {}): Promise<ObjectRow[]> {
   const objects = await client.$queryRaw<ObjectRecord[]>`
     SELECT object_id, account_id, task_id, item_index, item_key, model, status, input_tokens, price_factor,
       max_output_tokens, sla_minutes, deadline_at, submitted_at, attempts, provider_id, mode, output_tokens, output_text,
       output_blob_key, error_code, error_message, sla_missed, finished_at, updated_at, customer_ref, metadata, charged_micros,
       balance_after_micros
-    FROM object_view ORDER BY object_id`;
+    FROM object_view
+    WHERE (${selection.after ?? null}::text IS NULL OR object_id > ${selection.after ?? null}::text)
+      AND (${selection.keys ?? null}::text[] IS NULL OR object_id = ANY(${selection.keys ?? null}::text[]))
+    ORDER BY object_id LIMIT ${selection.limit ?? null}::int`;
+  return objects.map(toObjectRow);
+}
+
+/**
+ * Every read-model row, in key order; without `objects` and `transactions` when `large` is false
+ * (the rebuild reads those two page by page: a million objects do not fit in a heap twice).
+ */
+export async function snapshotReadModels(client: RawSqlClient, { large = true }: { large?: boolean } = {}): Promise<ReadModelSnapshot> {
   const tasks = await client.$queryRaw<TaskRecord[]>`
     SELECT task_id, account_id, total_items, output_format, file_id, submitted_at, completed_items, failed_items, completion_emitted,
       queued_items, running_items, cancelled_at
     FROM task_view ORDER BY task_id`;
   const balances = await client.$queryRaw<BalanceRecord[]>`SELECT account_id, available_micros, updated_at FROM balance_view ORDER BY account_id`;
-  return { objects: objects.map(toObjectRow), statusCounts: await objectStatusCounts(client), tasks: tasks.map(toTaskRow), balances: balances.map(toBalanceRow), files: await snapshotFiles(client), batches: await snapshotBatches(client), transactions: await snapshotTransactions(client) };
+  return {
+    objects: large ? await snapshotObjects(client) : [],
+    statusCounts: await objectStatusCounts(client),
+    tasks: tasks.map(toTaskRow),
+    balances: balances.map(toBalanceRow),
+    files: await snapshotFiles(client),
+    batches: await snapshotBatches(client),
+    transactions: large ? await snapshotTransactions(client) : [],
+  };
 }

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
 import { createEventLog, type EventLogConfig } from '@sluice/eventlog';
 import { openServiceDatabase, type ServiceDatabaseOptions } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
-import { rebuildReadModels } from './rebuild';
+import { rebuildReadModels, type RebuildProgress } from './rebuild';
 
 const USAGE = `Usage: npm run rebuild -- [--data-dir <dir>]
 
@@ -35,7 +36,8 @@ async function main(): Promise<number> {
   const database = await openServiceDatabase(databaseOptions);
   const live = new PrismaClient({ adapter: database.adapter });
   try {
-    const report = await rebuildReadModels({ log, live });
+    const progress = progressReporter();
+    const report = await rebuildReadModels({ log, live, onProgress: progress.update }).finally(progress.stop);
     console.log(JSON.stringify(report, null, 2));
     return report.equal ? 0 : 1;
   } finally {
@@ -43,6 +45,33 @@ async function main(): Promise<number> {
     await database.close();
     await log.close();
   }
+}
+
+const PROGRESS_LINE_MS = 30_000;
+
+/** A bar on a terminal; elsewhere (CI, a bench's log) a line on stderr every 30 s. */
+function progressReporter(): { update: (p: RebuildProgress) => void; stop: () => void } {
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar({ format: 'Replaying |{bar}| {percentage}% | {value}/{total} records | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 50 });
+    let started = false;
+    return {
+      update: (p) => {
+        if (!started) bar.start(p.recordsTotal, 0);
+        started = true;
+        bar.update(p.recordsRead);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let lastLineAt = performance.now();
+  return {
+    update: (p) => {
+      if (performance.now() - lastLineAt < PROGRESS_LINE_MS) return;
+      lastLineAt = performance.now();
+      console.error(`rebuild: ${p.recordsRead} of ${p.recordsTotal} records read, ${p.eventsReplayed} events replayed`);
+    },
+    stop: () => undefined,
+  };
 }
 
 if (require.main === module) {

@@ -9,7 +9,7 @@ import { EventStore } from '@sluice/platform';
 import { PrismaClient } from '../generated/prisma/client';
 import { READ_MODELS_CONSUMER } from './read-models.consumer';
 import { objectStatusCounts, projectEvents, snapshotReadModels } from './read-model.store';
-import { rebuildReadModels } from './rebuild';
+import { rebuildReadModels, type RebuildProgress } from './rebuild';
 
 jest.setTimeout(60_000);
 
@@ -85,9 +85,12 @@ describe('rebuild', () => {
   it('replays the log into fresh read models equal to the live ones', async () => {
     const liveTask = (await snapshotReadModels(live)).tasks[0];
     expect(liveTask).toMatchObject({ taskId, totalItems: 3, completedItems: 1, failedItems: 2 });
-    const report = await rebuildReadModels({ log, live });
+    const seen: RebuildProgress[] = [];
+    const report = await rebuildReadModels({ log, live, onProgress: (p) => seen.push(p) });
     expect(report).toMatchObject({ equal: true, differenceCount: 0, rows: { objects: 3, tasks: 1, balances: 1 } });
     expect(report.eventsReplayed).toBe(11);
+    // Every record on the read models' topics is read (the 13 published), whether or not it is projected.
+    expect(seen.at(-1)).toMatchObject({ recordsRead: 13, recordsTotal: 13 });
   });
 
   it('keeps one wallet transaction per billing movement, the same event twice once, the denial none', async () => {
@@ -108,11 +111,17 @@ describe('rebuild', () => {
     expect(await objectStatusCounts(live)).toEqual(counted.map((r) => ({ status: r.status, slaMissed: r.sla_missed, count: r.n })));
   });
 
-  it('names the rows that differ when the live read models drifted', async () => {
+  it('names the rows that differ when the live read models drifted, the large tables compared page by page', async () => {
     await live.$executeRaw`UPDATE object_view SET status = 'running' WHERE object_id = ${a}`;
-    const report = await rebuildReadModels({ log, live });
+    const [lost] = await live.$queryRaw<{ event_id: string }[]>`DELETE FROM wallet_transaction WHERE type = 'charge' RETURNING event_id`;
+    const report = await rebuildReadModels({ log, live, pageRows: 1 });
     expect(report.equal).toBe(false);
-    expect(report.differences).toEqual([expect.objectContaining({ table: 'object_view', key: a })]);
+    expect(report.rows.objects).toBe(3);
+    expect(report.differences).toEqual([
+      expect.objectContaining({ table: 'object_view', key: a, live: expect.objectContaining({ status: 'running' }), rebuilt: expect.objectContaining({ status: 'completed' }) }),
+      expect.objectContaining({ table: 'wallet_transaction', key: lost.event_id, live: null, rebuilt: expect.objectContaining({ type: 'charge' }) }),
+    ]);
+    expect(report.differenceCount).toBe(2);
   });
 
   it('fails with a clear error when the replay stops moving short of the log\'s end, however long the log', async () => {

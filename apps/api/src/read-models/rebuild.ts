@@ -7,7 +7,8 @@ import { EventBus, type EventLog } from '@sluice/eventlog';
 import { applyOnce, openServiceDatabase, type RawSqlClient } from '@sluice/persistence';
 import { PrismaClient } from '../generated/prisma/client';
 import { READ_MODELS_CONSUMER } from './read-models.consumer';
-import { projectEvents, snapshotReadModels, type ReadModelSnapshot } from './read-model.store';
+import { snapshotTransactions } from '../wallet/wallet.store';
+import { projectEvents, snapshotObjects, snapshotReadModels, type ReadModelSnapshot, type RowSelection } from './read-model.store';
 
 export interface SnapshotDifference {
   table: 'object_view' | 'object_status_count' | 'task_view' | 'balance_view' | 'file_view' | 'openai_batch, file_expansion, task_quote' | 'wallet_transaction';
@@ -25,6 +26,56 @@ function diffTable<T>(table: SnapshotDifference['table'], live: readonly T[], re
   return keys
     .filter((k) => JSON.stringify(a.get(k) ?? null) !== JSON.stringify(b.get(k) ?? null))
     .map((k) => ({ table, key: k, live: a.get(k) ?? null, rebuilt: b.get(k) ?? null }));
+}
+
+/** Rows read at a time from each side when a large table is compared page by page. */
+const PAGE_ROWS = 5_000;
+/** Differences a report lists (all are counted). */
+const MAX_LISTED = 20;
+
+class Differences {
+  readonly listed: SnapshotDifference[] = [];
+  count = 0;
+  add(difference: SnapshotDifference): void {
+    this.count += 1;
+    if (this.listed.length < MAX_LISTED) this.listed.push(difference);
+  }
+}
+
+/**
+ * Compares a large table page by page in constant memory: each live page with the rebuilt rows
+ * of the same keys, then the rebuilt rows whose keys the live table lacks. Returns how many rows
+ * the rebuilt table holds. Pages are matched by key, so the two databases' collations need not agree.
+ */
+async function diffPaged<T>(
+  table: SnapshotDifference['table'],
+  live: RawSqlClient,
+  rebuilt: RawSqlClient,
+  read: (db: RawSqlClient, selection: RowSelection) => Promise<T[]>,
+  key: (row: T) => string,
+  out: Differences,
+  pageRows: number,
+): Promise<number> {
+  for (let after: string | null = null; ; ) {
+    const page = await read(live, { after, limit: pageRows });
+    if (page.length === 0) break;
+    const other = keyed(await read(rebuilt, { keys: page.map(key) }), key);
+    for (const row of page) {
+      const counterpart = other.get(key(row)) ?? null;
+      if (JSON.stringify(row) !== JSON.stringify(counterpart)) out.add({ table, key: key(row), live: row, rebuilt: counterpart });
+    }
+    after = key(page[page.length - 1]);
+  }
+  let rows = 0;
+  for (let after: string | null = null; ; ) {
+    const page = await read(rebuilt, { after, limit: pageRows });
+    if (page.length === 0) break;
+    rows += page.length;
+    const present = new Set((await read(live, { keys: page.map(key) })).map(key));
+    for (const row of page) if (!present.has(key(row))) out.add({ table, key: key(row), live: null, rebuilt: row });
+    after = key(page[page.length - 1]);
+  }
+  return rows;
 }
 
 /** Row-by-row differences between two read-model snapshots (empty when they are equal). */
@@ -67,12 +118,27 @@ async function endOffsets(log: EventLog): Promise<Map<string, number>> {
  * compares them with the live tables. Meaningful when nothing is being written meanwhile
  * (the server stopped, or idle).
  */
-export async function rebuildReadModels(options: { log: EventLog; live: RawSqlClient; stallTimeoutMs?: number }): Promise<RebuildReport> {
+export interface RebuildProgress {
+  recordsRead: number;
+  recordsTotal: number;
+  eventsReplayed: number;
+}
+
+export async function rebuildReadModels(options: {
+  log: EventLog;
+  live: RawSqlClient;
+  stallTimeoutMs?: number;
+  /** Rows per page when comparing the large tables (objects, wallet transactions). */
+  pageRows?: number;
+  /** Called after each batch read. */
+  onProgress?: (progress: RebuildProgress) => void;
+}): Promise<RebuildReport> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-api-rebuild-'));
   const database = await openServiceDatabase({ service: 'api', mode: 'embedded', dataDir: dir });
   const scratch = new PrismaClient({ adapter: database.adapter });
   try {
     const ends = await endOffsets(options.log);
+    const recordsTotal = [...ends.values()].reduce((a, b) => a + b, 0);
     let replayed = 0;
     let caughtUp: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (caughtUp = resolve));
@@ -94,6 +160,7 @@ export async function rebuildReadModels(options: { log: EventLog; live: RawSqlCl
       progress: (ctx) => {
         progress.set(`${ctx.topic}/${ctx.partition}`, ctx.lastOffset + 1);
         progressedAt = performance.now();
+        options.onProgress?.({ recordsRead: [...progress.values()].reduce((a, b) => a + b, 0), recordsTotal, eventsReplayed: replayed });
         check();
       },
     });
@@ -113,14 +180,18 @@ export async function rebuildReadModels(options: { log: EventLog; live: RawSqlCl
       clearInterval(timer);
       await subscription.stop();
     }
-    const rebuilt = await snapshotReadModels(scratch);
-    const differences = compareSnapshots(await snapshotReadModels(options.live), rebuilt);
+    const differences = new Differences();
+    const rebuilt = await snapshotReadModels(scratch, { large: false });
+    for (const difference of compareSnapshots(await snapshotReadModels(options.live, { large: false }), rebuilt)) differences.add(difference);
+    const pageRows = options.pageRows ?? PAGE_ROWS;
+    const objects = await diffPaged('object_view', options.live, scratch, snapshotObjects, (r) => r.objectId, differences, pageRows);
+    await diffPaged('wallet_transaction', options.live, scratch, snapshotTransactions, (r) => r.eventId, differences, pageRows);
     return {
-      equal: differences.length === 0,
+      equal: differences.count === 0,
       eventsReplayed: replayed,
-      rows: { objects: rebuilt.objects.length, tasks: rebuilt.tasks.length, balances: rebuilt.balances.length },
-      differences: differences.slice(0, 20),
-      differenceCount: differences.length,
+      rows: { objects, tasks: rebuilt.tasks.length, balances: rebuilt.balances.length },
+      differences: differences.listed,
+      differenceCount: differences.count,
     };
   } finally {
     await scratch.$disconnect();

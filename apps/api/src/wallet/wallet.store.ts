@@ -1,5 +1,6 @@
 import type { RawSqlClient } from '@sluice/persistence';
 import type { TransactionRow, TransactionType } from '../read-models/transaction.projection';
+import type { RowSelection } from '../read-models/read-model.store';
 
 interface TransactionRecord {
   event_id: string;
@@ -73,12 +74,18 @@ export async function listTransactions(db: RawSqlClient, accountId: string, afte
   return rows.map(toTransactionRow);
 }
 
-/** Every transaction, in event-id order, without the sequence (which a replay numbers afresh). */
-export async function snapshotTransactions(db: RawSqlClient): Promise<TransactionRow[]> {
+/**
+ * Transactions in event-id order, without the sequence (which a replay numbers afresh): all of
+ * them, a keyset page after an event id, or those with these event ids.
+ */
+export async function snapshotTransactions(db: RawSqlClient, selection: RowSelection = {}): Promise<TransactionRow[]> {
   const rows = await db.$queryRaw<TransactionRecord[]>`
     SELECT event_id, account_id, type, object_id, reference, amount_micros, charged_micros, reserved_micros,
       balance_before_micros, balance_after_micros, created_at
-    FROM wallet_transaction ORDER BY event_id`;
+    FROM wallet_transaction
+    WHERE (${selection.after ?? null}::text IS NULL OR event_id > ${selection.after ?? null}::text)
+      AND (${selection.keys ?? null}::text[] IS NULL OR event_id = ANY(${selection.keys ?? null}::text[]))
+    ORDER BY event_id LIMIT ${selection.limit ?? null}::int`;
   return rows.map(toTransactionRow);
 }
 
