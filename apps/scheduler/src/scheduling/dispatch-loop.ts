@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { timeOrderedId } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
-import { dispatchDue, taskOf } from './scheduled-object.decider';
-import { loadCancelledTasks, loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
+import { cancelObject, dispatchDue, taskOf } from './scheduled-object.decider';
+import { CANCEL_ROWS_PER_TRANSACTION, loadCancelledTasks, loadDue, loadSweep, nextWakeAt, saveObjects } from './scheduled-object.store';
 
 /**
  * Longest real wait between passes. The loop sleeps until the next due time when that is
@@ -58,12 +58,20 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
     const clock = this.runtime.clock;
     return this.store.transact(async (tx) => {
       const now = clock.now();
-      const rows = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
-      const cancelledTasks = await loadCancelledTasks(tx, [...new Set(rows.map(taskOf))]);
+      // A chunk of the objects large cancellations left (ended here, so not dispatched below).
+      const swept = await loadSweep(tx, CANCEL_ROWS_PER_TRANSACTION);
+      const sweptIds = new Set(swept.map((o) => o.objectId));
+      const due = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
+      const rows = due.filter((o) => !sweptIds.has(o.objectId));
+      const cancelledTasks = await loadCancelledTasks(tx, [...new Set([...rows, ...swept].map(taskOf))]);
       const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: timeOrderedId }, cancelledTasks };
-      const { states, events } = dispatchDue(rows, ctx, BATCH_MAX_ITEMS);
+      const ended = swept.map((o) => cancelObject(o, ctx));
+      const dispatched = dispatchDue(rows, ctx, BATCH_MAX_ITEMS);
+      const states = [...ended.flatMap((d) => (d.state ? [d.state] : [])), ...dispatched.states];
+      const events = [...ended.flatMap((d) => d.events), ...dispatched.events];
       await saveObjects(tx, states);
-      return { result: { produced: events.length, more: rows.length >= ROWS_PER_TICK }, events };
+      const more = due.length >= ROWS_PER_TICK || swept.length >= CANCEL_ROWS_PER_TRANSACTION;
+      return { result: { produced: events.length, more }, events };
     });
   }
 

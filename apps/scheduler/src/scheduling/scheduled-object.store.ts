@@ -162,12 +162,45 @@ export async function loadCancelledTasks(tx: RawSqlClient, taskIds: readonly str
   return new Set(rows.map((r) => r.task_id));
 }
 
-/** The tasks' objects that have not been dispatched (nor ended), locked for the transaction. */
-export async function loadUndispatchedOfTasks(tx: RawSqlClient, taskIds: readonly string[]): Promise<ScheduledObject[]> {
+/**
+ * Objects a cancellation ends per transaction: the rest of a large task's are ended by the
+ * dispatch loop, the same number per pass (one transaction over a million rows would hold the
+ * database and the heap for minutes).
+ */
+export const CANCEL_ROWS_PER_TRANSACTION = 5_000;
+
+/** Statuses of an object that has not been dispatched (nor ended): what a cancellation ends. */
+const UNDISPATCHED = ['awaiting_funds', 'awaiting_submission', 'scheduled'];
+
+/** Up to `limit` of the tasks' objects that have not been dispatched (nor ended), locked for the transaction. */
+export async function loadUndispatchedOfTasks(tx: RawSqlClient, taskIds: readonly string[], limit: number): Promise<ScheduledObject[]> {
   if (taskIds.length === 0) return [];
   const rows = await tx.$queryRaw<Row[]>`
     SELECT * FROM scheduled_object
-    WHERE correlation_id = ANY(${[...taskIds]}::text[]) AND status IN ('awaiting_funds', 'awaiting_submission', 'scheduled')
+    WHERE correlation_id = ANY(${[...taskIds]}::text[]) AND status = ANY(${UNDISPATCHED}::text[])
+    LIMIT ${limit}
     FOR UPDATE`;
+  return rows.map(fromRow);
+}
+
+/** These cancelled tasks may have objects left to end: the dispatch loop sweeps them. */
+export async function markSweeping(tx: RawSqlClient, taskIds: readonly string[]): Promise<void> {
+  if (taskIds.length === 0) return;
+  await tx.$executeRaw`UPDATE cancelled_task SET sweeping = true WHERE task_id = ANY(${[...taskIds]}::text[])`;
+}
+
+/**
+ * Up to `limit` undispatched objects of the cancelled tasks still being swept (rows another
+ * instance holds are skipped); when fewer are left, those tasks are swept and no pass reads them again.
+ */
+export async function loadSweep(tx: RawSqlClient, limit: number): Promise<ScheduledObject[]> {
+  const tasks = (await tx.$queryRaw<{ task_id: string }[]>`SELECT task_id FROM cancelled_task WHERE sweeping`).map((r) => r.task_id);
+  if (tasks.length === 0) return [];
+  const rows = await tx.$queryRaw<Row[]>`
+    SELECT * FROM scheduled_object
+    WHERE correlation_id = ANY(${tasks}::text[]) AND status = ANY(${UNDISPATCHED}::text[])
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED`;
+  if (rows.length < limit) await tx.$executeRaw`UPDATE cancelled_task SET sweeping = false WHERE task_id = ANY(${tasks}::text[])`;
   return rows.map(fromRow);
 }

@@ -5,7 +5,7 @@ import { EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platfo
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { cancelObject, decide, dispatchDue, taskOf, type SchedulerInput, type ScheduledObject } from './scheduled-object.decider';
 import { DispatchLoop } from './dispatch-loop';
-import { loadCancelledTasks, loadObjects, loadUndispatchedOfTasks, recordCancelledTasks, saveObjects } from './scheduled-object.store';
+import { CANCEL_ROWS_PER_TRANSACTION, loadCancelledTasks, loadObjects, loadUndispatchedOfTasks, markSweeping, recordCancelledTasks, saveObjects } from './scheduled-object.store';
 
 /** The log's default batch from every partition of the objects topic. */
 const SUBMISSIONS_PER_TRANSACTION = DEFAULT_MAX_BATCH_SIZE * (TopicSpecs.find((t) => t.name === Topics.objects)?.partitions ?? 1);
@@ -60,8 +60,9 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
       maxBatchSizeByTopic: { [Topics.billing]: SUBMISSIONS_PER_TRANSACTION },
       handle: (tx, events) => this.apply(tx, events),
       // Work due now was dispatched in the same transaction; the loop is woken for what is left.
-      afterCommit: (_applied, produced) => {
-        if (leavesWorkForDispatchLoop(produced)) this.dispatchLoop.notify();
+      // A cancellation may leave the rest of its task's objects to the loop's sweep.
+      afterCommit: (applied, produced) => {
+        if (leavesWorkForDispatchLoop(produced) || applied.some(isCancellation)) this.dispatchLoop.notify();
       },
     });
   }
@@ -83,7 +84,9 @@ export class SchedulingConsumer implements OnModuleInit, OnApplicationShutdown {
     // One instant per batch: plans and the events that announce them agree on "now".
     const now = this.runtime.clock.now();
     const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => now, newId: timeOrderedId }, cancelledTasks };
-    const cancelled = await loadUndispatchedOfTasks(tx, cancellations.map((e) => e.payload.taskId));
+    const cancelledTaskIds = cancellations.map((e) => e.payload.taskId);
+    const cancelled = await loadUndispatchedOfTasks(tx, cancelledTaskIds, CANCEL_ROWS_PER_TRANSACTION);
+    if (cancelled.length >= CANCEL_ROWS_PER_TRANSACTION) await markSweeping(tx, cancelledTaskIds);
     for (const row of cancelled) {
       const decision = cancelObject(objects.get(row.objectId) ?? row, ctx);
       if (decision.state) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createEvent, FundsDenied, FundsReserved, ObjectFailed, ObjectSubmitted, TaskCancelRequested, type EventOf } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { schedulerService } from '../service';
+import { CANCEL_ROWS_PER_TRANSACTION } from './scheduled-object.store';
 
 const basePrice = { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 };
 
@@ -140,6 +141,33 @@ describe('scheduler service', () => {
     expect(harness.eventsOf('ObjectAbandoned').filter(forObject(running))).toHaveLength(0);
     expect(harness.eventsOf('ObjectDispatched').filter((e) => forObject(planned)(e) || forObject(late)(e))).toHaveLength(0);
   });
+
+  it('cancels a task larger than one transaction takes: the dispatch loop ends the rest, every undispatched object once', async () => {
+    const taskId = randomUUID();
+    const objects = Array.from({ length: CANCEL_ROWS_PER_TRANSACTION + 25 }, () => {
+      const o = submitted(60 * 24);
+      return { ...o, correlationId: taskId, payload: { ...o.payload, taskId } };
+    });
+    const ids = new Set(objects.map((o) => o.payload.objectId));
+    const ofTask = (e: { payload: { objectId: string } }) => ids.has(e.payload.objectId);
+    const until = async (check: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+    };
+    for (let i = 0; i < objects.length; i += 1_000) await harness.bus.emit([...objects.slice(i, i + 1_000), ...objects.slice(i, i + 1_000).map(reserved)]);
+    await until(() => harness.eventsOf('ObjectScheduled').filter(ofTask).length === objects.length, 60_000);
+    expect(harness.eventsOf('ObjectScheduled').filter(ofTask)).toHaveLength(objects.length);
+
+    await harness.bus.emit([createEvent(TaskCancelRequested, { taskId, accountId: 'acct-1' }, { correlationId: taskId })]);
+    const started = new Set(harness.eventsOf('ObjectDispatched').filter(ofTask).map((e) => e.payload.objectId));
+    const expected = objects.length - started.size;
+    await until(() => harness.eventsOf('ObjectAbandoned').filter(ofTask).length >= expected, 30_000);
+    await harness.clock.sleep(30_000); // nothing more comes
+    const abandoned = harness.eventsOf('ObjectAbandoned').filter(ofTask);
+    expect(expected).toBeGreaterThan(CANCEL_ROWS_PER_TRANSACTION);
+    expect(abandoned).toHaveLength(expected);
+    expect(new Set(abandoned.map((e) => e.payload.objectId)).size).toBe(expected);
+    expect(abandoned.every((e) => e.payload.code === 'batch_cancelled')).toBe(true);
+  }, 120_000);
 
   it('groups SLA objects of one model into one provider batch job', async () => {
     const objects = [submitted(60), submitted(60), submitted(60)];
