@@ -131,19 +131,23 @@ describe('router service, live dispatch (demo market)', () => {
     expect(rejected.payload.code).toBe('latency_cap_exceeded');
   });
 
-  it('the same dispatch delivered twice calls the provider once', async () => {
+  it('the same dispatch delivered twice calls the provider once; a later attempt of a completed object calls none', async () => {
     const event = dispatch();
     const before = calls('bargain');
     await harness.bus.emit([event, event]);
     await outcomeOf(event.payload.objectId);
-    // A later attempt of the same object travels on the same partition, after the redelivery.
+    // A later attempt of the same object travels on the same partition, after the redelivery:
+    // the scheduler escalated it before it read the completion (it lags behind the log).
     await harness.bus.emit([event]);
     const next = dispatch({ objectId: event.payload.objectId, attempt: 2 });
     await harness.bus.emit([next]);
-    await outcomeOf(event.payload.objectId, 2);
-    expect(calls('bargain')).toBe(before + 2);
-    expect(harness.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === event.payload.objectId).map((e) => e.payload.attempt)).toEqual([1, 2]);
-    expect(harness.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === event.payload.objectId)).toHaveLength(2);
+    // A third attempt behind it on the same partition shows when the second was taken.
+    const third = dispatch({ objectId: event.payload.objectId, attempt: 3 });
+    await harness.bus.emit([third]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(calls('bargain')).toBe(before + 1);
+    expect(harness.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === event.payload.objectId).map((e) => e.payload.attempt)).toEqual([1]);
+    expect(harness.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === event.payload.objectId)).toHaveLength(1);
   });
 
   describe('with provider failures', () => {

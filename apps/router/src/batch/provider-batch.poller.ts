@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { findProvider, providerBatchPrice, type ProviderSpec } from '@sluice/catalogue';
-import { promptOf, timeOrderedId } from '@sluice/events';
+import { promptOf, timeOrderedId, type SluiceEvent } from '@sluice/events';
 import type { RawSqlClient } from '@sluice/persistence';
 import { BackgroundWorker, EventStore, SQL, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { ProviderAdapters, type BatchItemResult, type ProviderError } from '@sluice/providers';
 import { countedUsage } from '@sluice/routing';
 import { batchJobTraceparent, inSpan, objectTraceparent, recordSpans } from '@sluice/telemetry';
 import { mapBounded } from '../execution/bounded';
+import { recordHandled, type HandledAttempt } from '../execution/handled-dispatch.repository';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { completeBatchJob, dueBatchJobs, nextPollAt, reschedulePolls } from './batch-job.repository';
 import { batchCustomId, batchOutcomeEvents, type BatchJob } from './batch-outcome';
@@ -146,7 +147,17 @@ export class ProviderBatchPoller extends BackgroundWorker {
     const deps = { now: () => this.runtime.clock.now(), newId: timeOrderedId };
     await this.store.transact(async (tx) => {
       const done = await completeBatchJob(tx, job.batchId, status, this.runtime.clock.now());
-      return { result: undefined, events: done ? batchOutcomeEvents(job, price, this.withUsage(job, results), deps) : [] };
+      if (!done) return { result: undefined, events: [] };
+      const events = batchOutcomeEvents(job, price, this.withUsage(job, results), deps);
+      await recordHandled(tx, events.flatMap(handledAttempt));
+      return { result: undefined, events };
     });
   }
+}
+
+/** A batch item's outcome as the live path records its attempts (handled_dispatch). */
+function handledAttempt(event: SluiceEvent): HandledAttempt[] {
+  if (event.type !== 'ObjectCompleted' && event.type !== 'ObjectFailed') return [];
+  const { objectId, attempt, providerId } = event.payload;
+  return [{ objectId, attempt, providerId: providerId ?? null, outcome: event.type === 'ObjectCompleted' ? 'completed' : 'failed' }];
 }

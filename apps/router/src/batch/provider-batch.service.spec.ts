@@ -1,5 +1,5 @@
 import { findProvider, providerBatchPrice, tokenCostMicros } from '@sluice/catalogue';
-import { BatchDispatched, createEvent, type EventOf, type Pricing } from '@sluice/events';
+import { BatchDispatched, ObjectDispatched, createEvent, type EventOf, type Pricing } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { randomUUID } from 'node:crypto';
 import { routerService } from '../service';
@@ -69,6 +69,26 @@ describe('router service, provider batch jobs (demo market)', () => {
     expect(harness.market?.stats().midway.batchesCreated).toBe(2);
     expect(harness.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === batch.payload.items[0].objectId)).toHaveLength(1);
     expect(harness.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === batch.payload.items[0].objectId)).toHaveLength(1);
+  });
+
+  it('an escalation of an item its batch job already completed calls no provider; one whose item failed runs live', async () => {
+    const batch = batchOf('bargain', [{ text: 'done in the batch' }, { blobKey: 'blobs/2', bytes: 10 }]);
+    await harness.bus.emit([batch]);
+    const [completedItem, failedItem] = batch.payload.items;
+    await harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === completedItem.objectId, 20_000);
+    await harness.waitFor('ObjectFailed', (e) => e.payload.objectId === failedItem.objectId, 20_000);
+    // The scheduler, behind on the log, sends both live as escalations (attempt 2).
+    const escalation = (item: typeof completedItem) =>
+      createEvent(
+        ObjectDispatched,
+        { objectId: item.objectId, accountId: item.accountId, attempt: 2, work: { ...item.work, input: { text: 'escalated' } }, deadlineAt: new Date(Date.now() + 3_600_000).toISOString(), pricing: sla, avoidProviders: [], escalated: true },
+        { correlationId: item.objectId },
+      );
+    await harness.bus.emit([escalation(completedItem), escalation(failedItem)]);
+    await harness.waitFor('ObjectCompleted', (e) => e.payload.objectId === failedItem.objectId && e.payload.attempt === 2, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(harness.eventsOf('QuoteAccepted').filter((e) => e.payload.objectId === completedItem.objectId).map((e) => e.payload.attempt)).toEqual([1]);
+    expect(harness.eventsOf('ObjectCompleted').filter((e) => e.payload.objectId === completedItem.objectId).map((e) => e.payload.attempt)).toEqual([1]);
   });
 
   it('items given by reference fail permanently, the rest still run', async () => {

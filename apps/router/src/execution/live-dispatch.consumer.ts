@@ -7,6 +7,7 @@ import { logger } from '@sluice/telemetry';
 import { ROUTER_OPTIONS, type RouterOptions } from '../router.options';
 import { DispatchExecutor, type Dispatch, type DispatchOutcome } from './dispatch-execution';
 import { GateClosedError, ProviderGate } from './limited-caller';
+import { recordHandled } from './handled-dispatch.repository';
 
 const CONSUMER = declareConsumer({
   name: 'router.dispatch',
@@ -30,7 +31,12 @@ function firstOfEach(events: readonly SluiceEvent[]): Dispatch[] {
   });
 }
 
-/** Inserts the pending calls not handled or pending already; returns the keys inserted. */
+/**
+ * Inserts the pending calls not handled or pending already; returns the keys inserted. An
+ * attempt of an object that already completed here (live or in a provider batch job) is not
+ * run either: the scheduler dispatched it before reading that completion (an escalation while
+ * it lags behind the log), and the completion on the log ends the object.
+ */
 async function insertPending(tx: RawSqlClient, dispatches: readonly Dispatch[]): Promise<Set<string>> {
   if (dispatches.length === 0) return new Set();
   const rows = await tx.$queryRaw<{ object_id: string; attempt: number }[]>`
@@ -39,7 +45,8 @@ async function insertPending(tx: RawSqlClient, dispatches: readonly Dispatch[]):
       ${dispatches.map((d) => d.payload.objectId)}::text[],
       ${dispatches.map((d) => d.payload.attempt)}::int[],
       ${dispatches.map((d) => JSON.stringify(d))}::jsonb[]) AS d(object_id, attempt, dispatch)
-    WHERE NOT EXISTS (SELECT 1 FROM handled_dispatch h WHERE h.object_id = d.object_id AND h.attempt = d.attempt)
+    WHERE NOT EXISTS (
+      SELECT 1 FROM handled_dispatch h WHERE h.object_id = d.object_id AND (h.attempt = d.attempt OR h.outcome = 'completed'))
     ON CONFLICT DO NOTHING
     RETURNING object_id, attempt`;
   return new Set(rows.map((r) => dispatchKey(r.object_id, Number(r.attempt))));
@@ -55,16 +62,10 @@ async function settle(tx: RawSqlClient, outcomes: readonly DispatchOutcome[]): P
     RETURNING p.object_id, p.attempt`;
   const deleted = new Set(rows.map((r) => dispatchKey(r.object_id, Number(r.attempt))));
   const settled = outcomes.filter((o) => deleted.has(keyOf(o.dispatch)));
-  if (settled.length > 0) {
-    await tx.$executeRaw`
-      INSERT INTO handled_dispatch (object_id, attempt, provider_id, outcome)
-      SELECT * FROM unnest(
-        ${settled.map((o) => o.dispatch.payload.objectId)}::text[],
-        ${settled.map((o) => o.dispatch.payload.attempt)}::int[],
-        ${settled.map((o) => o.providerId)}::text[],
-        ${settled.map((o) => o.outcome)}::text[])
-      ON CONFLICT DO NOTHING`;
-  }
+  await recordHandled(
+    tx,
+    settled.map((o) => ({ objectId: o.dispatch.payload.objectId, attempt: o.dispatch.payload.attempt, providerId: o.providerId, outcome: o.outcome })),
+  );
   return deleted;
 }
 
