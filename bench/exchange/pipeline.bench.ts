@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     engine: { type: 'string', default: 'inprocess' },
     file: { type: 'boolean', default: false },
     'clock-origin': { type: 'string' },
+    'cancel-after-s': { type: 'string' },
   },
 });
 if (args.engine !== 'inprocess' && args.engine !== 'process') throw new Error('--engine is inprocess or process');
@@ -74,6 +75,8 @@ const CLIENTS = Number(args.clients);
 const SLA = args.sla === 'none' ? null : Number(args.sla);
 const TIMEOUT_MS = Number(args['timeout-s']) * 1000;
 if (args.file && SLA === null) throw new Error('--file needs --sla <minutes>: a file task runs within an SLA window');
+const CANCEL_AFTER_MS = args['cancel-after-s'] === undefined ? null : Number(args['cancel-after-s']) * 1000;
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
 async function main() {
   const env = {
@@ -127,6 +130,17 @@ async function main() {
       postMs.push(reply.ms);
     });
     const postedAt = Date.now();
+    // --cancel-after-s: the first task is cancelled that long after the start (POST …/cancel).
+    let cancelledAt: number | null = null;
+    const canceller =
+      CANCEL_AFTER_MS === null
+        ? undefined
+        : setTimeout(() => {
+            void call(ex.url, 'POST', `/v0/infer/task/${taskIds[0]}/cancel`, key).then((reply) => {
+              cancelledAt = Date.now();
+              console.error(JSON.stringify({ seconds: round((cancelledAt - started) / 1000), cancel: reply.status }));
+            });
+          }, Math.max(0, started + CANCEL_AFTER_MS - Date.now()));
     const progress = setInterval(() => {
       void call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskIds[0]}?limit=1`, key).then((task) => {
         const rss = separate?.rssMB();
@@ -141,7 +155,7 @@ async function main() {
     while (open.size > 0 && Date.now() - started < TIMEOUT_MS) {
       for (const taskId of [...open]) {
         const task = await call<TaskView>(ex.url, 'GET', `/v0/infer/task/${taskId}`, key);
-        if (task.body.status === 'completed' || task.body.status === 'failed') {
+        if (FINISHED.has(task.body.status)) {
           open.delete(taskId);
           if (args.file) {
             statuses.completed = task.body.counts.completed;
@@ -158,6 +172,7 @@ async function main() {
     }
     const finishedAt = Date.now();
     clearInterval(progress);
+    clearTimeout(canceller);
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMs = separate ? separate.cpuMs() - engineCpuBefore : (cpu.user + cpu.system) / 1000;
     await sub?.stop();
@@ -185,6 +200,8 @@ async function main() {
         // The process's CPU time per object: steadier than objects/s on a machine shared with other work.
         cpuMsPerObject: round(cpuMs / OBJECTS, 2),
         postsDoneSeconds: round((postedAt - started) / 1000, 2),
+        // With --cancel-after-s: when the cancel was answered; `seconds` is then when the task was over.
+        ...(CANCEL_AFTER_MS !== null && { cancelledSeconds: cancelledAt === null ? null : round((cancelledAt - started) / 1000, 2) }),
         ...(inProcess && {
           lastCompletedLoggedSeconds: round((lastCompletedAt - started) / 1000, 2),
           completedEventsSeen: completed,
