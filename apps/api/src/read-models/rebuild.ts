@@ -112,18 +112,19 @@ async function endOffsets(log: EventLog): Promise<Map<string, number>> {
   return ends;
 }
 
-/**
- * Replays the log from its beginning (a fresh consumer group) into fresh read-model tables
- * (a scratch embedded database, whatever the live one is) with the same projections, then
- * compares them with the live tables. Meaningful when nothing is being written meanwhile
- * (the server stopped, or idle).
- */
+/** How far a replay got: records read of the log's total, events projected. */
 export interface RebuildProgress {
   recordsRead: number;
   recordsTotal: number;
   eventsReplayed: number;
 }
 
+/**
+ * Replays the log from its beginning (a fresh consumer group) into fresh read-model tables
+ * (a scratch embedded database, whatever the live one is) with the same projections, then
+ * compares them with the live tables. Meaningful when nothing is being written meanwhile
+ * (the server stopped, or idle).
+ */
 export async function rebuildReadModels(options: {
   log: EventLog;
   live: RawSqlClient;

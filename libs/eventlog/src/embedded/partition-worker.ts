@@ -34,7 +34,7 @@ const REDELIVERY_PAUSE_MS = 1_000;
  * with a backlog would otherwise never return to the loop: no timer, socket, offset fsync or
  * thread message is served until the backlog is gone.
  */
-export const DELIVERY_SLICE_MS = 20;
+const DELIVERY_SLICE_MS = 20;
 /** When the current slice began; null once the loop has turned since (the slice's immediate ran). */
 let sliceStartedAt: number | null = null;
 
