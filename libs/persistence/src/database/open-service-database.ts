@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -148,7 +148,7 @@ interface EmbeddedDatabase {
 
 async function createEmbedded(dir: string): Promise<EmbeddedDatabase> {
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, 'PG_VERSION'))) await initdbOnItsOwnThread(dir);
+  if (!existsSync(join(dir, 'PG_VERSION'))) await initdbInItsOwnProcess(dir);
   const db = await PGlite.create(dir, { startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() });
   const checkpoints = startCheckpoints(db);
   return {
@@ -160,25 +160,31 @@ async function createEmbedded(dir: string): Promise<EmbeddedDatabase> {
   };
 }
 
-const INITDB_WORKER = `
-const { workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
-PGlite.create(workerData.dir, { startParams: workerData.startParams, initDbStartParams: workerData.initDbStartParams }).then((db) => db.close());
+const INITDB_PROCESS = `
+const { PGlite } = require(process.env.SLUICE_INITDB_PGLITE);
+const { dir, startParams, initDbStartParams } = JSON.parse(process.env.SLUICE_INITDB_OPTIONS);
+PGlite.create(dir, { startParams, initDbStartParams }).then((db) => db.close());
 `;
 
 /**
- * Creates a new database in a worker thread that exits when it is done: initdb runs a second
- * WASM module and backend whose memory (hundreds of MB) an idle thread would keep until a full GC
- * it has no reason to run; a thread's end returns it at once.
+ * Creates a new database in a child process that exits when it is done: initdb runs a second
+ * WASM module and backend (hundreds of MB); freed in this process, the allocator would keep most
+ * of it resident, while a process's exit returns all of it.
  */
-async function initdbOnItsOwnThread(dir: string): Promise<void> {
-  const worker = new Worker(INITDB_WORKER, {
-    eval: true,
-    workerData: { pglite: require.resolve('@electric-sql/pglite'), dir, startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() },
+async function initdbInItsOwnProcess(dir: string): Promise<void> {
+  const child = spawn(process.execPath, ['-e', INITDB_PROCESS], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      SLUICE_INITDB_PGLITE: require.resolve('@electric-sql/pglite'),
+      SLUICE_INITDB_OPTIONS: JSON.stringify({ dir, startParams: embeddedStartParams(), initDbStartParams: embeddedInitDbParams() }),
+    },
   });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
   await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`creating the database at ${dir} failed (exit code ${code})`))));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`creating the database at ${dir} failed (exit code ${code}): ${stderr.trim()}`))));
   });
 }
 
