@@ -3,7 +3,7 @@ import { timeOrderedId } from '@sluice/events';
 import { admissionPriority, EventStore, SERVICE_RUNTIME, type ServiceRuntime } from '@sluice/platform';
 import { BATCH_MAX_ITEMS } from '../planning/plan.planner';
 import { cancelObject, dispatchDue, taskOf } from './scheduled-object.decider';
-import { CANCEL_ROWS_PER_TRANSACTION, loadCancelledTasks, loadDue, loadSweep, nextWakeAt, saveObjects } from './scheduled-object.store';
+import { CANCEL_ROWS_PER_TRANSACTION, countEscalationsInFlight, loadCancelledTasks, loadDue, loadSweep, nextWakeAt, saveObjects } from './scheduled-object.store';
 
 /**
  * Longest real wait between passes. The loop sleeps until the next due time when that is
@@ -19,6 +19,15 @@ const POLL_INTERVAL_MS = 100;
  */
 const MIN_PASS_INTERVAL_MS = 25;
 const ROWS_PER_TICK = 5_000;
+/**
+ * Escalated attempts the scheduler lets run at once (as far as its log says). The router runs
+ * live calls a few thousand at a time anyway; and a scheduler behind its log sees objects as
+ * still running that completed long ago (their completion waits in its backlog), so without a
+ * bound it escalated every one of them as their deadlines neared: hundreds of thousands of
+ * dispatches of finished objects, each an event on the log. An escalation that ends, as the
+ * scheduler reads it, makes room for the next.
+ */
+export const ESCALATIONS_IN_FLIGHT = 5_000;
 
 /**
  * Sends due objects on their way: polls the due rows on the runtime clock, and commits the
@@ -31,6 +40,8 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
   private loop?: Promise<void>;
   private wake?: () => void;
   private woken = false;
+  /** Whether the last pass left room for an escalation: when not, their times do not wake the loop. */
+  private escalationRoom = true;
 
   constructor(
     private readonly store: EventStore,
@@ -61,12 +72,14 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
       // A chunk of the objects large cancellations left (ended here, so not dispatched below).
       const swept = await loadSweep(tx, CANCEL_ROWS_PER_TRANSACTION);
       const sweptIds = new Set(swept.map((o) => o.objectId));
-      const due = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK);
+      const room = ESCALATIONS_IN_FLIGHT - (await countEscalationsInFlight(tx));
+      this.escalationRoom = room > 0;
+      const due = await loadDue(tx, now, BATCH_MAX_ITEMS, ROWS_PER_TICK, room);
       const rows = due.filter((o) => !sweptIds.has(o.objectId));
       const cancelledTasks = await loadCancelledTasks(tx, [...new Set([...rows, ...swept].map(taskOf))]);
       const ctx = { catalogue: this.runtime.catalogue, now, deps: { now: () => clock.now(), newId: timeOrderedId }, cancelledTasks };
       const ended = swept.map((o) => cancelObject(o, ctx));
-      const dispatched = dispatchDue(rows, ctx, BATCH_MAX_ITEMS);
+      const dispatched = dispatchDue(rows, ctx, BATCH_MAX_ITEMS, room);
       const states = [...ended.flatMap((d) => (d.state ? [d.state] : [])), ...dispatched.states];
       const events = [...ended.flatMap((d) => d.events), ...dispatched.events];
       await saveObjects(tx, states);
@@ -102,7 +115,7 @@ export class DispatchLoop implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async realMsUntilNextWake(): Promise<number> {
     const clock = this.runtime.clock;
-    const next = await this.store.transact(async (tx) => ({ result: await nextWakeAt(tx), events: [] })).catch(() => null);
+    const next = await this.store.transact(async (tx) => ({ result: await nextWakeAt(tx, this.escalationRoom), events: [] })).catch(() => null);
     if (!next) return POLL_INTERVAL_MS;
     return Math.min(POLL_INTERVAL_MS, Math.max(1, clock.toRealMs(next.getTime() - clock.now().getTime())));
   }

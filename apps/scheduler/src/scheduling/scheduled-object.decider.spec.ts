@@ -137,6 +137,21 @@ describe('scheduler decider: dispatching what is due', () => {
     expect(full.states.map((s) => s.objectId)).toEqual(['a', 'b']);
   });
 
+  it('escalates at most the room it is given, earliest escalation time first; the rest wait, none joins a batch job', () => {
+    const running = ['r3', 'r1', 'r2'].map((id, i) => given({ objectId: id, escalateAt: at(-1_000 * (i === 0 ? 1 : i === 1 ? 3 : 2)) }));
+    const waitingBatch = batchMember('b1', at(-1));
+    const pastBatch = { ...batchMember('b2', at(-1)), escalateAt: at(-500) };
+    const { states, events } = dispatchDue([...running, waitingBatch, pastBatch], ctx, 10, 2);
+    const escalated = events.filter((e) => e.type === 'ObjectDispatched').map((e) => (e.payload as { objectId: string }).objectId);
+    expect(escalated).toEqual(['r1', 'r2']);
+    // The batch member not yet past its escalation time flushes as planned; the one past it waits for room to go live.
+    const batches = events.filter((e) => e.type === 'BatchDispatched');
+    expect(batches.map((e) => (e.payload as { items: { objectId: string }[] }).items.map((i) => i.objectId))).toEqual([['b1']]);
+    expect(states.map((o) => o.objectId).sort()).toEqual(['b1', 'r1', 'r2']);
+    // With no room, nothing is escalated.
+    expect(dispatchDue(running, ctx, 10, 0).events).toEqual([]);
+  });
+
   it('dispatches a due live object and leaves one due later', () => {
     const { events } = dispatchDue([given({ status: 'scheduled', attempt: 0, dueAt: at(-1) }), given({ objectId: 'later', status: 'scheduled', attempt: 0, dueAt: at(5_000) })], ctx, 10);
     expect(events.map((e) => (e.payload as { objectId: string }).objectId)).toEqual(['obj-1']);

@@ -323,27 +323,43 @@ function dispatchLive(o: ScheduledObject, escalated: boolean, ctx: DecideContext
 
 /**
  * Dispatches what is due at `ctx.now`: escalations first (an unfinished object whose deadline
- * nears, even one waiting on a batch job, goes live to the fastest provider), then due live
- * objects, then provider batch groups by (provider, model) that are full or whose earliest
- * member is due, each flushed as one BatchDispatched of at most `maxBatchItems` objects.
+ * nears, even one waiting on a batch job, goes live to the fastest provider; at most
+ * `maxEscalations`, earliest first), then due live objects, then provider batch groups by
+ * (provider, model) that are full or whose earliest member is due, each flushed as one
+ * BatchDispatched of at most `maxBatchItems` objects. An object past its escalation time beyond
+ * the cap waits for its turn, or runs as planned when that is due.
  */
-export function dispatchDue(rows: readonly ScheduledObject[], ctx: DecideContext, maxBatchItems: number): { states: ScheduledObject[]; events: SluiceEvent[] } {
+export function dispatchDue(
+  rows: readonly ScheduledObject[],
+  ctx: DecideContext,
+  maxBatchItems: number,
+  maxEscalations = Number.POSITIVE_INFINITY,
+): { states: ScheduledObject[]; events: SluiceEvent[] } {
   const now = ctx.now.getTime();
   const states: ScheduledObject[] = [];
   const events: SluiceEvent[] = [];
   const groups = new Map<string, ScheduledObject[]>();
+  const pastEscalation = (o: ScheduledObject) =>
+    (o.status === 'scheduled' || o.status === 'dispatched') && !o.escalated && o.escalateAt !== null && o.escalateAt.getTime() <= now;
+  const escalating = new Set(
+    rows
+      .filter((o) => pastEscalation(o) && !(o.status === 'scheduled' && isCancelled(o, ctx)))
+      .sort((a, b) => (a.escalateAt?.getTime() ?? 0) - (b.escalateAt?.getTime() ?? 0))
+      .slice(0, Math.max(0, maxEscalations)),
+  );
   for (const o of rows) {
-    const active = o.status === 'scheduled' || o.status === 'dispatched';
     if (o.status === 'scheduled' && isCancelled(o, ctx)) {
       // Planned before its task's cancellation was seen (another instance's): it never starts.
       const d = abandon(o, CANCELLED_CODE, CANCELLED_MESSAGE, ctx);
       states.push(d.state as ScheduledObject);
       events.push(...d.events);
-    } else if (active && !o.escalated && o.escalateAt && o.escalateAt.getTime() <= now) {
+    } else if (escalating.has(o)) {
       const d = dispatchLive(o, true, ctx);
       states.push(d.state as ScheduledObject);
       events.push(...d.events);
     } else if (o.status === 'scheduled' && o.mode === 'provider_batch' && o.providerId && o.work) {
+      // Past its escalation time, it waits for room to go live rather than join a batch job.
+      if (pastEscalation(o)) continue;
       const key = `${o.providerId}\u0000${o.work.model}`;
       groups.set(key, [...(groups.get(key) ?? []), o]);
     } else if (o.status === 'scheduled' && o.dueAt && o.dueAt.getTime() <= now) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openServiceDatabase, type ServiceDatabase } from '@sluice/persistence';
 import type { ScheduledObject } from './scheduled-object.decider';
-import { loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
+import { countEscalationsInFlight, loadDue, nextWakeAt, saveObjects } from './scheduled-object.store';
 
 jest.setTimeout(120_000);
 
@@ -52,6 +52,11 @@ describe('the scheduler\'s next wake-up', () => {
     expect(await wake()).toEqual(at(30));
     await db().sql.$transaction((tx) => saveObjects(tx, [object('soon', { dueAt: at(20), escalateAt: at(45) })]));
     expect(await wake()).toEqual(at(20));
+    // With no room for an escalation, escalation times do not wake the loop.
+    expect(await db().sql.$transaction((tx) => nextWakeAt(tx, false))).toEqual(at(20));
+    await db().sql.$transaction((tx) => saveObjects(tx, [object('soon', { dueAt: at(35), escalateAt: at(45) })]));
+    expect(await wake()).toEqual(at(30));
+    expect(await db().sql.$transaction((tx) => nextWakeAt(tx, false))).toEqual(at(35));
   });
 
   it('takes a millisecond, not a scan, with 50,000 objects waiting', async () => {
@@ -76,7 +81,8 @@ describe('the scheduler\'s next wake-up', () => {
 describe('the due objects a dispatch pass takes', () => {
   const db = schedulerDatabase();
 
-  const due = (minute: number) => db().sql.$transaction(async (tx) => (await loadDue(tx, at(minute), 3, 100)).map((o) => o.objectId).sort());
+  const due = (minute: number, escalations = 100) =>
+    db().sql.$transaction(async (tx) => (await loadDue(tx, at(minute), 3, 100, escalations)).map((o) => o.objectId).sort());
   const inBatch = (providerId: string, dueAt: Date) => ({ mode: 'provider_batch' as const, providerId, dueAt, escalateAt: at(58) });
 
   it('are live objects due, escalations due, and whole provider batch groups that are due or full', async () => {
@@ -96,6 +102,24 @@ describe('the due objects a dispatch pass takes', () => {
     );
     expect(await due(20)).toEqual(['escalating', 'full-1', 'full-2', 'full-3', 'group-due-1', 'group-due-2', 'live-due']);
     expect(await due(5)).toEqual(['full-1', 'full-2', 'full-3']);
+  });
+
+  it('take at most the escalations they have room for, the earliest first', async () => {
+    await db().sql.$transaction((tx) =>
+      saveObjects(tx, [
+        object('escalating-2', { status: 'dispatched', dueAt: null, escalateAt: at(16) }),
+        object('escalating-3', { status: 'dispatched', dueAt: null, escalateAt: at(17) }),
+      ]),
+    );
+    const escalations = async (room: number) => (await due(20, room)).filter((id) => id.startsWith('escalating'));
+    expect(await escalations(100)).toEqual(['escalating', 'escalating-2', 'escalating-3']);
+    expect(await escalations(2)).toEqual(['escalating', 'escalating-2']);
+    expect(await escalations(0)).toEqual([]);
+    // In flight: dispatched and escalated ('escalated' above).
+    expect(await db().sql.$transaction((tx) => countEscalationsInFlight(tx))).toBe(1);
+    await db().sql.$transaction((tx) =>
+      saveObjects(tx, [object('escalating-2', { status: 'completed', dueAt: null, escalateAt: null }), object('escalating-3', { status: 'completed', dueAt: null, escalateAt: null })]),
+    );
   });
 
   it('does not read the live objects waiting for a later window: milliseconds with 100,000 of them', async () => {

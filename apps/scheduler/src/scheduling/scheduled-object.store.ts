@@ -84,12 +84,13 @@ export async function loadObjects(tx: RawSqlClient, objectIds: readonly string[]
 }
 
 /**
- * What may need dispatching at `now`: due or escalating objects, and every waiting member of a
- * provider batch group that is due or full (so a flush takes the whole group). Rows another
- * instance holds are skipped. Each branch is an index range (status, mode, due_at): live objects
- * waiting for a later window are never read, however many there are.
+ * What may need dispatching at `now`: due objects, at most `escalations` objects due for an
+ * escalation (earliest first), and every waiting member of a provider batch group that is due or
+ * full (so a flush takes the whole group). Rows another instance holds are skipped. Each branch
+ * is an index range (status, mode, due_at; status, escalated, escalate_at): live objects waiting
+ * for a later window are never read, however many there are.
  */
-export async function loadDue(tx: RawSqlClient, now: Date, maxBatchItems: number, limit: number): Promise<ScheduledObject[]> {
+export async function loadDue(tx: RawSqlClient, now: Date, maxBatchItems: number, limit: number, escalations: number): Promise<ScheduledObject[]> {
   const at = now.toISOString();
   const rows = await tx.$queryRaw<Row[]>`
     WITH batch_groups AS (
@@ -101,13 +102,23 @@ export async function loadDue(tx: RawSqlClient, now: Date, maxBatchItems: number
     )
     SELECT s.* FROM scheduled_object s
     WHERE (s.status = 'scheduled' AND s.mode = 'live' AND s.due_at <= ${at}::timestamptz)
-       OR (s.status IN ('scheduled', 'dispatched') AND NOT s.escalated AND s.escalate_at <= ${at}::timestamptz)
        OR (s.status = 'scheduled' AND s.mode = 'provider_batch'
            AND (s.provider_id, s.work->>'model') IN (SELECT provider_id, model FROM batch_groups))
     ORDER BY s.due_at NULLS FIRST
     LIMIT ${limit}
     FOR UPDATE OF s SKIP LOCKED`;
-  return rows.map(fromRow);
+  const due = new Map(rows.map((r) => [r.object_id, r]));
+  // Per status, so each is one index range read in escalate_at order, however many are past it.
+  for (const status of escalations > 0 ? ['scheduled', 'dispatched'] : []) {
+    const escalating = await tx.$queryRaw<Row[]>`
+      SELECT * FROM scheduled_object
+      WHERE status = ${status} AND escalated = false AND escalate_at <= ${at}::timestamptz
+      ORDER BY escalate_at
+      LIMIT ${escalations}
+      FOR UPDATE SKIP LOCKED`;
+    for (const r of escalating) due.set(r.object_id, r);
+  }
+  return [...due.values()].map(fromRow);
 }
 
 /** Inserts or replaces the objects in one statement. */
@@ -133,17 +144,29 @@ export async function saveObjects(tx: RawSqlClient, objects: readonly ScheduledO
 }
 
 /**
- * The earliest moment something may become due (a dispatch or an escalation), or null. Each
- * minimum is the first entry of an index range, not a scan of every waiting object.
+ * The earliest moment something may become due (a dispatch, or an escalation unless there is no
+ * room for one), or null. Each minimum is the first entry of an index range, not a scan of every
+ * waiting object.
  */
-export async function nextWakeAt(tx: RawSqlClient): Promise<Date | null> {
+export async function nextWakeAt(tx: RawSqlClient, escalations = true): Promise<Date | null> {
   const [row] = await tx.$queryRaw<{ at: Date | null }[]>`
     SELECT least(
       (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled' AND mode = 'live'),
       (SELECT min(due_at) FROM scheduled_object WHERE status = 'scheduled' AND mode = 'provider_batch'),
-      (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'scheduled' AND escalated = false),
-      (SELECT min(escalate_at) FROM scheduled_object WHERE status = 'dispatched' AND escalated = false)) AS at`;
+      (SELECT min(escalate_at) FROM scheduled_object WHERE ${escalations}::boolean AND status = 'scheduled' AND escalated = false),
+      (SELECT min(escalate_at) FROM scheduled_object WHERE ${escalations}::boolean AND status = 'dispatched' AND escalated = false)) AS at`;
   return row?.at ? new Date(row.at) : null;
+}
+
+/**
+ * Escalated attempts the scheduler has not seen end yet (dispatched live to the fastest provider
+ * and neither completed, failed nor abandoned on its log). An index range, bounded by the cap the
+ * dispatch loop keeps it under.
+ */
+export async function countEscalationsInFlight(tx: RawSqlClient): Promise<number> {
+  const [row] = await tx.$queryRaw<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM scheduled_object WHERE status = 'dispatched' AND escalated = true`;
+  return Number(row?.n ?? 0);
 }
 
 /** Remembers cancelled tasks (the first cancellation stands). */

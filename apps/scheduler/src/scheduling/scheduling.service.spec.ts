@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, FundsDenied, FundsReserved, ObjectFailed, ObjectSubmitted, TaskCancelRequested, type EventOf } from '@sluice/events';
+import { createEvent, FundsDenied, FundsReserved, ObjectCompleted, ObjectFailed, ObjectSubmitted, TaskCancelRequested, type EventOf } from '@sluice/events';
 import { startServiceHarness, type ServiceHarness } from '@sluice/testing';
 import { schedulerService } from '../service';
+import { ESCALATIONS_IN_FLIGHT } from './dispatch-loop';
 import { CANCEL_ROWS_PER_TRANSACTION } from './scheduled-object.store';
 
 const basePrice = { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 };
@@ -179,4 +180,57 @@ describe('scheduler service', () => {
     expect(batch.payload.items.every((i) => i.attempt === 1)).toBe(true);
     expect(harness.eventsOf('ObjectDispatched').filter((e) => ids.has(e.payload.objectId))).toHaveLength(0);
   });
+});
+
+describe('scheduler service: escalations when the completions do not come', () => {
+  let harness: ServiceHarness;
+  // No router: the provider batch jobs never report, as when the scheduler is far behind the log
+  // that holds their completions.
+  beforeAll(async () => {
+    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600, clockOrigin: new Date('2026-03-04T08:00:00.000Z') });
+  }, 60_000);
+  afterAll(() => harness?.stop());
+
+  it('escalates at most ESCALATIONS_IN_FLIGHT objects at once; one that ends makes room for the next', async () => {
+    const taskId = randomUUID();
+    const deadlineAt = new Date(harness.clock.now().getTime() + 60 * 60_000).toISOString();
+    const objects = Array.from({ length: ESCALATIONS_IN_FLIGHT + 40 }, (_, index) =>
+      createEvent(
+        ObjectSubmitted,
+        {
+          objectId: randomUUID(), taskId, accountId: 'acct-1', index, model: 'openai:gpt-4o', input: { text: 'Hello' }, inputTokens: 10,
+          maxOutputTokens: 200, slaMinutes: 60, deadlineAt, pricing: { kind: 'sla', basePrice, priceFactor: 0.75 },
+        },
+        { correlationId: taskId },
+      ),
+    );
+    const ids = new Set(objects.map((o) => o.payload.objectId));
+    const escalations = () => harness.eventsOf('ObjectDispatched').filter((e) => ids.has(e.payload.objectId) && e.payload.escalated);
+    const until = async (check: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+    };
+    for (let i = 0; i < objects.length; i += 1_000) {
+      const chunk = objects.slice(i, i + 1_000);
+      await harness.bus.emit([...chunk, ...chunk.map((o) => createEvent(FundsReserved, { accountId: 'acct-1', objectId: o.payload.objectId, amountMicros: 100, availableMicros: 1_000 }, { correlationId: taskId }))]);
+    }
+    // Planned into provider batch jobs, which never answer: each object nears its deadline unfinished.
+    await until(() => escalations().length >= ESCALATIONS_IN_FLIGHT, 60_000);
+    await harness.clock.sleep(10 * 60_000);
+    expect(escalations()).toHaveLength(ESCALATIONS_IN_FLIGHT);
+
+    const done = escalations().slice(0, 15);
+    await harness.bus.emit(
+      done.map((e) =>
+        createEvent(
+          ObjectCompleted,
+          { objectId: e.payload.objectId, accountId: 'acct-1', attempt: e.payload.attempt, providerId: 'swift', mode: 'live', inputTokens: 10, outputTokens: 5, output: { text: 'ok' }, providerCostMicros: 1, latencyMs: 1 },
+          { correlationId: taskId },
+        ),
+      ),
+    );
+    await until(() => escalations().length >= ESCALATIONS_IN_FLIGHT + 15, 20_000);
+    await harness.clock.sleep(10 * 60_000);
+    expect(escalations()).toHaveLength(ESCALATIONS_IN_FLIGHT + 15);
+    expect(new Set(escalations().map((e) => e.payload.objectId)).size).toBe(ESCALATIONS_IN_FLIGHT + 15);
+  }, 120_000);
 });
