@@ -44,9 +44,11 @@ export function textParameter(value: unknown): string | null {
   return String(value);
 }
 
+const ARRAY_QUOTED = /[\\"]/g;
+
 function arrayElement(value: unknown): string {
   const text = textParameter(value);
-  return text === null ? 'NULL' : `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return text === null ? 'NULL' : `"${text.replace(ARRAY_QUOTED, '\\$&')}"`;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
