@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventLog, type EventLog } from '@sluice/eventlog';
 import { captureLogs } from '@sluice/telemetry';
 import type { EmbeddedConfig } from './config';
-import { startServicesThread, type ServicesThread } from './services-thread';
+import { MessageChannel } from 'node:worker_threads';
+import { startServicesThread, threadMetrics, type MetricsReply, type MetricsRequest, type ServicesThread } from './services-thread';
 
 // Stand-ins for services.worker that speak its protocol: they start, then stop when asked, or end on their own.
 // They end only once the test has seen them start (the file `go` exists): the thread's messages and its
@@ -80,5 +81,31 @@ describe('the services thread', () => {
     thread = await start('stoppable');
     await thread.stop();
     await expect(settledWithin(thread.lost, 300)).resolves.toBe('still pending');
+  });
+});
+
+describe("the services thread's metrics in a scrape", () => {
+  it('are the last ones it sent while it is too busy to answer in time, not none', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const metric = (value: number) => [{ name: 'sluice_billing_decisions_total', help: 'h', type: 'counter', aggregator: 'sum', values: [{ value, labels: { kind: 'charged' } }] }];
+    // The thread's side: answers at once, then only after a second (a long transaction).
+    let answered = 0;
+    port2.on('message', ({ id }: MetricsRequest) => {
+      answered += 1;
+      const reply = { id, metrics: metric(answered * 100) } as unknown as MetricsReply;
+      if (answered === 1) port2.postMessage(reply);
+      else setTimeout(() => port2.postMessage(reply), 1_000);
+    });
+    const scrape = threadMetrics(port1, 200);
+    try {
+      expect(await scrape()).toEqual(metric(100));
+      expect(await scrape()).toEqual(metric(100));
+      await sleep(1_000);
+      // Its late answer is kept for the next scrape that waits in vain.
+      expect(await scrape()).toEqual(metric(200));
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });

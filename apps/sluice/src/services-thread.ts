@@ -62,14 +62,20 @@ function workerScript(): WorkerScript {
 }
 
 const threadLog = logger('services-thread');
-/** A scrape waits this long for the thread's metrics, then serves the main thread's alone. */
+/**
+ * A scrape waits this long for the thread's metrics, then serves the last ones the thread sent:
+ * a thread busy with a long transaction answers late, and its series should stay in the scrape
+ * (a little stale), not vanish from it and come back.
+ */
 const METRICS_WAIT_MS = 2_000;
 
 /** Asks the services thread for its metrics over its metrics port. */
-function threadMetrics(port: MessagePort): MetricsSource {
+export function threadMetrics(port: MessagePort, waitMs = METRICS_WAIT_MS): MetricsSource {
   let nextId = 0;
+  let last: MetricsReply['metrics'] = [];
   const waiting = new Map<number, (metrics: MetricsReply['metrics']) => void>();
   port.on('message', (reply: MetricsReply) => {
+    last = reply.metrics;
     waiting.get(reply.id)?.(reply.metrics);
     waiting.delete(reply.id);
   });
@@ -80,8 +86,8 @@ function threadMetrics(port: MessagePort): MetricsSource {
       const id = nextId++;
       const timer = setTimeout(() => {
         waiting.delete(id);
-        resolve([]);
-      }, METRICS_WAIT_MS);
+        resolve(last);
+      }, waitMs);
       waiting.set(id, (metrics) => {
         clearTimeout(timer);
         resolve(metrics);
