@@ -93,29 +93,4 @@ describe('EventBus.subscribe: a consumer is what it declares', () => {
     expect(() => declareConsumer({ name: 'none', handles: [] })).toThrow(/handles no event/);
     expect(() => declareConsumer({ name: 'typo', handles: ['ObjectCompletd' as 'ObjectCompleted'] })).toThrow(/ObjectCompletd: not in the catalogue/);
   });
-
-  it("decodes a record once for the thread's consumers of its topic, and gives them the event frozen", async () => {
-    const { log, subscribed } = fakeLog();
-    const seen: SluiceEvent[] = [];
-    const handle = async (events: SluiceEvent[]) => void seen.push(...events);
-    await new EventBus(log).subscribe({ consumer: declareConsumer({ name: 'billing', handles: ['ObjectSubmitted'] }), handle });
-    await new EventBus(log).subscribe({ consumer: declareConsumer({ name: 'planner', handles: ['ObjectSubmitted'] }), handle });
-    const fresh = createEvent(E.ObjectSubmitted, { ...submitted.payload, objectId: 'obj-frozen' }, ctx);
-    const record: LogRecord = { ...encodeEvent(fresh), topic: Topics.objects, partition: 0, offset: 7, timestamp: 0 };
-    // Each consumer gets its own copy of the record, as from the log.
-    await subscribed[0].handleBatch({ topic: Topics.objects, partition: 0, records: [{ ...record, value: Buffer.from(record.value) }] });
-    await subscribed[1].handleBatch({ topic: Topics.objects, partition: 0, records: [{ ...record, value: Buffer.from(record.value) }] });
-    expect(seen).toHaveLength(2);
-    expect(seen[1]).toBe(seen[0]);
-    expect(seen[0]).toEqual(fresh);
-    // A consumer that tried to change it would change it under the other: it cannot.
-    expect(() => ((seen[0].payload as { objectId: string }).objectId = 'changed')).toThrow(TypeError);
-    expect(() => ((seen[0].payload as { input: { text: string } }).input.text = 'changed')).toThrow(TypeError);
-
-    // The same event id with other bytes is not taken for that event.
-    const other = { ...record, value: Buffer.from(JSON.stringify({ ...fresh.payload, index: 1 })) };
-    await subscribed[1].handleBatch({ topic: Topics.objects, partition: 0, records: [other] });
-    expect(seen[2]).not.toBe(seen[0]);
-    expect((seen[2].payload as { index: number }).index).toBe(1);
-  });
 });

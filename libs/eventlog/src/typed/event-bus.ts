@@ -18,53 +18,6 @@ import { withConsumerSpans } from '@sluice/telemetry';
 import { reportDeadLettered, toDeadLetter } from '../delivery';
 import type { EventLog, LogRecord, RecordBatch, RetryPolicy, Subscription } from '../event-log.port';
 
-/**
- * Events this thread decoded lately, by event id: the consumers of one topic on a thread each
- * receive the same records, and parsing and validating each one again is the largest part of
- * what a consumer spends on a record it handles. Shared between them, so frozen: a consumer that
- * changed an event would change it under the others. A record is taken for a known event only
- * when its bytes are the same. Bounded, oldest first out: a consumer far behind the others
- * decodes its records itself.
- */
-const RECENTLY_DECODED = 4096;
-interface Decoded {
-  key: string;
-  type: string | undefined;
-  version: string | undefined;
-  /** A copy: the record's value may be a view into a whole batch's bytes. */
-  value: Buffer;
-  event: SluiceEvent;
-}
-const recentlyDecoded = new Map<string, Decoded>();
-
-const sameRecord = (known: Decoded, record: LogRecord) =>
-  known.key === record.key &&
-  known.type === record.headers[EventHeaders.type] &&
-  known.version === record.headers[EventHeaders.version] &&
-  known.value.equals(record.value);
-
-/** The record's event, decoded once per thread while it is recent. */
-function decodeShared(record: LogRecord): SluiceEvent {
-  const eventId = record.headers[EventHeaders.eventId];
-  const known = eventId === undefined ? undefined : recentlyDecoded.get(eventId);
-  if (known !== undefined && sameRecord(known, record)) return known.event;
-  const event = deepFreeze(decodeEvent(record));
-  if (eventId !== undefined) {
-    if (recentlyDecoded.size >= RECENTLY_DECODED) recentlyDecoded.delete(recentlyDecoded.keys().next().value as string);
-    const { key, headers, value } = record;
-    recentlyDecoded.set(eventId, { key, type: headers[EventHeaders.type], version: headers[EventHeaders.version], value: Buffer.from(value), event });
-  }
-  return event;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
-
 export interface EventBatchContext {
   topic: string;
   partition: number;
@@ -153,7 +106,7 @@ export class EventBus {
     for (const record of batch.records) {
       if (notMine(record)) continue;
       try {
-        decoded.push(decodeShared(record));
+        decoded.push(decodeEvent(record));
       } catch (err) {
         if (!(err instanceof UndecodableEventError)) throw err;
         unreadable.push(record);
