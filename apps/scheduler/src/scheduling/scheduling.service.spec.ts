@@ -7,13 +7,21 @@ import { CANCEL_ROWS_PER_TRANSACTION } from './scheduled-object.store';
 
 const basePrice = { inputMicrosPerMillion: 2_500_000, outputMicrosPerMillion: 10_000_000 };
 
+/** The scheduler alone, at 600 simulated seconds per real second from 08:00 UTC. */
+const startScheduler = () => startServiceHarness(schedulerService, { market: false, timeScale: 600, clockOrigin: new Date('2026-03-04T08:00:00.000Z') });
+
+/** Polls `check` every 100 ms until it holds or `ms` passed. */
+async function until(check: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+}
+
 describe('scheduler service', () => {
   let harness: ServiceHarness;
   // 600 simulated seconds per real second: the 2 s backoff and the 5 min batch wait pass quickly.
   // The clock starts at 08:00 UTC (peak): the off-peak spot window that would beat a provider
   // batch job opens 8.5 simulated hours (51 real seconds) later.
   beforeAll(async () => {
-    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600, clockOrigin: new Date('2026-03-04T08:00:00.000Z') });
+    harness = await startScheduler();
   }, 60_000);
   afterAll(() => harness?.stop());
 
@@ -151,9 +159,6 @@ describe('scheduler service', () => {
     });
     const ids = new Set(objects.map((o) => o.payload.objectId));
     const ofTask = (e: { payload: { objectId: string } }) => ids.has(e.payload.objectId);
-    const until = async (check: () => boolean, ms: number) => {
-      for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
-    };
     for (let i = 0; i < objects.length; i += 1_000) await harness.bus.emit([...objects.slice(i, i + 1_000), ...objects.slice(i, i + 1_000).map(reserved)]);
     await until(() => harness.eventsOf('ObjectScheduled').filter(ofTask).length === objects.length, 60_000);
     expect(harness.eventsOf('ObjectScheduled').filter(ofTask)).toHaveLength(objects.length);
@@ -187,7 +192,7 @@ describe('scheduler service: escalations when the completions do not come', () =
   // No router: the provider batch jobs never report, as when the scheduler is far behind the log
   // that holds their completions.
   beforeAll(async () => {
-    harness = await startServiceHarness(schedulerService, { market: false, timeScale: 600, clockOrigin: new Date('2026-03-04T08:00:00.000Z') });
+    harness = await startScheduler();
   }, 60_000);
   afterAll(() => harness?.stop());
 
@@ -206,9 +211,6 @@ describe('scheduler service: escalations when the completions do not come', () =
     );
     const ids = new Set(objects.map((o) => o.payload.objectId));
     const escalations = () => harness.eventsOf('ObjectDispatched').filter((e) => ids.has(e.payload.objectId) && e.payload.escalated);
-    const until = async (check: () => boolean, ms: number) => {
-      for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
-    };
     for (let i = 0; i < objects.length; i += 1_000) {
       const chunk = objects.slice(i, i + 1_000);
       await harness.bus.emit([...chunk, ...chunk.map((o) => createEvent(FundsReserved, { accountId: 'acct-1', objectId: o.payload.objectId, amountMicros: 100, availableMicros: 1_000 }, { correlationId: taskId }))]);
